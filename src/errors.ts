@@ -1,0 +1,110 @@
+// The catalogue of every error code a user can see, and the error classes that carry them.
+// Codes are stable: reports, JUnit files and scripts match on them. Add codes here, never inline.
+
+/** Every user-visible error code, with a one-line description (used in docs and tests). */
+export const ERROR_CODES = {
+  // Input: the runbook file, its params, the command line. Exit code 2.
+  FILE_NOT_FOUND: 'the runbook file (or a file it names) does not exist or cannot be read',
+  FILE_TOO_LARGE: 'the runbook file is larger than the size limit',
+  YAML_SYNTAX: 'the file is not well-formed YAML',
+  YAML_DUPLICATE_KEY: 'a mapping has the same key twice',
+  YAML_ALIAS_LIMIT: 'the document expands too many YAML aliases (an alias bomb)',
+  SCHEMA: 'a value does not match the runbook format',
+  UNKNOWN_ACTION: 'a step names an action that is not registered',
+  DUPLICATE_STEP_ID: 'two steps have the same id',
+  UNKNOWN_CONNECTION: 'a step names a connection that is not declared',
+  CONNECTION_REQUIRED: 'a step whose action talks to a server has no connection',
+  CONNECTION_TYPE_MISMATCH: 'a step uses a connection of the wrong type for its action',
+  UNKNOWN_CONNECTION_TYPE: 'a connection has a type that is not registered',
+  EXPRESSION_SYNTAX: 'a ${{ }} expression cannot be parsed',
+  UNKNOWN_REFERENCE: 'an expression refers to a param, step or variable that does not exist',
+  PLUGIN_LOAD: 'a plugin module could not be loaded or is not a valid action',
+  PLUGIN_NAME_CLASH: 'a plugin action or connection takes a name that is already registered',
+  BAD_PARAM: 'a --param value is missing, unknown or of the wrong type',
+  USAGE: 'the command line is not valid',
+  PLAN_STALE: 'a saved plan no longer matches its runbook, or is too old',
+  LOCKED: 'another run of the same runbook holds the lock',
+
+  // Run time: one operation failed. Exit code 1.
+  INVALID_INPUT: 'the resolved inputs of an operation do not match the action input schema',
+  EXPRESSION: 'an expression could not be evaluated at run time',
+  ENV_MISSING: 'an expression reads an environment variable that is not set',
+  HTTP_STATUS: 'the server answered with an HTTP error status',
+  OCP_ERROR: 'OCP answered with successful: false',
+  BAO_ERROR: 'BAO answered with a response other than Success',
+  AUTH_FAILED: 'the server refused the credentials',
+  CONNECTION_ERROR: 'the server could not be reached, or closed the connection',
+  TIMEOUT: 'a request did not complete within the timeout',
+  TLS_ERROR: 'the TLS handshake failed (certificate not trusted, or wrong host)',
+  REDIRECT_REFUSED: 'the server redirected to another host; the request was not sent there',
+  BAD_RESPONSE: 'the server answered with a body the action cannot understand',
+  NOT_FOUND: 'the target (host, process, peer, task) does not exist',
+  NOT_OPERABLE: 'OCP marks the process as not operable',
+  UNEXPECTED_STATE: 'after the operation the target is not in the wanted state',
+  WAIT_TIMEOUT: 'a wait did not see the wanted state before its timeout',
+  TASK_FAILED: 'an asynchronous OCP task ended FAILED',
+  ASSERTION_FAILED: 'a core.assert expression was false',
+  FAILED_ON_PURPOSE: 'a core.fail step ran',
+  PLUGIN_ERROR: 'a plugin action threw, rejected or returned something malformed',
+  CANCELLED: 'the run was interrupted before or during the operation',
+  INTERNAL: 'a bug in runbook itself; please report it',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A position in a runbook file. `line` and `column` are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  /** The path in the document, written as `steps[1].with.hostId`. */
+  path?: string;
+}
+
+/** One problem found in a runbook or on the command line: what, where, and what to do. */
+export interface Diagnostic extends Partial<SourceLocation> {
+  code: ErrorCode;
+  message: string;
+}
+
+/** An error with a stable code. Everything the engine throws on purpose is one of these. */
+export class RunbookError extends Error {
+  readonly code: ErrorCode;
+  /** Extra, serialisable facts for the report (HTTP status, OCP error code, traceId...). */
+  readonly details: Record<string, unknown> | undefined;
+  /** Whether retrying the same request may succeed (connection errors, timeouts, 429, 5xx). */
+  readonly transient: boolean;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: Record<string, unknown>; transient?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RunbookError';
+    this.code = code;
+    this.details = options.details;
+    this.transient = options.transient ?? false;
+  }
+}
+
+/** Errors found while loading or validating input: carries every diagnostic at once. */
+export class ValidationError extends Error {
+  readonly diagnostics: Diagnostic[];
+  constructor(diagnostics: Diagnostic[]) {
+    super(diagnostics.map(formatDiagnostic).join('\n'));
+    this.name = 'ValidationError';
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** `file:line:col: message [code]`, the format editors and CI annotate from. */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.file ? `${d.file}${d.line ? `:${d.line}:${d.column ?? 1}` : ''}: ` : '';
+  const path = d.path ? ` (at ${d.path})` : '';
+  return `${where}error: ${d.message}${path} [${d.code}]`;
+}
+
+export function isRunbookError(e: unknown): e is RunbookError {
+  return e instanceof RunbookError;
+}

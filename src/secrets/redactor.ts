@@ -1,0 +1,75 @@
+// Replaces every known secret value with [REDACTED] in text and in JSON-like values.
+// One redactor travels with a run; anything that prints, logs or writes a file goes through it.
+
+export const REDACTED = '[REDACTED]';
+
+/** Secrets shorter than this are not matched inside longer text (too many false hits), only whole values. */
+const MIN_SUBSTRING_LENGTH = 4;
+
+export class Redactor {
+  readonly #secrets = new Set<string>();
+  #pattern: RegExp | undefined;
+
+  /** Registers a secret, and the encodings it commonly travels in (Basic auth, URL encoding). */
+  add(secret: string | undefined | null): void {
+    if (secret === undefined || secret === null || secret === '') return;
+    const before = this.#secrets.size;
+    this.#secrets.add(secret);
+    const uri = encodeURIComponent(secret);
+    if (uri !== secret) this.#secrets.add(uri);
+    const json = JSON.stringify(secret).slice(1, -1);
+    if (json !== secret) this.#secrets.add(json);
+    if (this.#secrets.size !== before) this.#pattern = undefined;
+  }
+
+  /** Registers a username/password pair and its Basic auth encoding. */
+  addBasic(username: string, password: string): void {
+    this.add(password);
+    this.add(Buffer.from(`${username}:${password}`).toString('base64'));
+  }
+
+  get size(): number {
+    return this.#secrets.size;
+  }
+
+  has(value: string): boolean {
+    return this.#secrets.has(value);
+  }
+
+  redact(text: string): string {
+    if (this.#secrets.size === 0 || text.length === 0) return text;
+    const pattern = this.#compile();
+    return pattern ? text.replace(pattern, REDACTED) : text;
+  }
+
+  /** Returns a deep copy with every string redacted. Non-plain objects are copied as plain data. */
+  redactValue<T>(value: T): T {
+    if (this.#secrets.size === 0) return value;
+    return this.#walk(value) as T;
+  }
+
+  #walk(value: unknown): unknown {
+    if (typeof value === 'string') return this.#secrets.has(value) ? REDACTED : this.redact(value);
+    if (Array.isArray(value)) return value.map((v) => this.#walk(v));
+    if (value !== null && typeof value === 'object') {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.#walk(v);
+      return out;
+    }
+    return value;
+  }
+
+  #compile(): RegExp | undefined {
+    if (this.#pattern) return this.#pattern;
+    const long = [...this.#secrets].filter((s) => s.length >= MIN_SUBSTRING_LENGTH);
+    if (long.length === 0) return undefined;
+    // Longest first, so that a secret containing another is replaced whole.
+    long.sort((a, b) => b.length - a.length);
+    this.#pattern = new RegExp(long.map(escapeRegExp).join('|'), 'g');
+    return this.#pattern;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
