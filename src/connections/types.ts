@@ -60,10 +60,18 @@ export interface RetryPolicy {
 
 /** What an open connection gives the transport for each request. */
 export interface ConnectionSession {
+  /**
+   * A path the connection type puts between the connection URL and every request path (OCP: `/api/v2`).
+   * Not added when the path already starts with it, so actions may give paths either way.
+   */
+  pathPrefix?: string;
   /** Adds authentication headers (may log in first; concurrent callers share one login). */
   authorize(req: OutgoingRequest): Promise<void> | void;
-  /** Called on a 401: return true when fresh credentials were obtained and the request may be sent again once. */
-  reauthorize?(): Promise<boolean>;
+  /**
+   * Called on a 401 with the request that got it: return true when fresh credentials were obtained (by this
+   * call or by a concurrent one since `failed` was authorized) and the request may be sent again once.
+   */
+  reauthorize?(failed: OutgoingRequest): Promise<boolean>;
   /** Throws a RunbookError when a 2xx answer is a failure in the vendor's envelope. */
   checkResponse?(res: HttpResponse, req: OutgoingRequest): void;
   /** Extracts the vendor's trace id, if any. */
@@ -79,6 +87,7 @@ export interface OutgoingRequest {
   url: URL;
   /** Path and canonical query, as sent on the request line. */
   pathAndQuery: string;
+  /** Lower-cased names. `authorize` may add or replace any of them (including `host` and `content-type`). */
   headers: Record<string, string>;
   /** The exact body bytes, when there is a body. */
   body?: Buffer;
