@@ -1,0 +1,178 @@
+// Fault injection for the simulator: decides, per request and reproducibly from a seed, whether to delay,
+// fail, reset or hang it. The decision is pure bookkeeping; the server carries it out.
+
+/** Latency to add before answering: a fixed number of milliseconds, or a uniform range. */
+export type LatencySpec = number | { min: number; max: number };
+
+/** "Fail the first `count` requests whose pathname matches `path`" (and `method`, when given). */
+export interface FailFirstRule {
+  /** HTTP method to match (case-insensitive); any method when omitted. */
+  method?: string;
+  /** Regular expression (source text) tested against the raw pathname, without the query. */
+  path: string;
+  count: number;
+  /** Status of the failed answers; default 503. */
+  status?: number;
+}
+
+/** What to inject. Rates are probabilities in [0, 1]; their sum must not exceed 1. */
+export interface FaultConfig {
+  /** Seed of this fault plan's random sequence; defaults to the simulator's `seed`. */
+  seed?: number;
+  latency?: LatencySpec;
+  /** Answer 503 with the vendor's error body. */
+  errorRate?: number;
+  /** Destroy the socket without answering. */
+  resetRate?: number;
+  /** Never answer (the request ends when the client gives up or the simulator closes). */
+  hangRate?: number;
+  /** Answer 429 with the vendor's error body and `Retry-After: 1`. */
+  rateLimit429Rate?: number;
+  failFirst?: FailFirstRule[];
+}
+
+/** What the server must do with one request. */
+export type FaultOutcome =
+  | { kind: 'pass' }
+  | { kind: 'error'; status: number; reason: string }
+  | { kind: 'reset' }
+  | { kind: 'hang' };
+
+export interface FaultDecision {
+  latencyMs: number;
+  outcome: FaultOutcome;
+}
+
+/** A small, fast, seedable PRNG (mulberry32). Returns numbers in [0, 1). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface CompiledRule {
+  method: string | undefined;
+  path: RegExp;
+  remaining: number;
+  status: number;
+}
+
+/**
+ * One fault plan: the random sequence and the failFirst counters. Every request draws exactly two
+ * numbers (latency, outcome) whatever the configuration, so the same seed and the same request order
+ * give the same decisions.
+ */
+export class FaultInjector {
+  private readonly random: () => number;
+  private readonly rules: CompiledRule[];
+  private readonly config: FaultConfig;
+
+  constructor(config: FaultConfig, defaultSeed: number) {
+    this.config = config;
+    this.random = mulberry32(config.seed ?? defaultSeed);
+    this.rules = (config.failFirst ?? []).map((r) => ({
+      method: r.method?.toUpperCase(),
+      path: new RegExp(r.path),
+      remaining: r.count,
+      status: r.status ?? 503,
+    }));
+  }
+
+  /** Decides the fate of the next request. Call once per request, in arrival order. */
+  decide(method: string, pathname: string): FaultDecision {
+    const latencyDraw = this.random();
+    const outcomeDraw = this.random();
+    const latencyMs = latencyOf(this.config.latency, latencyDraw);
+
+    const rule = this.rules.find(
+      (r) => r.remaining > 0 && (r.method === undefined || r.method === method.toUpperCase()) && r.path.test(pathname),
+    );
+    if (rule) {
+      rule.remaining -= 1;
+      return { latencyMs, outcome: { kind: 'error', status: rule.status, reason: 'failFirst' } };
+    }
+
+    let threshold = 0;
+    const bands: Array<[number | undefined, FaultOutcome]> = [
+      [this.config.resetRate, { kind: 'reset' }],
+      [this.config.hangRate, { kind: 'hang' }],
+      [this.config.errorRate, { kind: 'error', status: 503, reason: 'errorRate' }],
+      [this.config.rateLimit429Rate, { kind: 'error', status: 429, reason: 'rateLimit429Rate' }],
+    ];
+    for (const [rate, outcome] of bands) {
+      threshold += rate ?? 0;
+      if (outcomeDraw < threshold) return { latencyMs, outcome };
+    }
+    return { latencyMs, outcome: { kind: 'pass' } };
+  }
+}
+
+function latencyOf(spec: LatencySpec | undefined, draw: number): number {
+  if (spec === undefined) return 0;
+  if (typeof spec === 'number') return spec;
+  return Math.round(spec.min + (spec.max - spec.min) * draw);
+}
+
+/** JSON Schema of a FaultConfig, shared by the config file and `PUT /__sim/faults`. */
+export const faultConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    seed: { type: 'integer' },
+    latency: {
+      oneOf: [
+        { type: 'number', minimum: 0 },
+        {
+          type: 'object',
+          additionalProperties: false,
+          required: ['min', 'max'],
+          properties: { min: { type: 'number', minimum: 0 }, max: { type: 'number', minimum: 0 } },
+        },
+      ],
+    },
+    errorRate: { type: 'number', minimum: 0, maximum: 1 },
+    resetRate: { type: 'number', minimum: 0, maximum: 1 },
+    hangRate: { type: 'number', minimum: 0, maximum: 1 },
+    rateLimit429Rate: { type: 'number', minimum: 0, maximum: 1 },
+    failFirst: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['path', 'count'],
+        properties: {
+          method: { type: 'string', minLength: 1 },
+          path: { type: 'string' },
+          count: { type: 'integer', minimum: 0 },
+          status: { type: 'integer', minimum: 100, maximum: 599 },
+        },
+      },
+    },
+  },
+} as const;
+
+/**
+ * Checks what the schema cannot: the rates add up to at most 1, latency min <= max, the failFirst paths
+ * compile. Returns the problem, or undefined when there is none.
+ */
+export function faultConfigProblem(config: FaultConfig): string | undefined {
+  const sum =
+    (config.resetRate ?? 0) + (config.hangRate ?? 0) + (config.errorRate ?? 0) + (config.rateLimit429Rate ?? 0);
+  if (sum > 1 + 1e-9) return `resetRate + hangRate + errorRate + rateLimit429Rate is ${sum}; it must be at most 1`;
+  if (typeof config.latency === 'object' && config.latency.min > config.latency.max) {
+    return `latency.min (${config.latency.min}) is greater than latency.max (${config.latency.max})`;
+  }
+  for (const [i, rule] of (config.failFirst ?? []).entries()) {
+    try {
+      new RegExp(rule.path);
+    } catch {
+      return `failFirst[${i}].path is not a valid regular expression: ${rule.path}`;
+    }
+  }
+  return undefined;
+}

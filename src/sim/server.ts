@@ -1,0 +1,273 @@
+// The simulator's HTTP(S) server: records every request, counts requests in flight, injects faults,
+// dispatches to the OCP and BAO APIs, and serves the /__sim introspection endpoints.
+
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { RunbookError } from '../errors.js';
+import { BaoApi, type SimBaoView } from './bao.js';
+import { checkFaultConfig, resolveSimConfig, type SimConfig, type SimConfigInput } from './config.js';
+import {
+  decodeSegments,
+  delay,
+  flattenHeaders,
+  parseQuery,
+  sendEmpty,
+  sendJson,
+  sendText,
+  type Exchange,
+  type RecordedRequest,
+} from './exchange.js';
+import { FaultInjector, type FaultConfig } from './faults.js';
+import { OcpApi } from './ocp.js';
+import type { SimOcpView } from './ocp-state.js';
+
+export interface SimulatorOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number;
+  /** Address to listen on; default 127.0.0.1. */
+  host?: string;
+  config?: SimConfigInput;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string | Buffer; cert: string | Buffer };
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** Base URL, e.g. `http://127.0.0.1:43123` (no trailing slash). */
+  readonly url: string;
+  /** The resolved configuration it runs with. */
+  readonly config: SimConfig;
+  /** Every OCP/BAO request received since start or the last reset, in arrival order (a copy). */
+  readonly requests: RecordedRequest[];
+  /** Highest number of requests handled at once since start or the last reset. */
+  readonly maxInFlight: number;
+  readonly inFlight: number;
+  /** Clears the recorded requests and sets maxInFlight to the current in-flight count. */
+  resetStats(): void;
+  /** Puts hosts, processes, tasks, peers and sessions back as configured. */
+  resetState(): void;
+  /** Replaces fault injection now (its random sequence and failFirst counters start afresh). */
+  setFaults(faults: FaultConfig): void;
+  readonly ocp: SimOcpView;
+  readonly bao: SimBaoView;
+  /** Stops listening, ends hanging requests and keep-alive sockets, clears every timer. */
+  close(): Promise<void>;
+}
+
+class RunningSimulator implements Simulator {
+  readonly config: SimConfig;
+  url = '';
+  private server: Server;
+  private ocpApi: OcpApi;
+  private baoApi: BaoApi;
+  private faults: FaultInjector;
+  private faultConfig: FaultConfig;
+  private recorded: RecordedRequest[] = [];
+  private current = 0;
+  private peak = 0;
+  private readonly lifetime = new AbortController();
+  private closing: Promise<void> | undefined;
+  private readonly secure: boolean;
+
+  constructor(config: SimConfig, tls: SimulatorOptions['tls']) {
+    this.config = config;
+    this.ocpApi = new OcpApi(config.ocp);
+    this.baoApi = new BaoApi(config.bao);
+    this.faultConfig = config.faults;
+    this.faults = new FaultInjector(config.faults, config.seed);
+    const listener = (req: IncomingMessage, res: ServerResponse): void => {
+      this.onRequest(req, res).catch((err: unknown) => {
+        sendText(res, 500, `Simulator error: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    };
+    this.secure = tls !== undefined;
+    this.server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, listener) : createHttpServer(listener);
+  }
+
+  get requests(): RecordedRequest[] {
+    return [...this.recorded];
+  }
+
+  get maxInFlight(): number {
+    return this.peak;
+  }
+
+  get inFlight(): number {
+    return this.current;
+  }
+
+  get ocp(): SimOcpView {
+    return this.ocpApi.state;
+  }
+
+  get bao(): SimBaoView {
+    return this.baoApi;
+  }
+
+  resetStats(): void {
+    this.recorded = [];
+    this.peak = this.current;
+  }
+
+  resetState(): void {
+    this.ocpApi = new OcpApi(this.config.ocp);
+    this.baoApi = new BaoApi(this.config.bao);
+  }
+
+  setFaults(faults: FaultConfig): void {
+    const checked = checkFaultConfig(faults);
+    this.faultConfig = checked;
+    this.faults = new FaultInjector(checked, this.config.seed);
+  }
+
+  async listen(port: number, host: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = this.server.address() as AddressInfo;
+    const scheme = this.secure ? 'https' : 'http';
+    const hostPart = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+    this.url = `${scheme}://${hostPart}:${addr.port}`;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve) => {
+      this.lifetime.abort();
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    return this.closing;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q === -1 ? target : target.slice(0, q);
+    const queryPairs = parseQuery(q === -1 ? '' : target.slice(q + 1));
+
+    if (pathname === '/__sim' || pathname.startsWith('/__sim/')) {
+      const body = await readBody(req);
+      if (body) this.introspect(req, res, pathname, queryPairs, body);
+      return;
+    }
+
+    this.current += 1;
+    this.peak = Math.max(this.peak, this.current);
+    let counted = true;
+    res.once('close', () => {
+      if (counted) this.current -= 1;
+      counted = false;
+    });
+
+    const body = await readBody(req);
+    if (!body) return;
+    const headers = flattenHeaders(req);
+    const receivedAt = Date.now();
+    const method = (req.method ?? 'GET').toUpperCase();
+    const query = Object.fromEntries([...queryPairs].reverse());
+    this.recorded.push({ method, path: target, pathname, query, headers, body: body.toString('utf8'), receivedAt });
+
+    const ex: Exchange = { req, res, method, pathname, segments: [], query, queryPairs, headers, body, receivedAt, signal: this.lifetime.signal };
+    const isBao = pathname.startsWith('/baocdp/');
+    const decision = this.faults.decide(method, pathname);
+    await delay(decision.latencyMs, this.lifetime.signal);
+    if (this.lifetime.signal.aborted) return;
+
+    switch (decision.outcome.kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'hang':
+        return;
+      case 'error':
+        if (isBao) this.baoApi.failInjected(ex, decision.outcome.status);
+        else this.ocpApi.failInjected(ex, decision.outcome.status);
+        return;
+      case 'pass':
+        break;
+    }
+
+    const segments = decodeSegments(pathname);
+    if (!segments) {
+      sendText(res, 400, 'Malformed percent-encoding in the path');
+      return;
+    }
+    ex.segments = segments;
+    if (segments[0] === 'baocdp' && segments[1] === 'rest') {
+      this.baoApi.handle(ex, segments.slice(2));
+    } else if (segments[0] === 'api' && segments[1] === 'v2') {
+      await this.ocpApi.handle(ex, segments.slice(2));
+    } else if (this.config.ocp.acceptBarePaths && !isBao) {
+      await this.ocpApi.handle(ex, segments);
+    } else {
+      sendText(res, 404, `Not found: ${pathname}`);
+    }
+  }
+
+  private introspect(
+    req: IncomingMessage,
+    res: ServerResponse,
+    pathname: string,
+    queryPairs: Array<[string, string]>,
+    body: Buffer,
+  ): void {
+    const route = `${req.method ?? 'GET'} ${pathname}`;
+    switch (route) {
+      case 'GET /__sim/requests':
+        return sendJson(res, 200, this.recorded);
+      case 'GET /__sim/stats':
+        return sendJson(res, 200, { maxInFlight: this.peak, inFlight: this.current, requestCount: this.recorded.length });
+      case 'POST /__sim/reset':
+        this.resetStats();
+        if (queryPairs.some(([k, v]) => k === 'state' && v === 'true')) this.resetState();
+        return sendEmpty(res, 204);
+      case 'GET /__sim/faults':
+        return sendJson(res, 200, this.faultConfig);
+      case 'PUT /__sim/faults': {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(body.toString('utf8'));
+        } catch {
+          return sendJson(res, 400, { error: 'The body must be a JSON FaultConfig' });
+        }
+        try {
+          this.setFaults(parsed as FaultConfig);
+        } catch (err) {
+          return sendJson(res, 400, { error: err instanceof RunbookError ? err.message : String(err) });
+        }
+        return sendEmpty(res, 204);
+      }
+      default:
+        return sendJson(res, 404, {
+          error: `Unknown simulator endpoint ${route}; use GET /__sim/requests, GET /__sim/stats, POST /__sim/reset, GET or PUT /__sim/faults`,
+        });
+    }
+  }
+}
+
+/** Reads the whole body; undefined when the client went away first. */
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+  } catch {
+    return undefined;
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Starts a simulator of the OCP and BAO APIs on loopback. The config is validated and merged into the
+ * defaults (`defaultSimConfig()`); an invalid one throws RunbookError SCHEMA.
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const config = resolveSimConfig(options.config ?? {});
+  const sim = new RunningSimulator(config, options.tls);
+  await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  return sim;
+}
