@@ -3,9 +3,11 @@
 import type { ActionDefinition } from './define.js';
 import type { ConnectionDefinition } from '../connections/types.js';
 import { Registry } from './registry.js';
+import ocpRestartAgentProcess from './ocp/restart-agent-process.js';
+import ocpStopAgentProcess from './ocp/stop-agent-process.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [];
+export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess];
 
 /** Every built-in connection type, one module each. */
 export const builtinConnections: ConnectionDefinition<any>[] = [];

@@ -1,0 +1,134 @@
+// Reading OCP host agent processes: the shared lookups of the process actions (stop, restart, list).
+// OCP pages name their fields inconsistently, so every read here is lenient.
+
+import { encodePath } from '../../connections/encode-path.js';
+import type { HttpClient } from '../../connections/types.js';
+import { RunbookError, isRunbookError } from '../../errors.js';
+
+/** A HostAgentProcess as OCP returns it (fields beyond these are kept as they come). */
+export interface AgentProcess {
+  id: number;
+  hostId?: number;
+  alias: string | null;
+  status: 'STOPPED' | 'STARTED' | string;
+  operable?: boolean;
+  pid?: number;
+  [field: string]: unknown;
+}
+
+/** `hostId` plus one of `agentProcessId` or `alias`. */
+export interface ProcessTarget {
+  hostId: number;
+  agentProcessId?: number;
+  alias?: string;
+}
+
+export const processTargetSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['hostId'],
+  properties: {
+    hostId: { type: 'integer', minimum: 1, description: 'OCP host id.' },
+    agentProcessId: { type: 'integer', minimum: 1, description: 'Process id on the host agent. Give this or alias.' },
+    alias: { type: 'string', minLength: 1, description: 'Process alias, e.g. obstat2; resolved through the process list at run time.' },
+  },
+  oneOf: [{ required: ['agentProcessId'] }, { required: ['alias'] }],
+} as const;
+
+/** The key of a process operation: `host=20/process=185` or `host=20/alias=obstat2`. */
+export function processKey(t: ProcessTarget): string {
+  return t.agentProcessId !== undefined ? `host=${t.hostId}/process=${t.agentProcessId}` : `host=${t.hostId}/alias=${t.alias}`;
+}
+
+/** The path of a process verb, with `{alias=...}` standing in for an id that is only known at run time. */
+export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): string {
+  if (t.agentProcessId !== undefined) return encodePath`/compute/hosts/${t.hostId}/agent/processes/${t.agentProcessId}/${verb}`;
+  return `${encodePath`/compute/hosts/${t.hostId}/agent/processes`}/{alias=${encodeURIComponent(t.alias ?? '')}}/${verb}`;
+}
+
+/** Reads every process of a host, across all pages. */
+export async function listProcesses(http: HttpClient, hostId: number): Promise<AgentProcess[]> {
+  const all: AgentProcess[] = [];
+  const size = 200;
+  for (let page = 1; ; page += 1) {
+    const res = await withHostNotFound(hostId, () =>
+      http.request({ method: 'GET', path: encodePath`/compute/hosts/${hostId}/agent/processes`, query: { page, size } }),
+    );
+    const { contents, totalPages } = readPage(res.body);
+    all.push(...contents);
+    if (contents.length === 0 || page >= totalPages) return all;
+  }
+}
+
+/** Finds the target process, by id or by alias. Throws NOT_FOUND naming what the host does have. */
+export async function findProcess(http: HttpClient, target: ProcessTarget): Promise<AgentProcess> {
+  const processes = await listProcesses(http, target.hostId);
+  const matches =
+    target.agentProcessId !== undefined
+      ? processes.filter((p) => p.id === target.agentProcessId)
+      : processes.filter((p) => p.alias === target.alias);
+  const wanted = target.agentProcessId !== undefined ? `process ${target.agentProcessId}` : `a process with alias '${target.alias}'`;
+  if (matches.length === 0) {
+    const known = processes.map((p) => `${p.alias ?? '?'} (${p.id})`).join(', ');
+    throw new RunbookError('NOT_FOUND', `host ${target.hostId} has no ${wanted}; it has: ${known || 'no processes'}`, {
+      details: { hostId: target.hostId },
+    });
+  }
+  if (matches.length > 1) {
+    throw new RunbookError(
+      'NOT_FOUND',
+      `host ${target.hostId} has ${matches.length} processes with alias '${target.alias}' (ids ${matches.map((p) => p.id).join(', ')}); name one with agentProcessId`,
+    );
+  }
+  return matches[0]!;
+}
+
+/** Refuses a process OCP marks as not operable, before anything is sent. */
+export function assertOperable(process: AgentProcess, hostId: number): void {
+  if (process.operable === false) {
+    throw new RunbookError(
+      'NOT_OPERABLE',
+      `OCP marks process '${process.alias ?? process.id}' (${process.id}) on host ${hostId} as not operable; it cannot be stopped or restarted through the API`,
+      { details: { hostId, agentProcessId: process.id } },
+    );
+  }
+}
+
+/** The process object in an OCP answer, which should be the process after the verb. */
+export function processFromAnswer(body: unknown): AgentProcess | undefined {
+  const data = dataOf(body);
+  return isProcess(data) ? data : undefined;
+}
+
+/** Turns OCP's "host does not exist" into NOT_FOUND, keeping OCP's code and trace id. */
+export async function withHostNotFound<T>(hostId: number, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (isRunbookError(e) && (e.details?.status === 404 || e.details?.ocpCode === 'CMP07005')) {
+      throw new RunbookError('NOT_FOUND', `OCP has no host ${hostId} (${e.message})`, { details: e.details });
+    }
+    throw e;
+  }
+}
+
+function dataOf(body: unknown): unknown {
+  return body !== null && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
+}
+
+function isProcess(v: unknown): v is AgentProcess {
+  return v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'number';
+}
+
+/** Reads `{ contents, page: { totalPages } }`, tolerating the other names some OCP pages use. */
+function readPage(body: unknown): { contents: AgentProcess[]; totalPages: number } {
+  const data = dataOf(body) as Record<string, unknown> | unknown[] | null | undefined;
+  if (Array.isArray(data)) return { contents: data.filter(isProcess), totalPages: 1 };
+  if (data === null || typeof data !== 'object') {
+    throw new RunbookError('BAD_RESPONSE', 'OCP answered the process list without a data object');
+  }
+  const list = (data.contents ?? data.content ?? data.items ?? data.list ?? []) as unknown[];
+  const page = (data.page ?? data.pageInfo ?? {}) as Record<string, unknown>;
+  const totalPages = Number(page.totalPages ?? page.pages ?? data.totalPages ?? 1);
+  return { contents: Array.isArray(list) ? list.filter(isProcess) : [], totalPages: Number.isFinite(totalPages) ? totalPages : 1 };
+}

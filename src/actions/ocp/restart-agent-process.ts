@@ -1,0 +1,24 @@
+// ocp.restartAgentProcess: restarts one host agent process (OCP has no per-process start).
+
+import { defineAction } from '../define.js';
+import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
+import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
+
+const RESTART: ProcessVerb = { verb: 'restart', wanted: 'STARTED', skipWhenAlreadyThere: false };
+
+export default defineAction<ProcessTarget, { process: AgentProcess }>({
+  name: 'ocp.restartAgentProcess',
+  description:
+    'Restarts one OCP host agent process (POST .../agent/processes/{id}/restart); also starts a stopped one. ' +
+    'Always `changed` when it succeeds; `operable: false` fails; the answer must show STARTED.',
+  connection: 'ocp',
+  mutates: true,
+  inputs: processTargetSchema,
+  outputs: {
+    type: 'object',
+    properties: { process: { type: 'object', description: 'The process as OCP reports it after the restart.' } },
+  },
+  plan: (inputs) => planProcessVerb(inputs, RESTART),
+  probe: (op, ctx) => probeProcessVerb(op, ctx, RESTART),
+  run: (op, ctx) => runProcessVerb(op, ctx, RESTART),
+});

@@ -1,0 +1,24 @@
+// ocp.stopAgentProcess: stops one host agent process, by id or by alias.
+
+import { defineAction } from '../define.js';
+import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
+import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
+
+const STOP: ProcessVerb = { verb: 'stop', wanted: 'STOPPED', skipWhenAlreadyThere: true };
+
+export default defineAction<ProcessTarget, { process: AgentProcess }>({
+  name: 'ocp.stopAgentProcess',
+  description:
+    'Stops one OCP host agent process (POST /api/v2/compute/hosts/{hostId}/agent/processes/{id}/stop). ' +
+    'Reads the process first: already STOPPED is `unchanged` and nothing is sent; `operable: false` fails.',
+  connection: 'ocp',
+  mutates: true,
+  inputs: processTargetSchema,
+  outputs: {
+    type: 'object',
+    properties: { process: { type: 'object', description: 'The process as OCP reports it after the stop.' } },
+  },
+  plan: (inputs) => planProcessVerb(inputs, STOP),
+  probe: (op, ctx) => probeProcessVerb(op, ctx, STOP),
+  run: (op, ctx) => runProcessVerb(op, ctx, STOP),
+});

@@ -1,0 +1,100 @@
+// Human-readable output: the plan table, one line per finished operation, and the closing summary.
+// Everything here passes through the redactor before it reaches a terminal.
+
+import type { ResolvedStep } from '../plan/types.js';
+import type { OperationRecord, RunReport, StatusCounts, StepRecord } from '../report/types.js';
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  const m = Math.floor(ms / 60_000);
+  const s = Math.round((ms % 60_000) / 1000);
+  return `${m} min ${s} s`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function compactJson(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** The header and one block per step of a plan. */
+export function formatPlanStep(step: ResolvedStep, position: string): string {
+  const via = step.connection ? ` via ${step.connection}` : '';
+  const title = `${position}  ${step.id}  ${step.action}${via}`;
+  if (step.disposition !== 'planned') {
+    return `${title}\n  ${step.disposition}: ${step.reason ?? ''}\n`;
+  }
+  const lines = [`${title}  (${plural(step.operations.length, 'operation')})`];
+  const width = Math.min(48, Math.max(0, ...step.operations.map((o) => o.key.length)));
+  for (const op of step.operations) {
+    const key = op.key.padEnd(width);
+    if (op.error) {
+      lines.push(`  ${key}  would fail: ${op.error.message} [${op.error.code}]`);
+      continue;
+    }
+    if (op.requests.length === 0) {
+      lines.push(`  ${key}  ${op.unresolved ? `unknown until run: ${op.unresolved}` : 'sends no request'}`);
+      continue;
+    }
+    op.requests.forEach((r, i) => {
+      const body = r.body === undefined ? '' : `  ${compactJson(r.body)}`;
+      lines.push(`  ${i === 0 ? key : ' '.repeat(width)}  ${r.method} ${r.url}${body}`);
+    });
+    if (op.unresolved) lines.push(`  ${' '.repeat(width)}  (${op.unresolved})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+const STATUS_LABEL: Record<OperationRecord['status'], string> = {
+  changed: 'changed  ',
+  unchanged: 'unchanged',
+  failed: 'FAILED   ',
+  skipped: 'skipped  ',
+};
+
+/** One line for a finished operation. */
+export function formatOperationLine(record: OperationRecord): string {
+  const attempts = record.attempts > 1 ? `, ${record.attempts} attempts` : '';
+  const timing = `(${formatDuration(record.durationMs)}${attempts})`;
+  if (record.status === 'failed' && record.error) {
+    return `  ${STATUS_LABEL.failed}  ${record.key}  ${record.error.code}: ${record.error.message} ${timing}\n`;
+  }
+  if (record.status === 'skipped') return `  ${STATUS_LABEL.skipped}  ${record.key}  ${record.reason ?? ''}\n`;
+  return `  ${STATUS_LABEL[record.status]}  ${record.key}  ${timing}\n`;
+}
+
+export function formatStepHeader(index: number, total: number, id: string, action: string, operations: number): string {
+  return `Step ${index}/${total}  ${id}  ${action}  (${plural(operations, 'operation')})\n`;
+}
+
+export function formatStepEnd(step: StepRecord): string {
+  if (step.status === 'succeeded') return '';
+  const note = step.continueOnError ? ' (continueOnError: the run goes on)' : '';
+  return `  step ${step.id} ${step.status}: ${step.reason ?? ''}${note}\n`;
+}
+
+export function formatCounts(c: StatusCounts): string {
+  return `${plural(c.total, 'operation')}: ${c.changed} changed, ${c.unchanged} unchanged, ${c.failed} failed, ${c.skipped} skipped`;
+}
+
+/** The closing line of a run, such as `Run succeeded: 12 operations: ... in 3.2 s.` */
+export function formatRunSummary(report: RunReport, reportFile?: string): string {
+  const verb = report.mode === 'dry-run' ? 'Dry run' : 'Run';
+  const where = reportFile ? ` Report: ${reportFile}` : '';
+  return `${verb} ${report.status}: ${formatCounts(report.summary)} in ${formatDuration(report.durationMs)}.${where}\n`;
+}
+
+/** The failures of a run, for --quiet and for the end of a failed run. */
+export function formatFailures(report: RunReport): string {
+  const lines: string[] = [];
+  for (const step of report.steps) {
+    if (step.status === 'failed') lines.push(`step ${step.id} failed: ${step.reason ?? ''}`);
+    for (const op of step.operations) {
+      if (op.status === 'failed' && op.error) lines.push(`  ${op.key}: ${op.error.code}: ${op.error.message}`);
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}

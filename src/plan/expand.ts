@@ -1,0 +1,171 @@
+// Expands one step into concrete operations: evaluates `if`, `forEach` and `with` against the scope,
+// checks the resolved inputs, and asks the action's `plan` for the requests. Pure: sends nothing.
+
+import type { ActionDefinition, PlannedOperation } from '../actions/define.js';
+import type { Registry } from '../actions/registry.js';
+import type { HttpRequest } from '../connections/types.js';
+import { RunbookError, isRunbookError } from '../errors.js';
+import type { StepSpec } from '../runbook/model.js';
+import { collectReferences, evaluateCondition, evaluateValue, type Scope } from '../runbook/expressions.js';
+import { checkInputs } from '../runbook/inputs.js';
+import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
+
+/** What expansion needs to know about a connection: enough to print the exact URL. */
+export interface ConnectionView {
+  name: string;
+  type: string;
+  url: string;
+  urlFor(req: HttpRequest): string;
+}
+
+export interface ExpandContext {
+  registry: Registry;
+  scope: Scope;
+  connections: ReadonlyMap<string, ConnectionView>;
+  /** Steps whose outputs are not known (a dry run did not execute them). */
+  unknownOutputs: ReadonlySet<string>;
+}
+
+/** Expands a step; never throws for a problem of the runbook, which becomes the step's `error`. */
+export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
+  const base = { id: step.id, name: step.name, action: step.action, connection: step.connection };
+  const pending = stepsWhoseOutputsAreUnknown(step, ctx.unknownOutputs);
+  if (pending.length > 0) {
+    return {
+      ...base,
+      disposition: 'unresolved',
+      reason: `unknown until run: depends on the outputs of step ${pending.map((s) => `'${s}'`).join(', ')}`,
+      operations: [],
+    };
+  }
+  try {
+    if (step.if !== undefined && !evaluateCondition(step.if, ctx.scope)) {
+      return { ...base, disposition: 'skipped', reason: 'its if: condition is false', operations: [] };
+    }
+    const registered = ctx.registry.action(step.action);
+    if (!registered) throw new RunbookError('UNKNOWN_ACTION', `unknown action '${step.action}'`);
+    const items = fanOutItems(step, ctx.scope);
+    const connection = step.connection === undefined ? undefined : ctx.connections.get(step.connection);
+    const operations: ResolvedOperation[] = [];
+    items.forEach((item, index) => {
+      const itemScope: Scope = step.forEach === undefined ? ctx.scope : { ...ctx.scope, item, index };
+      operations.push(...expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index));
+    });
+    return { ...base, disposition: 'planned', operations: withUniqueKeys(operations) };
+  } catch (e) {
+    return { ...base, disposition: 'failed', reason: messageOf(e), error: toOperationError(e), operations: [] };
+  }
+}
+
+function stepsWhoseOutputsAreUnknown(step: StepSpec, unknown: ReadonlySet<string>): string[] {
+  if (unknown.size === 0) return [];
+  const refs = collectReferences([step.if, step.forEach, step.with]);
+  const ids = new Set<string>();
+  for (const ref of refs) if (ref.root === 'steps' && ref.name !== undefined && unknown.has(ref.name)) ids.add(ref.name);
+  return [...ids];
+}
+
+function fanOutItems(step: StepSpec, scope: Scope): unknown[] {
+  if (step.forEach === undefined) return [undefined];
+  const items = evaluateValue(step.forEach, scope);
+  if (!Array.isArray(items)) {
+    throw new RunbookError('EXPRESSION', `forEach of step '${step.id}' must be a list, got ${describeType(items)}`);
+  }
+  return items;
+}
+
+function expandItem(
+  step: StepSpec,
+  action: ActionDefinition,
+  scope: Scope,
+  connection: ConnectionView | undefined,
+  registry: Registry,
+  item: unknown,
+  index: number,
+): ResolvedOperation[] {
+  const fanned = step.forEach !== undefined;
+  const fallbackKey = fanned ? `${step.id}[${index}]` : step.id;
+  const where = fanned ? { item, index } : {};
+  let inputs: Record<string, unknown>;
+  try {
+    inputs = evaluateValue(step.with, scope) as Record<string, unknown>;
+  } catch (e) {
+    return [{ key: fallbackKey, inputs: {}, ...where, requests: [], error: toOperationError(e) }];
+  }
+  const invalid = checkInputs(registry, action.name, inputs);
+  if (invalid !== undefined) {
+    return [{ key: fallbackKey, inputs, ...where, requests: [], error: { code: 'INVALID_INPUT', message: invalid } }];
+  }
+  let planned: PlannedOperation[];
+  try {
+    planned = action.plan
+      ? action.plan(inputs, {
+          step: { id: step.id },
+          ...(connection ? { connection: { name: connection.name, type: connection.type, url: connection.url } } : {}),
+        })
+      : [{ inputs }];
+    if (!Array.isArray(planned)) throw new TypeError('plan() must return an array of operations');
+  } catch (e) {
+    return [{ key: fallbackKey, inputs, ...where, requests: [], error: toOperationError(e, pluginNameOf(registry, action.name)) }];
+  }
+  return planned.map((p, n) => {
+    const key = p.key !== undefined ? `${step.id}/${p.key}` : planned.length > 1 ? `${fallbackKey}#${n + 1}` : fallbackKey;
+    const requests = p.request === undefined ? [] : Array.isArray(p.request) ? p.request : [p.request];
+    const op: ResolvedOperation = {
+      key,
+      inputs: p.inputs as Record<string, unknown>,
+      ...where,
+      requests: connection ? requests.map((r) => previewRequest(r, connection)) : [],
+    };
+    if (p.unresolved !== undefined) op.unresolved = p.unresolved;
+    return op;
+  });
+}
+
+function previewRequest(req: HttpRequest, connection: ConnectionView): RequestPreview {
+  const preview: RequestPreview = { method: req.method, url: connection.urlFor(req) };
+  if (req.body !== undefined) preview.body = req.body;
+  return preview;
+}
+
+/** Two operations of one step never share a key: later ones get `#2`, `#3`. */
+function withUniqueKeys(operations: ResolvedOperation[]): ResolvedOperation[] {
+  const seen = new Map<string, number>();
+  for (const op of operations) {
+    const n = (seen.get(op.key) ?? 0) + 1;
+    seen.set(op.key, n);
+    if (n > 1) op.key = `${op.key}#${n}`;
+  }
+  return operations;
+}
+
+/** The action's name when it comes from a plugin (its unexpected errors are PLUGIN_ERROR, not INTERNAL). */
+export function pluginNameOf(registry: Registry, actionName: string): string | undefined {
+  const registered = registry.action(actionName);
+  return registered && registered.source !== 'builtin' ? actionName : undefined;
+}
+
+export function toOperationError(e: unknown, pluginName?: string): OperationError {
+  if (isRunbookError(e)) {
+    const err: OperationError = { code: e.code, message: e.message };
+    if (e.details !== undefined) err.details = e.details;
+    return err;
+  }
+  const message = messageOf(e);
+  return pluginName
+    ? { code: 'PLUGIN_ERROR', message: `action ${pluginName} failed: ${message}`, details: { action: pluginName } }
+    : { code: 'INTERNAL', message };
+}
+
+export function messageOf(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return typeof e === 'string' ? e : `non-error value thrown: ${describeType(e)}`;
+}
+
+export function describeType(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  return `${typeof v} ${String(v)}`;
+}

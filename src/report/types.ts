@@ -1,0 +1,85 @@
+// The run report: one JSON document per run, described by schemas/report.schema.json.
+// Version it: scripts and dashboards read it. Add fields; never rename or remove one within a version.
+
+import type { OperationStatus } from '../actions/define.js';
+import type { OperationError, RequestPreview } from '../plan/types.js';
+
+export const REPORT_VERSION = 1;
+
+export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
+export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+
+export interface StatusCounts {
+  total: number;
+  changed: number;
+  unchanged: number;
+  failed: number;
+  skipped: number;
+}
+
+export interface OperationRecord {
+  key: string;
+  status: OperationStatus;
+  /** Tries of the request that needed the most (1 when nothing was retried, 0 when nothing was sent). */
+  attempts: number;
+  durationMs: number;
+  startedAt?: string;
+  /** The last request the operation sent (method and URL), or the one it would send in a dry run. */
+  request?: RequestPreview;
+  /** The answer to that request. */
+  response?: { status: number; traceId?: string };
+  error?: OperationError;
+  /** Why it was skipped. */
+  reason?: string;
+  outputs?: Record<string, unknown>;
+}
+
+export interface StepRecord {
+  id: string;
+  name?: string;
+  action: string;
+  connection?: string;
+  status: StepStatus;
+  /** Why the step failed or was skipped, in words. */
+  reason?: string;
+  /** True when the step failed but `continueOnError` let the run go on. */
+  continueOnError?: boolean;
+  startedAt?: string;
+  durationMs: number;
+  /** The failure budget the step ran with, as a count of operations. */
+  maxErrors?: number;
+  summary: StatusCounts;
+  operations: OperationRecord[];
+  outputs?: Record<string, unknown>;
+}
+
+export interface RunReport {
+  reportVersion: typeof REPORT_VERSION;
+  runId: string;
+  runbook: { name: string; file: string; sha256: string };
+  mode: 'run' | 'dry-run';
+  status: RunStatus;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  /** The resolved params, secrets redacted. */
+  params: Record<string, unknown>;
+  summary: StatusCounts;
+  steps: StepRecord[];
+  /** Why the run was cancelled, or a failure outside any operation. */
+  error?: OperationError;
+  /** Where the run was interrupted, if it was: the signal's name. */
+  signal?: string;
+}
+
+export function emptyCounts(): StatusCounts {
+  return { total: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0 };
+}
+
+export function countOperations(operations: readonly { status: OperationStatus }[], into = emptyCounts()): StatusCounts {
+  for (const op of operations) {
+    into.total += 1;
+    into[op.status] += 1;
+  }
+  return into;
+}

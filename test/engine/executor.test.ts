@@ -1,0 +1,235 @@
+// The engine against the real simulator over HTTP: caps, failure budgets, retries, reports, redaction.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { RunReport } from '../../src/report/types.js';
+import { runMain } from '../helpers/main.js';
+import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+
+let sim: Simulator;
+let ws: Workspace;
+
+beforeAll(async () => {
+  sim = await startSimulator({ port: 0, config: { ocp: { hosts: [{ ids: { from: 1, to: 60 } }] } } });
+});
+afterAll(async () => {
+  await sim.close();
+});
+afterEach(() => {
+  sim.setFaults({});
+  sim.resetStats();
+  ws?.remove();
+});
+
+function env(): Record<string, string> {
+  return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' };
+}
+
+interface StepOptions {
+  hosts: number[];
+  extra?: string;
+  alias?: string;
+}
+
+/** A runbook with one stop step over `hosts`, plus whatever the test adds. */
+function runbook(opts: StepOptions & { top?: string; more?: string }): string {
+  return `version: 1
+name: engine-test
+params:
+  hosts: { type: array, default: ${JSON.stringify(opts.hosts)} }
+connections:
+  ocp:
+    type: ocp
+    url: \${{ env.OCP_URL }}
+    auth: { type: basic, username: \${{ env.OCP_USER }}, password: \${{ env.OCP_PASSWORD }} }
+${opts.top ?? ''}
+steps:
+  - id: stop
+    action: ocp.stopAgentProcess
+    connection: ocp
+    forEach: \${{ params.hosts }}
+    with: { hostId: "\${{ item }}", alias: ${opts.alias ?? 'obstat2'} }
+${(opts.extra ?? '').replace(/^/gm, '    ')}
+${opts.more ?? ''}
+`;
+}
+
+async function run(source: string, args: string[] = []): Promise<{ code: number; stdout: string; stderr: string; report: RunReport }> {
+  ws = createWorkspace();
+  const file = ws.write('rb.yaml', source);
+  const reportFile = ws.path('report.json');
+  const result = await runMain(['run', file, '--report', reportFile, ...args], env());
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+  expect(reportSchemaErrors(report)).toEqual([]);
+  return { ...result, report };
+}
+
+function stopRequests(): number {
+  return sim.requests.filter((r) => r.method === 'POST' && /\/stop$/.test(r.pathname)).length;
+}
+
+describe('concurrency', () => {
+  it('never has more requests in flight than the global cap, measured by the server', async () => {
+    sim.setFaults({ latency: 25 });
+    const hosts = Array.from({ length: 30 }, (_, i) => i + 1);
+    const { code, report } = await run(runbook({ hosts, top: 'concurrency: 3' }));
+    expect(code).toBe(0);
+    expect(report.summary.changed).toBe(30);
+    expect(sim.maxInFlight).toBeLessThanOrEqual(3);
+    expect(sim.maxInFlight).toBe(3); // and the cap is actually used
+  });
+
+  it('holds a step cap that is lower than the global one', async () => {
+    sim.setFaults({ latency: 25 });
+    const hosts = Array.from({ length: 20 }, (_, i) => i + 1);
+    const { code } = await run(runbook({ hosts, top: 'concurrency: 10', extra: 'concurrency: 2' }));
+    expect(code).toBe(0);
+    expect(sim.maxInFlight).toBe(2);
+  });
+
+  it('lets --concurrency override the runbook', async () => {
+    sim.setFaults({ latency: 25 });
+    const hosts = Array.from({ length: 20 }, (_, i) => i + 1);
+    const { code } = await run(runbook({ hosts, top: 'concurrency: 10' }), ['--concurrency', '4']);
+    expect(code).toBe(0);
+    expect(sim.maxInFlight).toBe(4);
+  });
+});
+
+describe('failure budget', () => {
+  // Hosts 900+ do not exist in the simulator: their operations fail with NOT_FOUND.
+  it('fails the step at the first failure with maxErrors 0, starting no new operation', async () => {
+    const { code, report } = await run(runbook({ hosts: [1, 900, 2, 3, 4], top: 'concurrency: 1' }));
+    expect(code).toBe(1);
+    expect(report.status).toBe('failed');
+    const step = report.steps[0]!;
+    expect(step.status).toBe('failed');
+    expect(step.operations.map((o) => o.status)).toEqual(['changed', 'failed', 'skipped', 'skipped', 'skipped']);
+    expect(step.operations[1]!.error?.code).toBe('NOT_FOUND');
+    expect(stopRequests()).toBe(1);
+  });
+
+  it('tolerates failures up to maxErrors and succeeds', async () => {
+    const { code, report } = await run(runbook({ hosts: [1, 901, 2, 902, 3], top: 'concurrency: 1', extra: 'maxErrors: 2' }));
+    expect(code).toBe(0);
+    expect(report.status).toBe('succeeded');
+    expect(report.summary).toMatchObject({ total: 5, changed: 3, failed: 2, skipped: 0 });
+  });
+
+  it('takes a percentage of the operation count, rounded down', async () => {
+    // 10 operations, "25%" allows 2 failures; the third breaks the budget.
+    const hosts = [901, 902, 903, 1, 2, 3, 4, 5, 6, 7];
+    const { code, report } = await run(runbook({ hosts, top: 'concurrency: 1', extra: 'maxErrors: "25%"' }));
+    expect(code).toBe(1);
+    expect(report.steps[0]!.maxErrors).toBe(2);
+    expect(report.summary).toMatchObject({ failed: 3, skipped: 7 });
+  });
+
+  it('lets operations in flight finish and counts them when the budget breaks', async () => {
+    sim.setFaults({ latency: 40 });
+    const hosts = [901, 1, 2, 3, 4, 5, 6, 7];
+    const { report } = await run(runbook({ hosts, top: 'concurrency: 4' }));
+    const ops = report.steps[0]!.operations;
+    const finished = ops.filter((o) => o.status !== 'skipped');
+    // The three that started beside the failing one ran to the end; nothing started after it failed.
+    expect(finished.length).toBe(4);
+    expect(ops.filter((o) => o.status === 'changed').length).toBe(3);
+    expect(ops.every((o) => o.status !== 'skipped' || o.reason?.includes('failure budget'))).toBe(true);
+  });
+
+  it('skips later steps after a failed step, unless the step sets continueOnError', async () => {
+    const second = `  - id: after
+    action: ocp.stopAgentProcess
+    connection: ocp
+    with: { hostId: 5, alias: node_exporter }`;
+    const stopped = await run(runbook({ hosts: [999], more: second }));
+    expect(stopped.code).toBe(1);
+    expect(stopped.report.steps.map((s) => s.status)).toEqual(['failed', 'skipped']);
+
+    const goesOn = await run(runbook({ hosts: [999], extra: 'continueOnError: true', more: second }));
+    expect(goesOn.report.steps.map((s) => s.status)).toEqual(['failed', 'succeeded']);
+    expect(goesOn.report.steps[0]!.continueOnError).toBe(true);
+    expect(goesOn.report.steps[1]!.operations[0]!.status).toBe('changed');
+    expect(goesOn.code).toBe(0);
+  });
+});
+
+describe('retries', () => {
+  const retry = 'retry: { attempts: 3, delay: 10ms, maxDelay: 50ms }';
+
+  it('retries a 503 and succeeds, counting attempts', async () => {
+    sim.setFaults({ failFirst: [{ method: 'POST', path: '/stop$', count: 2, status: 503 }] });
+    const { code, report } = await run(runbook({ hosts: [7], extra: retry }));
+    expect(code).toBe(0);
+    const op = report.steps[0]!.operations[0]!;
+    expect(op.status).toBe('changed');
+    expect(op.attempts).toBe(3);
+    expect(stopRequests()).toBe(3);
+  });
+
+  it('gives up after the last attempt with the transient error', async () => {
+    sim.setFaults({ failFirst: [{ method: 'POST', path: '/stop$', count: 5, status: 503 }] });
+    const { code, report } = await run(runbook({ hosts: [8], extra: retry }));
+    expect(code).toBe(1);
+    const op = report.steps[0]!.operations[0]!;
+    expect(op.attempts).toBe(3);
+    expect(op.error?.code).toMatch(/HTTP_STATUS|OCP_ERROR/);
+    expect(stopRequests()).toBe(3);
+  });
+
+  it('does not retry a 4xx', async () => {
+    sim.setFaults({ failFirst: [{ method: 'POST', path: '/stop$', count: 5, status: 400 }] });
+    const { code, report } = await run(runbook({ hosts: [9], extra: retry }));
+    expect(code).toBe(1);
+    expect(report.steps[0]!.operations[0]!.attempts).toBe(1);
+    expect(stopRequests()).toBe(1);
+  });
+
+  it('retries a connection reset', async () => {
+    sim.setFaults({ failFirst: [{ method: 'POST', path: '/stop$', count: 1, status: 'reset' as never }] });
+    const { report } = await run(runbook({ hosts: [10], extra: retry }));
+    const op = report.steps[0]!.operations[0]!;
+    expect(op.status).toBe('changed');
+    expect(op.attempts).toBe(2);
+  });
+});
+
+describe('the report', () => {
+  it('holds every field the format promises, for a successful run', async () => {
+    const { report, stdout } = await run(runbook({ hosts: [11, 12] }));
+    expect(report).toMatchObject({
+      reportVersion: 1,
+      mode: 'run',
+      status: 'succeeded',
+      runbook: { name: 'engine-test' },
+      params: { hosts: [11, 12] },
+      summary: { total: 2, changed: 2, unchanged: 0, failed: 0, skipped: 0 },
+    });
+    expect(report.runbook.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const op = report.steps[0]!.operations[0]!;
+    expect(op.key).toBe('stop/host=11/alias=obstat2');
+    expect(op.request).toEqual({ method: 'POST', url: `${sim.url}/api/v2/compute/hosts/11/agent/processes/185/stop` });
+    expect(op.response?.status).toBe(200);
+    expect(op.response?.traceId).toMatch(/\S/);
+    expect(stdout).toMatch(/changed\s+stop\/host=11\/alias=obstat2/);
+    expect(stdout).toMatch(/Run succeeded: 2 operations: 2 changed/);
+  });
+
+  it('says unchanged for a process that is already stopped, and sends no stop', async () => {
+    await run(runbook({ hosts: [13] }));
+    sim.resetStats();
+    const { report } = await run(runbook({ hosts: [13] }));
+    expect(report.steps[0]!.operations[0]!.status).toBe('unchanged');
+    expect(stopRequests()).toBe(0);
+  });
+
+  it('writes a dry-run report that sends nothing', async () => {
+    const { code, report } = await run(runbook({ hosts: [14, 15] }), ['--dry-run']);
+    expect(code).toBe(0);
+    expect(report.mode).toBe('dry-run');
+    expect(report.summary.skipped).toBe(2);
+    expect(sim.requests).toHaveLength(0);
+  });
+});
