@@ -3,6 +3,9 @@
 import type { ActionDefinition } from './define.js';
 import type { ConnectionDefinition } from '../connections/types.js';
 import { Registry } from './registry.js';
+import { baoConnection } from '../connections/bao.js';
+import { httpConnection } from '../connections/http.js';
+import { ocpConnection } from '../connections/ocp.js';
 import ocpRestartAgentProcess from './ocp/restart-agent-process.js';
 import ocpStopAgentProcess from './ocp/stop-agent-process.js';
 
@@ -10,7 +13,7 @@ import ocpStopAgentProcess from './ocp/stop-agent-process.js';
 export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess];
 
 /** Every built-in connection type, one module each. */
-export const builtinConnections: ConnectionDefinition<any>[] = [];
+export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];
 
 /** A registry holding the built-ins, ready for plugins to be added. */
 export function createRegistry(): Registry {
