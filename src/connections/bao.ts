@@ -15,6 +15,7 @@ export const BAO_PATH_PREFIX = '/baocdp/rest';
 const BAO_CONTENT_TYPE = 'application/json;charset=UTF-8';
 const TOKEN_HEADER = 'authentication-token';
 
+/** The connection entry, as documented; `open` narrows the resolved value itself (expressions come after the schema). */
 export interface BaoConnectionConfig {
   type: 'bao';
   url: string;
@@ -22,7 +23,7 @@ export interface BaoConnectionConfig {
   tls?: { ca?: string; insecureSkipVerify?: boolean };
 }
 
-export const baoConnection = defineConnection<BaoConnectionConfig>({
+export const baoConnection = defineConnection({
   type: 'bao',
   description:
     'BMC Atrium Orchestrator / TrueSight Orchestration CDP REST API (usually https://host:38080). ' +
@@ -48,7 +49,7 @@ export const baoConnection = defineConnection<BaoConnectionConfig>({
     },
   },
   open(config, ctx): ConnectionSession {
-    const record = config as unknown as Record<string, unknown>;
+    const record = config;
     const auth = authBlock(record, 'bao', ['login']);
     const username = requireString(auth, 'username', 'auth');
     const password = typeof auth.password === 'string' ? auth.password : requireString(auth, 'password', 'auth');

@@ -6,6 +6,7 @@ import { authBlock, basicAuthSchema, basicAuthorization, headersSchema, redactSe
 import { tlsConfigSchema } from './tls.js';
 import type { ConnectionSession } from './types.js';
 
+/** The connection entry, as documented; `open` narrows the resolved value itself (expressions come after the schema). */
 export interface HttpConnectionConfig {
   type: 'http';
   url: string;
@@ -14,7 +15,7 @@ export interface HttpConnectionConfig {
   tls?: { ca?: string; insecureSkipVerify?: boolean };
 }
 
-export const httpConnection = defineConnection<HttpConnectionConfig>({
+export const httpConnection = defineConnection({
   type: 'http',
   description: 'A generic JSON HTTP API. auth (optional): basic (username/password) or bearer (token).',
   config: {
@@ -40,7 +41,7 @@ export const httpConnection = defineConnection<HttpConnectionConfig>({
     },
   },
   open(config, ctx): ConnectionSession {
-    const record = config as unknown as Record<string, unknown>;
+    const record = config;
     redactSensitiveHeaders(record.headers, ctx.redactor);
     let authorization: string | undefined;
     if (record.auth !== undefined) {

@@ -19,6 +19,7 @@ type OcpAuth =
   | { type: 'basic'; username: string; password: string }
   | { type: 'accessKey'; accessKeyId: string; accessKeySecret: string };
 
+/** The connection entry, as documented; `open` narrows the resolved value itself (expressions come after the schema). */
 export interface OcpConnectionConfig {
   type: 'ocp';
   url: string;
@@ -35,7 +36,7 @@ export interface OcpErrorDetails {
   traceId?: string;
 }
 
-export const ocpConnection = defineConnection<OcpConnectionConfig>({
+export const ocpConnection = defineConnection({
   type: 'ocp',
   description:
     'OceanBase Cloud Platform API v2. auth: basic (username/password) or accessKey (accessKeyId/accessKeySecret, ' +
@@ -67,7 +68,7 @@ export const ocpConnection = defineConnection<OcpConnectionConfig>({
     },
   },
   open(config, ctx): ConnectionSession {
-    const auth = readOcpAuth(config as unknown as Record<string, unknown>, ctx.redactor);
+    const auth = readOcpAuth(config, ctx.redactor);
     return {
       pathPrefix: urlPathEndsWith(config.url, OCP_PATH_PREFIX) ? '' : OCP_PATH_PREFIX,
       authorize(req) {

@@ -75,6 +75,8 @@ export interface ConnectionRuntime {
   readonly type: string;
   /** Connection URL plus the type's path prefix, without a trailing slash. */
   readonly baseUrl: string;
+  /** The full URL a request would be sent to (connection URL, type prefix, path, canonical query), for plans and reports. */
+  urlFor(req: Pick<HttpRequest, 'path' | 'query'>): string;
   /** A client for one operation: per-attempt timeout, retry policy, cancellation, a trace of what it sent. */
   client(options: ClientOptions): HttpClient;
   /** Ends the session (BAO logout), then closes the pool. Never throws. */
@@ -343,6 +345,9 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     name,
     type: definition.type,
     baseUrl,
+    urlFor(req) {
+      return redactor.redact(target.origin + buildPathAndQuery(target.basePath, session.pathPrefix, req));
+    },
     client(clientOptions: ClientOptions): HttpClient {
       return {
         baseUrl,
