@@ -162,7 +162,9 @@ export function baoEnvelopeError(res: HttpResponse, redactor?: Redactor): Runboo
   const raw = typeof body.response === 'string' ? body.response : (bodySnippet(body.response) ?? 'nothing');
   const answer = redactor ? redactor.redact(raw) : raw;
   const snippet = bodySnippet(body);
-  return new RunbookError('BAO_ERROR', `BAO answered "${answer}" instead of Success (HTTP ${res.status})`, {
+  const said = typeof body.message === 'string' && body.message.trim() !== '' ? body.message.trim() : undefined;
+  const message = said === undefined ? '' : `: ${redactor ? redactor.redact(said) : said}`;
+  return new RunbookError('BAO_ERROR', `BAO answered "${answer}" instead of Success (HTTP ${res.status})${message}`, {
     details: { status: res.status, baoResponse: answer, body: snippet && redactor ? redactor.redact(snippet) : snippet },
     transient: isTransientStatus(res.status),
   });

@@ -72,7 +72,7 @@ export interface ConnectionSession {
    * call or by a concurrent one since `failed` was authorized) and the request may be sent again once.
    */
   reauthorize?(failed: OutgoingRequest): Promise<boolean>;
-  /** Throws a RunbookError when a 2xx answer is a failure in the vendor's envelope. */
+  /** Throws a RunbookError when an answer is a failure in the vendor's envelope (called for every status but 3xx). */
   checkResponse?(res: HttpResponse, req: OutgoingRequest): void;
   /** Extracts the vendor's trace id, if any. */
   traceIdOf?(res: HttpResponse): string | undefined;
