@@ -24,6 +24,8 @@ export interface TestServer {
   url: string;
   port: number;
   seen: SeenRequest[];
+  /** TCP connections accepted so far. */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse, seen: SeenRequ
 export async function startServer(handler: Handler, options: { https?: boolean } = {}): Promise<TestServer> {
   const seen: SeenRequest[] = [];
   const sockets = new Set<Socket>();
+  let connections = 0;
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -46,6 +49,7 @@ export async function startServer(handler: Handler, options: { https?: boolean }
     ? createHttpsServer({ key: readFileSync(`${TLS_DIR}server-key.pem`), cert: readFileSync(`${TLS_DIR}server-cert.pem`) }, listener)
     : createHttpServer(listener);
   server.on('connection', (s: Socket) => {
+    connections += 1;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -59,6 +63,9 @@ export async function startServer(handler: Handler, options: { https?: boolean }
     url: `${options.https ? 'https' : 'http'}://127.0.0.1:${port}`,
     port,
     seen,
+    get connections() {
+      return connections;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -89,6 +89,35 @@ describe('requests and answers', () => {
   });
 });
 
+describe('connection pool', () => {
+  it('reuses keep-alive connections for requests made one after another', async () => {
+    const server = await serve((_req, res) => json(res, 200, {}));
+    const { client } = opened({ url: server.url });
+    for (let i = 0; i < 8; i++) await client().http.request({ method: 'GET', path: '/x' });
+    expect(server.seen).toHaveLength(8);
+    // The pool may open a second socket while the first is still finishing an answer; never one per request.
+    expect(server.connections).toBeLessThan(8);
+  });
+
+  it('runs concurrent requests in parallel, up to maxConnections and no more', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const server = await serve((_req, res) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => {
+        inFlight -= 1;
+        json(res, 200, {});
+      }, 30);
+    });
+    const { client } = opened({ url: server.url }); // maxConnections: 4
+    await Promise.all(Array.from({ length: 12 }, () => client().http.request({ method: 'GET', path: '/x' })));
+    expect(server.seen).toHaveLength(12);
+    expect(peak).toBeGreaterThan(1);
+    expect(peak).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('connection url', () => {
   it.each([
     ['ftp://host/x', /http:\/\/ or https:\/\//],
