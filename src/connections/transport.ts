@@ -152,7 +152,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       headers,
     };
     if (req.body !== undefined) {
-      prepared.bodyBytes = Buffer.from(JSON.stringify(req.body), 'utf8');
+      prepared.bodyBytes = Buffer.from(serialiseBody(req), 'utf8');
       prepared.traceBody = redactor.redactValue(req.body);
       headers['content-type'] ??= 'application/json';
     }
@@ -352,7 +352,6 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       return {
         baseUrl,
         async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
-          clientOptions.trace.requests += 1;
           if (clientOptions.readOnly && !READ_ONLY_METHODS.has(req.method)) {
             throw new RunbookError(
               'INTERNAL',
@@ -360,6 +359,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
             );
           }
           if (closing) throw new RunbookError('CANCELLED', `connection '${name}' is closed; ${req.method} ${req.path} was not sent`);
+          clientOptions.trace.requests += 1;
           const settings: AttemptSettings = { timeoutMs: clientOptions.timeoutMs, signal: clientOptions.signal, hooks: true, trace: clientOptions.trace };
           return (await send(req, settings, clientOptions.retry)) as HttpResponse<T>;
         },
@@ -411,6 +411,15 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
       },
     );
   });
+}
+
+/** The JSON text of a request body; INVALID_INPUT when it cannot be written as JSON (a BigInt, a cycle). */
+function serialiseBody(req: HttpRequest): string {
+  try {
+    return JSON.stringify(req.body);
+  } catch (cause) {
+    throw new RunbookError('INVALID_INPUT', `the body of ${req.method} ${req.path} cannot be written as JSON: ${String(cause)}`, { cause });
+  }
 }
 
 /** Validates `headers:` of a connection: a mapping of strings; names are lower-cased. */

@@ -297,12 +297,13 @@ describe('read-only clients (plan --online)', () => {
   it('refuses every method but GET and HEAD before anything reaches the server', async () => {
     const server = await serve((_req, res) => json(res, 200, {}));
     const { client } = opened({ url: server.url });
-    const { http } = client({ readOnly: true });
+    const { http, trace } = client({ readOnly: true });
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
       const err = await failureOf(() => http.request({ method, path: '/peer/AP1/stop' }));
       expect(err.message).toContain('nothing was sent');
     }
     expect(server.seen).toHaveLength(0);
+    expect(trace.requests).toBe(0);
     await http.request({ method: 'GET', path: '/peer' });
     await http.request({ method: 'HEAD', path: '/peer' });
     expect(server.seen.map((s) => s.method)).toEqual(['GET', 'HEAD']);
