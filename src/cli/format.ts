@@ -35,15 +35,17 @@ export function formatPlanStep(step: ResolvedStep, position: string): string {
       lines.push(`  ${key}  would fail: ${op.error.message} [${op.error.code}]`);
       continue;
     }
+    const pad = ' '.repeat(width);
     if (op.requests.length === 0) {
       lines.push(`  ${key}  ${op.unresolved ? `unknown until run: ${op.unresolved}` : 'sends no request'}`);
-      continue;
+    } else {
+      op.requests.forEach((r, i) => {
+        const body = r.body === undefined ? '' : `  ${compactJson(r.body)}`;
+        lines.push(`  ${i === 0 ? key : pad}  ${r.method} ${r.url}${body}`);
+      });
+      if (op.unresolved && !op.prediction) lines.push(`  ${pad}  unknown until run: ${op.unresolved}`);
     }
-    op.requests.forEach((r, i) => {
-      const body = r.body === undefined ? '' : `  ${compactJson(r.body)}`;
-      lines.push(`  ${i === 0 ? key : ' '.repeat(width)}  ${r.method} ${r.url}${body}`);
-    });
-    if (op.unresolved) lines.push(`  ${' '.repeat(width)}  (${op.unresolved})`);
+    if (op.prediction) lines.push(`  ${pad}  -> ${op.prediction.outcome}: ${op.prediction.reason}`);
   }
   return `${lines.join('\n')}\n`;
 }

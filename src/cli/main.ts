@@ -8,7 +8,11 @@ import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js'
 import { parseDuration } from '../runbook/durations.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
-import { planCommand, runCommand } from './run.js';
+import { applyCommand } from './apply.js';
+import { planCommand } from './plan.js';
+import { reportCommand } from './report.js';
+import { runCommand } from './run.js';
+import { schemaCommand } from './schema.js';
 import { simCommand } from './sim.js';
 import { validateCommand } from './validate.js';
 
@@ -16,50 +20,94 @@ export const USAGE = `runbook: declarative runbooks for OceanBase OCP and BMC BA
 
 Usage:
   runbook validate FILE...                 check runbooks against the format; exit 0 or 2
-  runbook plan FILE [options]              dry run: print every request it would send; sends nothing
-  runbook run FILE [options]               run it, print a line per operation, write a report
+  runbook plan FILE [options]              preview: every request it would send (offline: sends nothing)
+  runbook run FILE [options]               run it: a line per operation, a summary, a report
+  runbook apply PLAN [options]             run exactly the operations of a saved plan
+  runbook report JOURNAL [--out FILE]      rebuild a run's report from its journal (after a crash)
+  runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
   runbook sim [--port N] [--config FILE]   start the local OCP and BAO simulator
 
-Options for plan and run:
+Options of plan, run and apply:
   --param k=v          set a param (repeatable); arrays as [20,21] or 20,21
-  --json               plan: print the plan as JSON
-  --report FILE        run: write the JSON report to FILE (atomically)
-  --concurrency N      run: override the runbook's global concurrency
-  --dry-run            run: expand and report what would be sent; send nothing
-  --grace DURATION     run: time in-flight operations get after SIGINT/SIGTERM (default 30s)
-  --quiet              run: print nothing on success, only the failures on failure
+  --plugin PATH        load a plugin module (repeatable), in addition to the runbook's plugins:
+  --sim                start the built-in simulator and point every ocp and bao connection at it
+  --sim-config FILE    with --sim: the simulator's configuration (hosts, peers, faults)
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default warn, info with --log-file)
   --log-file FILE      write the NDJSON log to FILE instead of stderr
+plan:
+  --online             read current state (GET only) to resolve aliases and predict each outcome
+  --json               print the plan as JSON (schemas/plan.schema.json)
+  --out FILE           save the plan for 'runbook apply'
+run and apply:
+  --report FILE        write the JSON report to FILE (atomically) and the journal to FILE.journal.jsonl
+  --report-dir DIR     write the report to DIR/<runbook>-<UTC timestamp>.json
+  --junit FILE         write JUnit XML (a testcase per operation)
+  --summary-md FILE    write a Markdown summary (for a pull request or a CI job summary)
+  --concurrency N      override the runbook's global concurrency
+  --grace DURATION     time in-flight operations get after SIGINT/SIGTERM (default 30s)
+  --quiet              print nothing on success, only the failures on failure (for cron)
+  --lock FILE          lock file (default: one per runbook in the system temp folder)
+run:
+  --dry-run            expand and report what would be sent; send nothing
+  --resume FILE        run again only what did not complete in that report or journal
+apply:
+  --max-age DURATION   refuse a plan older than this (default 1h)
 
-Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 130/143 interrupted.
-Docs: README.md
+Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 75 another run holds the lock,
+130/143 interrupted by SIGINT/SIGTERM. Docs: README.md
 `;
 
 class UsageError extends Error {}
 
-const RUN_OPTIONS = {
+const COMMON = {
   param: { type: 'string', multiple: true },
+  plugin: { type: 'string', multiple: true },
+  sim: { type: 'boolean' },
+  'sim-config': { type: 'string' },
+  'log-level': { type: 'string' },
+  'log-file': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const EXECUTION = {
+  ...COMMON,
   report: { type: 'string' },
+  'report-dir': { type: 'string' },
+  junit: { type: 'string' },
+  'summary-md': { type: 'string' },
   concurrency: { type: 'string' },
-  'dry-run': { type: 'boolean' },
   grace: { type: 'string' },
   quiet: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  'log-file': { type: 'string' },
+  lock: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-const PLAN_OPTIONS = {
-  param: { type: 'string', multiple: true },
-  json: { type: 'boolean' },
-  'log-level': { type: 'string' },
-  'log-file': { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
+const RUN_OPTIONS = { ...EXECUTION, 'dry-run': { type: 'boolean' }, resume: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const APPLY_OPTIONS = { ...EXECUTION, 'max-age': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const SIM_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const SCHEMA_OPTIONS = { plugin: { type: 'string', multiple: true } } as const satisfies ParseArgsConfig['options'];
 
-const SIM_OPTIONS = {
-  port: { type: 'string' },
-  host: { type: 'string' },
-  config: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
+type ExecutionValues = ReturnType<typeof parse<typeof EXECUTION>>['values'];
+
+function executionOptions(values: ExecutionValues) {
+  if (values.report !== undefined && values['report-dir'] !== undefined) throw new UsageError('give --report or --report-dir, not both');
+  return {
+    params: values.param ?? [],
+    plugins: values.plugin ?? [],
+    report: values.report,
+    reportDir: values['report-dir'],
+    junit: values.junit,
+    summaryMd: values['summary-md'],
+    concurrency: values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency'),
+    graceMs: values.grace === undefined ? 30_000 : durationOption(values.grace, '--grace'),
+    quiet: values.quiet ?? false,
+    lock: values.lock,
+    logLevel: values['log-level'],
+    logFile: values['log-file'],
+    sim: values.sim ?? false,
+    simConfig: values['sim-config'],
+  };
+}
 
 /** Runs one command line and returns its exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
@@ -77,9 +125,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
           {
             file: onePositional(positionals, 'plan'),
             params: values.param ?? [],
+            plugins: values.plugin ?? [],
             json: values.json ?? false,
+            online: values.online ?? false,
+            out: values.out,
             logLevel: values['log-level'],
             logFile: values['log-file'],
+            sim: values.sim ?? false,
+            simConfig: values['sim-config'],
           },
           io,
         );
@@ -88,18 +141,36 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
         const { values, positionals } = parse(rest, RUN_OPTIONS, 'run');
         return await runCommand(
           {
+            ...executionOptions(values),
             file: onePositional(positionals, 'run'),
-            params: values.param ?? [],
-            report: values.report,
-            concurrency: values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency'),
             dryRun: values['dry-run'] ?? false,
-            graceMs: values.grace === undefined ? 30_000 : durationOption(values.grace, '--grace'),
-            quiet: values.quiet ?? false,
-            logLevel: values['log-level'],
-            logFile: values['log-file'],
+            resume: values.resume,
           },
           io,
         );
+      }
+      case 'apply': {
+        const { values, positionals } = parse(rest, APPLY_OPTIONS, 'apply');
+        return await applyCommand(
+          {
+            ...executionOptions(values),
+            plan: onePositional(positionals, 'apply'),
+            maxAgeMs: values['max-age'] === undefined ? 3_600_000 : durationOption(values['max-age'], '--max-age'),
+          },
+          io,
+        );
+      }
+      case 'report': {
+        const { values, positionals } = parse(rest, REPORT_OPTIONS, 'report');
+        return await reportCommand(
+          { journal: onePositional(positionals, 'report'), out: values.out, junit: values.junit, summaryMd: values['summary-md'] },
+          io,
+        );
+      }
+      case 'schema': {
+        const { values, positionals } = parse(rest, SCHEMA_OPTIONS, 'schema');
+        if (positionals.length > 0) throw new UsageError('schema takes no argument; add plugin actions with --plugin PATH');
+        return await schemaCommand(values.plugin ?? [], io);
       }
       case 'sim': {
         const { values, positionals } = parse(rest, SIM_OPTIONS, 'sim');

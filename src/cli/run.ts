@@ -1,30 +1,31 @@
-// `runbook run FILE` and `runbook plan FILE`: the same expansion, with or without sending.
+// `runbook run FILE` and `runbook apply PLAN`: lock, connect, execute, journal, report, exit code.
 
 import type { Logger } from 'pino';
-import { executeRunbook, type ExecuteOptions } from '../engine/executor.js';
+import { executeRunbook, type ExecuteOptions, type ResumeFrom } from '../engine/executor.js';
 import { openRunbookConnections } from '../engine/connections.js';
-import type { ResolvedStep } from '../plan/types.js';
-import type { RunReport } from '../report/types.js';
-import { toJson, writeFileAtomic } from '../report/write.js';
+import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
 import { RunbookError } from '../errors.js';
+import type { ResolvedStep } from '../plan/types.js';
+import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
+import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
+import type { RunReport } from '../report/types.js';
+import { REDACTED } from '../secrets/redactor.js';
+import { reportPathInDir, writeArtifacts } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import {
-  formatFailures,
-  formatOperationLine,
-  formatPlanStep,
-  formatRunSummary,
-  formatStepEnd,
-  formatStepHeader,
-  plural,
-} from './format.js';
+import { formatFailures, formatOperationLine, formatPlanStep, formatRunSummary, formatStepEnd, formatStepHeader } from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
+import { startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface RunCommandOptions {
   file: string;
   params: string[];
+  plugins: string[];
   report?: string;
+  reportDir?: string;
+  junit?: string;
+  summaryMd?: string;
   concurrency?: number;
   dryRun: boolean;
   logLevel?: string;
@@ -32,95 +33,83 @@ export interface RunCommandOptions {
   /** Time in-flight operations get to finish after the first SIGINT/SIGTERM. */
   graceMs: number;
   quiet: boolean;
+  /** Start the built-in simulator for this run and point every ocp and bao connection at it. */
+  sim: boolean;
+  simConfig?: string;
+  /** A report or journal of an earlier run: send again only what did not complete. */
+  resume?: string;
+  lock?: string;
 }
 
-export interface PlanCommandOptions {
-  file: string;
-  params: string[];
-  json: boolean;
-  logLevel?: string;
-  logFile?: string;
+/** What `apply` adds: the reviewed expansion to execute instead of expanding again. */
+export interface AppliedPlan {
+  steps: ReadonlyMap<string, ResolvedStep>;
 }
 
-/** Everything a plan says, as `plan --json` prints it. */
-export interface PlanDocument {
-  planVersion: 1;
-  runbook: { name: string; file: string; sha256: string };
-  createdAt: string;
-  params: Record<string, unknown>;
-  steps: ResolvedStep[];
-  summary: { steps: number; operations: number };
-}
-
-export async function planCommand(options: PlanCommandOptions, io: CliIo): Promise<ExitCode> {
-  const loaded = await loadForCommand({ file: options.file, params: options.params, io });
-  const log = createLogger({ level: options.logLevel, file: options.logFile, redactor: loaded.redactor });
-  const steps = await expandAll(loaded, log, io);
-  const plan: PlanDocument = {
-    planVersion: 1,
-    runbook: { name: loaded.runbook.name, file: loaded.runbook.file, sha256: loaded.runbook.sha256 },
-    createdAt: new Date().toISOString(),
-    params: loaded.params,
-    steps,
-    summary: { steps: steps.length, operations: steps.reduce((n, s) => n + s.operations.length, 0) },
-  };
-  const { redactor } = loaded;
-  if (options.json) {
-    io.stdout.write(redactor.redact(toJson(redactor.redactValue(plan))));
-    return EXIT.OK;
+export async function runCommand(options: RunCommandOptions, io: CliIo, applied?: AppliedPlan): Promise<ExitCode> {
+  let resume: ResumeFrom | undefined;
+  let params = options.params;
+  let previous: RunReport | undefined;
+  if (options.resume) {
+    previous = await loadPreviousRun(resolvePath(io, options.resume));
+    resume = { runId: previous.runId, done: completedOperations(previous) };
+    params = [...paramsOf(previous.params), ...options.params];
   }
-  io.stdout.write(redactor.redact(formatPlanText(plan)));
-  return EXIT.OK;
-}
-
-function formatPlanText(plan: PlanDocument): string {
-  const out = [`Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})\n\n`];
-  plan.steps.forEach((step, i) => out.push(formatPlanStep(step, `Step ${i + 1}/${plan.steps.length}`), '\n'));
-  const failing = plan.steps.reduce((n, s) => n + s.operations.filter((o) => o.error).length, 0);
-  const note = failing > 0 ? `, ${failing} would fail` : '';
-  out.push(`${plural(plan.summary.operations, 'operation')} in ${plural(plan.summary.steps, 'step')}${note}. Nothing was sent.\n`);
-  return out.join('');
-}
-
-/** Expands every step as a dry run does, without sending anything. */
-async function expandAll(loaded: LoadedRunbook, log: Logger, io: CliIo): Promise<ResolvedStep[]> {
-  const connections = openRunbookConnections({
-    runbook: loaded.runbook,
-    registry: loaded.registry,
-    scope: { params: loaded.params, env: io.env },
-    redactor: loaded.redactor,
-    log,
-    maxConnections: loaded.runbook.concurrency,
-    allowMissingCredentials: true,
-  });
-  const steps: ResolvedStep[] = [];
-  try {
-    await executeRunbook({
-      runbook: loaded.runbook,
-      registry: loaded.registry,
-      params: loaded.params,
-      env: io.env,
-      mode: 'dry-run',
-      connections: connections.map,
-      log,
-      redactor: loaded.redactor,
-      onStepStart: (_step, resolved) => steps.push(resolved),
-    });
-  } finally {
-    await connections.closeAll();
-  }
-  return steps;
-}
-
-export async function runCommand(options: RunCommandOptions, io: CliIo): Promise<ExitCode> {
-  const loaded = await loadForCommand({ file: options.file, params: options.params, io });
+  const loaded = await loadForCommand({ file: options.file, params, plugins: options.plugins, io });
+  if (previous) checkResumable(options.resume!, previous, loaded, options.params);
   const { runbook, redactor } = loaded;
   const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
-  const dryRun = options.dryRun;
-  const concurrency = options.concurrency ?? runbook.concurrency;
   const say = (text: string) => {
     if (!options.quiet) io.stdout.write(redactor.redact(text));
   };
+
+  let lock: RunLock | undefined;
+  if (!options.dryRun) lock = acquireLock(options.lock ? resolvePath(io, options.lock) : defaultLockPath(runbook.file, runbook.name), runbook.name, log);
+  const simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
+  try {
+    if (simulator) say(`Using the built-in simulator at ${simulator.sim.url} for every ocp and bao connection.\n\n`);
+    return await execute(options, io, loaded, log, say, simulator, resume, applied);
+  } finally {
+    await simulator?.sim.close();
+    lock?.release();
+  }
+}
+
+/** Turns the params of a previous report back into --param assignments (later ones override). */
+export function paramsOf(values: Record<string, unknown>): string[] {
+  return Object.entries(values)
+    .filter(([, v]) => v !== REDACTED)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+}
+
+function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook, given: string[]): void {
+  if (previous.runbook.sha256 !== loaded.runbook.sha256) {
+    throw new RunbookError(
+      'PLAN_STALE',
+      `${file} records a run of a different version of ${loaded.runbook.file} (sha256 ${previous.runbook.sha256.slice(0, 12)}, now ${loaded.runbook.sha256.slice(0, 12)}); resume only works with the same runbook`,
+    );
+  }
+  const missing = Object.entries(previous.params).filter(([, v]) => v === REDACTED).map(([k]) => k);
+  for (const name of missing) {
+    if (!given.some((p) => p.startsWith(`${name}=`))) {
+      throw new RunbookError('BAD_PARAM', `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=...`);
+    }
+  }
+}
+
+async function execute(
+  options: RunCommandOptions,
+  io: CliIo,
+  loaded: LoadedRunbook,
+  log: Logger,
+  say: (text: string) => void,
+  simulator: RunSimulator | undefined,
+  resume: ResumeFrom | undefined,
+  applied: AppliedPlan | undefined,
+): Promise<ExitCode> {
+  const { runbook, redactor } = loaded;
+  const dryRun = options.dryRun;
+  const concurrency = options.concurrency ?? runbook.concurrency;
   const connections = openRunbookConnections({
     runbook,
     registry: loaded.registry,
@@ -129,11 +118,28 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     log,
     maxConnections: concurrency,
     allowMissingCredentials: dryRun,
+    ...(simulator ? { override: simulator.override } : {}),
   });
+
+  const startedAt = new Date();
+  const reportFile = options.report
+    ? resolvePath(io, options.report)
+    : options.reportDir
+      ? reportPathInDir(resolvePath(io, options.reportDir), runbook.name, startedAt)
+      : undefined;
+  let journal: JournalSink | undefined;
+  if (reportFile) {
+    try {
+      journal = openJournal(journalPathFor(reportFile), redactor);
+    } catch (e) {
+      await connections.closeAll();
+      throw new RunbookError('USAGE', `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
 
   const interruption = watchSignals(options.graceMs, log, (text) => io.stderr.write(redactor.redact(text)));
   let stepNumber = 0;
-  const execute: ExecuteOptions = {
+  const run: ExecuteOptions = {
     runbook,
     registry: loaded.registry,
     params: loaded.params,
@@ -145,10 +151,18 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     redactor,
     stop: interruption.stop,
     abort: interruption.abort,
-    onStepStart: (step, resolved) => {
+    interruptedBy: () => interruption.signal,
+    ...(journal ? { journal } : {}),
+    ...(resume ? { resume } : {}),
+    ...(applied ? { planned: applied.steps } : {}),
+    onStepPlanned: (_step, resolved) => {
       stepNumber += 1;
-      if (dryRun) say(formatPlanStep(resolved, `Step ${stepNumber}/${runbook.steps.length}`));
-      else say(formatStepHeader(stepNumber, runbook.steps.length, step.id, step.action, resolved.operations.length));
+      say(formatPlanStep(resolved, `Step ${stepNumber}/${runbook.steps.length}`));
+    },
+    onStepStart: (step, resolved) => {
+      if (dryRun) return;
+      stepNumber += 1;
+      say(formatStepHeader(stepNumber, runbook.steps.length, step.id, step.action, resolved.operations.length));
     },
     onOperation: (_step, record) => {
       if (!dryRun) say(formatOperationLine(record));
@@ -156,36 +170,26 @@ export async function runCommand(options: RunCommandOptions, io: CliIo): Promise
     onStepEnd: (record) => say(formatStepEnd(record)),
   };
 
-  log.info({ runbook: runbook.name, file: runbook.file, mode: execute.mode }, 'run started');
+  log.info({ runbook: runbook.name, file: runbook.file, mode: run.mode, resumedFrom: resume?.runId }, 'run started');
   let report: RunReport;
   try {
-    report = await executeRunbook(execute);
+    report = await executeRunbook(run);
   } finally {
     interruption.dispose();
+    journal?.close();
     await connections.closeAll();
   }
-  if (interruption.signal) report.signal = interruption.signal;
   report.params = redactor.redactValue(report.params);
-  const safeReport = redactor.redactValue(report);
+  await writeArtifacts(report, { report: reportFile, junit: options.junit && resolvePath(io, options.junit), summaryMd: options.summaryMd && resolvePath(io, options.summaryMd) }, redactor);
+  log.info({ status: report.status, summary: report.summary, report: reportFile }, 'run finished');
 
-  let reportFile: string | undefined;
-  if (options.report) {
-    reportFile = resolvePath(io, options.report);
-    try {
-      await writeFileAtomic(reportFile, toJson(safeReport));
-    } catch (e) {
-      throw new RunbookError('FILE_NOT_FOUND', `cannot write the report to ${options.report}: ${(e as Error).message}`);
-    }
-  }
-  log.info({ status: report.status, summary: report.summary }, 'run finished');
-
+  const shown = reportFile ? (options.report ?? reportFile) : undefined;
+  const summary = formatRunSummary(report, shown);
   if (options.quiet) {
-    if (report.status !== 'succeeded') {
-      io.stdout.write(redactor.redact(formatRunSummary(safeReport, options.report) + formatFailures(safeReport)));
-    }
+    if (report.status !== 'succeeded') io.stdout.write(redactor.redact(summary + formatFailures(report)));
   } else {
-    say(`\n${formatRunSummary(safeReport, options.report)}`);
-    if (report.status === 'failed') say(formatFailures(safeReport));
+    say(`\n${summary}`);
+    if (report.status === 'failed') say(formatFailures(report));
   }
   return exitCodeFor(report, interruption.signal);
 }
@@ -216,10 +220,9 @@ function watchSignals(graceMs: number, log: Logger, warn: (text: string) => void
     if (received === undefined) {
       received = signal;
       log.warn({ signal, graceMs }, 'interrupted: starting no new operation');
-      warn(`\n${signal}: starting no new operation; operations in flight get ${graceMs} ms to finish (send again to abort now)\n`);
+      warn(`\n${signal}: starting no new operation; operations in flight get ${graceMs} ms to finish (send it again to abort them now)\n`);
       stop.abort(new RunbookError('CANCELLED', `interrupted by ${signal}`));
       graceTimer = setTimeout(() => abort.abort(new RunbookError('CANCELLED', `grace period after ${signal} ended`)), graceMs);
-      graceTimer.unref();
     } else {
       log.warn({ signal }, 'second signal: aborting operations in flight');
       warn(`${signal} again: aborting operations in flight\n`);

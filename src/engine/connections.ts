@@ -8,7 +8,7 @@ import type { Registry } from '../actions/registry.js';
 import type { HttpRequest } from '../connections/types.js';
 import { openConnection, type ConnectionRuntime } from '../connections/transport.js';
 import { RunbookError, ValidationError, isRunbookError, type Diagnostic } from '../errors.js';
-import type { Runbook } from '../runbook/model.js';
+import type { ConnectionSpec, Runbook } from '../runbook/model.js';
 import { evaluateValue, type Scope } from '../runbook/expressions.js';
 import { REDACTED, type Redactor } from '../secrets/redactor.js';
 import type { RunConnection } from './executor.js';
@@ -27,6 +27,8 @@ export interface OpenConnectionsOptions {
    * that a plan can be made without them. Nothing is sent in a preview.
    */
   allowMissingCredentials?: boolean;
+  /** Rewrites a connection entry before it is resolved (`--sim` points connections at the simulator). */
+  override?: (name: string, spec: ConnectionSpec) => ConnectionSpec;
 }
 
 /** The open connections of a run. Close them when the run ends (BAO logs out). */
@@ -55,8 +57,9 @@ export function openRunbookConnections(options: OpenConnectionsOptions): OpenCon
   const used = new Set(runbook.steps.map((s) => s.connection).filter((c): c is string => c !== undefined));
   const diagnostics: Diagnostic[] = [];
   const runtimes = new Map<string, RunConnection & { close(): Promise<void> }>();
-  for (const [name, spec] of Object.entries(runbook.connections)) {
+  for (const [name, written] of Object.entries(runbook.connections)) {
     if (!used.has(name)) continue;
+    const spec = options.override ? options.override(name, written) : written;
     const registered = registry.connection(spec.type);
     if (!registered) continue; // reported by validation already
     let config: Record<string, unknown>;

@@ -1,5 +1,6 @@
 // Runs a runbook: steps in order, the operations of a step concurrently under the step's and the run's
 // caps, each operation's failure counted against the step's budget. Knows nothing of any vendor.
+// Everything that happens is emitted as journal events; the report is the fold of those events.
 
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -8,30 +9,31 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { ActionDefinition, Operation, RunContext } from '../actions/define.js';
 import type { Registry } from '../actions/registry.js';
-import type { HttpClient, RetryPolicy } from '../connections/types.js';
 import type { OperationTrace } from '../connections/transport.js';
-import { RunbookError } from '../errors.js';
-import { expandStep, pluginNameOf, toOperationError, type ConnectionView } from '../plan/expand.js';
+import type { HttpClient, RetryPolicy } from '../connections/types.js';
+import { RunbookError, isRunbookError } from '../errors.js';
+import { expandStep, messageOf, pluginNameOf, toOperationError, type ConnectionView } from '../plan/expand.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import { DEFAULTS, type Runbook, type StepSpec } from '../runbook/model.js';
 import type { Scope } from '../runbook/expressions.js';
 import type { Redactor } from '../secrets/redactor.js';
-import {
-  REPORT_VERSION,
-  countOperations,
-  emptyCounts,
-  type OperationRecord,
-  type RunReport,
-  type StepRecord,
-} from '../report/types.js';
+import { ReportBuilder } from '../report/builder.js';
+import type { JournalEvent, JournalSink } from '../report/journal.js';
+import { countOperations, type OperationRecord, type RunReport, type StepRecord, type StepStatus } from '../report/types.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { stepOutputs } from './outputs.js';
+import { rolloutBatches } from './rollout.js';
 
 /** What the executor needs of an open connection. */
 export interface RunConnection extends ConnectionView {
   client(options: { timeoutMs: number; retry: RetryPolicy; signal: AbortSignal; trace: OperationTrace; readOnly?: boolean }): HttpClient;
 }
 
+/** Operations a resumed run does not send again, by key, with the outcome they had. */
+export interface ResumeFrom {
+  runId: string;
+  done: ReadonlyMap<string, 'changed' | 'unchanged'>;
+}
 
 export interface ExecuteOptions {
   runbook: Runbook;
@@ -39,8 +41,13 @@ export interface ExecuteOptions {
   /** Resolved params (already checked against their declarations). */
   params: Record<string, unknown>;
   env: Record<string, string | undefined>;
-  /** `run` sends requests; `dry-run` expands and records what would be sent, and sends nothing. */
+  /**
+   * `run` sends requests. `dry-run` expands and records what would be sent and sends nothing, unless
+   * `online` is set: then read-only steps really run and probes predict each operation, with a client
+   * that refuses anything but GET.
+   */
   mode: 'run' | 'dry-run';
+  online?: boolean;
   connections: ReadonlyMap<string, RunConnection>;
   /** Overrides the runbook's global concurrency. */
   concurrency?: number;
@@ -50,9 +57,20 @@ export interface ExecuteOptions {
   stop?: AbortSignal;
   /** Once aborted, operations in flight are aborted too. */
   abort?: AbortSignal;
-  /** Called as each operation ends (the journal and the console line hang off it). */
+  /** The name of the signal that stopped the run, for the report. */
+  interruptedBy?: () => string | undefined;
+  /** Receives every event as it happens (the journal). */
+  journal?: JournalSink;
+  /** Skip the operations a previous run completed. */
+  resume?: ResumeFrom;
+  /** Execute these expansions instead of expanding the steps again (`apply` of a saved plan). */
+  planned?: ReadonlyMap<string, ResolvedStep>;
+  /** Called as each operation ends (the console line hangs off it). */
   onOperation?: (step: StepSpec, record: OperationRecord) => void;
+  /** Called when a step starts running its operations. */
   onStepStart?: (step: StepSpec, resolved: ResolvedStep) => void;
+  /** Called when a step's operations are known (after probes, in an online preview). */
+  onStepPlanned?: (step: StepSpec, resolved: ResolvedStep) => void;
   onStepEnd?: (record: StepRecord) => void;
   /** The run id; a fresh UUID by default. */
   runId?: string;
@@ -63,218 +81,310 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const { runbook, mode } = options;
   const stop = options.stop ?? new AbortController().signal;
   const abort = options.abort ?? new AbortController().signal;
-  const startedAt = new Date();
+  const builder = new ReportBuilder();
+  const emit = (event: JournalEvent) => {
+    builder.apply(event);
+    options.journal?.write(event);
+  };
   const t0 = performance.now();
   const globalCap = options.concurrency ?? runbook.concurrency;
-  const globalLimit = pLimit(globalCap);
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
   const unknownOutputs = new Set<string>();
-  const steps: StepRecord[] = [];
-  let halted: string | undefined;
+  const ctx: StepRunContext = { ...options, stop, abort, emit, globalLimit: pLimit(globalCap), globalCap };
 
+  emit({
+    type: 'run',
+    journalVersion: 1,
+    runId: options.runId ?? randomUUID(),
+    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256 },
+    mode,
+    params: options.params,
+    startedAt: new Date().toISOString(),
+    steps: runbook.steps.map((s) => ({
+      id: s.id,
+      ...(s.name !== undefined ? { name: s.name } : {}),
+      action: s.action,
+      ...(s.connection !== undefined ? { connection: s.connection } : {}),
+    })),
+    ...(options.resume ? { resumedFrom: options.resume.runId } : {}),
+  });
+
+  let halted: string | undefined;
+  let failed = false;
   for (const step of runbook.steps) {
+    const resolved =
+      options.planned?.get(step.id) ??
+      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs });
     if (halted !== undefined || stop.aborted) {
       const reason = stop.aborted ? 'the run was cancelled before this step started' : halted!;
-      steps.push(skippedStep(step, stop.aborted ? 'cancelled' : 'skipped', reason));
+      const record = notStartedStep(step, resolved, stop.aborted ? 'cancelled' : 'skipped', reason, ctx);
+      options.onStepEnd?.(record);
+      unknownOutputs.add(step.id);
       continue;
     }
-    const resolved = expandStep(step, {
-      registry: options.registry,
-      scope,
-      connections: options.connections,
-      unknownOutputs,
-    });
-    options.onStepStart?.(step, resolved);
-    const record = await runStep(step, resolved, {
-      ...options,
-      mode,
-      stop,
-      abort,
-      globalLimit,
-      globalCap,
-    });
-    steps.push(record);
+    const record = await runStep(step, resolved, ctx);
     options.onStepEnd?.(record);
     if (record.outputs !== undefined) scope.steps[step.id] = { outputs: record.outputs };
     else if (mode === 'dry-run' || record.status !== 'succeeded') unknownOutputs.add(step.id);
     else scope.steps[step.id] = { outputs: {} };
     if (record.status === 'failed' && !step.continueOnError) {
-      halted = `step '${step.id}' failed and it does not set continueOnError`;
+      failed = true;
+      // A preview goes on, so that it shows every step; a run stops here.
+      if (mode === 'run') halted = `step '${step.id}' failed and it does not set continueOnError`;
     }
   }
 
-  const finishedAt = new Date();
-  const summary = emptyCounts();
-  for (const s of steps) countOperations(s.operations, summary);
-  const cancelled = stop.aborted;
-  const failed = steps.some((s) => s.status === 'failed' && !s.continueOnError);
-  return {
-    reportVersion: REPORT_VERSION,
-    runId: options.runId ?? randomUUID(),
-    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256 },
-    mode,
-    status: cancelled ? 'cancelled' : failed ? 'failed' : 'succeeded',
-    startedAt: startedAt.toISOString(),
-    finishedAt: finishedAt.toISOString(),
+  const signal = options.interruptedBy?.();
+  emit({
+    type: 'end',
+    status: stop.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded',
+    finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - t0),
-    params: options.params,
-    summary,
-    steps,
-  };
+    ...(signal !== undefined ? { signal } : {}),
+  });
+  return builder.build();
 }
 
-interface StepRunOptions extends ExecuteOptions {
+interface StepRunContext extends ExecuteOptions {
   stop: AbortSignal;
   abort: AbortSignal;
+  emit: (event: JournalEvent) => void;
   globalLimit: LimitFunction;
   globalCap: number;
 }
 
-async function runStep(step: StepSpec, resolved: ResolvedStep, options: StepRunOptions): Promise<StepRecord> {
-  const startedAt = new Date();
+/** A step that will not run: its operations (when they could be expanded) are accounted as skipped. */
+function notStartedStep(step: StepSpec, resolved: ResolvedStep, status: StepStatus, reason: string, ctx: StepRunContext): StepRecord {
+  const records: OperationRecord[] = resolved.operations.map((op) => ({ key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason }));
+  ctx.emit({ type: 'step', id: step.id, startedAt: new Date().toISOString(), keys: records.map((r) => r.key) });
+  for (const record of records) ctx.emit({ type: 'op', step: step.id, record });
+  ctx.emit({ type: 'stepEnd', id: step.id, status, reason, durationMs: 0 });
+  return stepRecordOf(step, status, reason, records);
+}
+
+async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunContext): Promise<StepRecord> {
   const t0 = performance.now();
-  const base = {
+  const startedAt = new Date().toISOString();
+  const operations = resolved.operations;
+  const budget = new FailureBudget(maxErrorsFor(step.maxErrors, operations.length));
+  ctx.emit({ type: 'step', id: step.id, startedAt, keys: operations.map((o) => o.key), maxErrors: budget.allowed });
+
+  if (resolved.disposition !== 'planned') {
+    ctx.onStepPlanned?.(step, resolved);
+    const status: StepStatus = resolved.disposition === 'failed' ? 'failed' : 'skipped';
+    const reason = resolved.reason ?? resolved.disposition;
+    const end = { type: 'stepEnd' as const, id: step.id, status, reason, durationMs: 0, ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}) };
+    ctx.emit(end);
+    const record = stepRecordOf(step, status, reason, []);
+    if (end.continueOnError) record.continueOnError = true;
+    return record;
+  }
+
+  const registered = ctx.registry.action(step.action)!;
+  const action = registered.definition;
+  const connection = step.connection === undefined ? undefined : ctx.connections.get(step.connection);
+  const executes = ctx.mode === 'run' || (ctx.online === true && !action.mutates);
+  const probes = ctx.mode === 'dry-run' && ctx.online === true && action.mutates;
+  const stepLimit = pLimit(Math.min(step.concurrency ?? ctx.globalCap, ctx.globalCap));
+  const records: OperationRecord[] = new Array(operations.length);
+
+  if (probes) await probeAll(step, action, operations, connection, stepLimit, ctx);
+  if (ctx.mode === 'dry-run') ctx.onStepPlanned?.(step, resolved);
+  ctx.onStepStart?.(step, resolved);
+
+  const runOne = (op: ResolvedOperation, i: number) =>
+    stepLimit(() =>
+      ctx.globalLimit(async () => {
+        const record = executes
+          ? await runOperation(op, step, action, registered.source, connection, budget, ctx)
+          : previewRecord(op);
+        if (record.status === 'failed') budget.recordFailure();
+        records[i] = record;
+        ctx.emit({ type: 'op', step: step.id, record });
+        ctx.onOperation?.(step, record);
+      }),
+    );
+
+  const batches = step.rollout && executes ? rolloutBatches(step.rollout.batches, operations.length) : [operations.length];
+  let start = 0;
+  for (const [n, end] of batches.entries()) {
+    if (n > 0 && step.rollout && step.rollout.pauseBetweenMs > 0 && !budget.broken && !ctx.stop.aborted) {
+      ctx.log.info({ step: step.id, batch: n + 1, pauseMs: step.rollout.pauseBetweenMs }, 'pausing between rollout batches');
+      await delay(step.rollout.pauseBetweenMs, undefined, { signal: ctx.stop }).catch(() => undefined);
+    }
+    await Promise.all(operations.slice(start, end).map((op, j) => runOne(op, start + j)));
+    start = end;
+  }
+
+  const summary = countOperations(records);
+  const failed = budget.broken;
+  const status: StepStatus = failed ? 'failed' : ctx.stop.aborted && summary.skipped > 0 ? 'cancelled' : 'succeeded';
+  const record = stepRecordOf(step, status, undefined, records);
+  record.startedAt = startedAt;
+  record.durationMs = Math.round(performance.now() - t0);
+  record.maxErrors = budget.allowed;
+  record.summary = summary;
+  if (failed) {
+    record.reason = `${budget.failures} of ${operations.length} operations failed; maxErrors allows ${budget.allowed}`;
+    if (step.continueOnError) record.continueOnError = true;
+  } else if (status === 'cancelled') {
+    record.reason = 'the run was cancelled while this step was running';
+  }
+  if (executes && !failed && status === 'succeeded') {
+    const outputs = stepOutputs(step, records);
+    if (outputs !== undefined) record.outputs = outputs;
+  }
+  ctx.emit({
+    type: 'stepEnd',
+    id: step.id,
+    status,
+    durationMs: record.durationMs,
+    ...(record.reason !== undefined ? { reason: record.reason } : {}),
+    ...(record.continueOnError ? { continueOnError: true } : {}),
+    ...(record.outputs !== undefined ? { outputs: record.outputs } : {}),
+  });
+  return record;
+}
+
+function stepRecordOf(step: StepSpec, status: StepStatus, reason: string | undefined, operations: OperationRecord[]): StepRecord {
+  return {
     id: step.id,
     ...(step.name !== undefined ? { name: step.name } : {}),
     action: step.action,
     ...(step.connection !== undefined ? { connection: step.connection } : {}),
-    startedAt: startedAt.toISOString(),
+    status,
+    ...(reason !== undefined ? { reason } : {}),
+    durationMs: 0,
+    summary: countOperations(operations),
+    operations,
   };
-  if (resolved.disposition !== 'planned') {
-    const failed = resolved.disposition === 'failed';
-    return {
-      ...base,
-      status: failed ? 'failed' : 'skipped',
-      reason: resolved.reason ?? resolved.disposition,
-      ...(failed && step.continueOnError ? { continueOnError: true } : {}),
-      durationMs: 0,
-      summary: emptyCounts(),
-      operations: [],
-    };
-  }
+}
 
-  const action = options.registry.action(step.action)!.definition;
-  const operations = resolved.operations;
-  const budget = new FailureBudget(maxErrorsFor(step.maxErrors, operations.length));
-  const stepLimit = pLimit(Math.min(step.concurrency ?? options.globalCap, options.globalCap));
-  const connection = step.connection === undefined ? undefined : options.connections.get(step.connection);
-  const records: OperationRecord[] = new Array(operations.length);
+/** What a preview records for an operation: the request it would send and, online, the prediction. */
+function previewRecord(op: ResolvedOperation): OperationRecord {
+  if (op.error) return { key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error };
+  const why = op.prediction
+    ? `${op.prediction.outcome}: ${op.prediction.reason}`
+    : op.unresolved
+      ? `unknown until run: ${op.unresolved}`
+      : 'nothing sent';
+  const record: OperationRecord = { key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason: `dry run: ${why}` };
+  const last = op.requests.at(-1);
+  if (last) record.request = last;
+  return record;
+}
 
-  const sendsRequests = options.mode === 'run';
+/** Asks the action to predict each operation, with a client that can only read. */
+async function probeAll(
+  step: StepSpec,
+  action: ActionDefinition,
+  operations: ResolvedOperation[],
+  connection: RunConnection | undefined,
+  stepLimit: LimitFunction,
+  ctx: StepRunContext,
+): Promise<void> {
+  const probe = action.probe;
   await Promise.all(
-    operations.map((op, i) =>
+    operations.map((op) =>
       stepLimit(() =>
-        options.globalLimit(async () => {
-          const record = sendsRequests
-            ? await runOperation(op, step, action, connection, budget, options)
-            : dryRunRecord(op);
-          if (record.status === 'failed') budget.recordFailure();
-          records[i] = record;
-          options.onOperation?.(step, record);
+        ctx.globalLimit(async () => {
+          if (op.error) {
+            op.prediction = { outcome: 'would fail', reason: op.error.message };
+            return;
+          }
+          if (!probe || !connection) {
+            op.prediction = { outcome: 'unknown until run', reason: `${action.name} cannot predict its outcome` };
+            return;
+          }
+          const { ctx: runCtx } = operationContext(op, step, connection, ctx, true);
+          try {
+            const p = await probe(operationOf(op), runCtx);
+            op.prediction = { outcome: p.outcome, reason: p.reason };
+          } catch (e) {
+            op.prediction = { outcome: 'would fail', reason: messageOf(e) };
+          }
         }),
       ),
     ),
   );
-
-  const summary = countOperations(records);
-  const failed = budget.broken;
-  const record: StepRecord = {
-    ...base,
-    status: failed ? 'failed' : options.stop.aborted && summary.skipped > 0 ? 'cancelled' : 'succeeded',
-    durationMs: Math.round(performance.now() - t0),
-    maxErrors: budget.allowed,
-    summary,
-    operations: records,
-  };
-  if (failed) {
-    record.reason = `${budget.failures} of ${operations.length} operations failed; maxErrors allows ${budget.allowed}`;
-    if (step.continueOnError) record.continueOnError = true;
-  }
-  if (sendsRequests && !failed) {
-    const outputs = stepOutputs(step, records);
-    if (outputs !== undefined) record.outputs = outputs;
-  }
-  return record;
 }
 
-function dryRunRecord(op: ResolvedOperation): OperationRecord {
-  if (op.error) return { key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error };
-  const record: OperationRecord = {
-    key: op.key,
-    status: 'skipped',
-    attempts: 0,
-    durationMs: 0,
-    reason: op.unresolved ? `dry run: ${op.unresolved}` : 'dry run: nothing sent',
+function operationOf(op: ResolvedOperation): Operation {
+  const operation: Operation = { key: op.key, inputs: op.inputs };
+  if (op.index !== undefined) {
+    operation.item = op.item;
+    operation.index = op.index;
+  }
+  return operation;
+}
+
+function operationContext(
+  op: ResolvedOperation,
+  step: StepSpec,
+  connection: RunConnection | undefined,
+  ctx: StepRunContext,
+  readOnly: boolean,
+): { ctx: RunContext; trace: OperationTrace } {
+  const trace: OperationTrace = { attempts: 0, requests: 0 };
+  const http = connection
+    ? connection.client({
+        timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs,
+        retry: step.retry ?? DEFAULTS.retry,
+        signal: ctx.abort,
+        trace,
+        readOnly,
+      })
+    : noConnectionClient(step.action);
+  return {
+    trace,
+    ctx: {
+      step: { id: step.id },
+      http,
+      log: ctx.log.child({ step: step.id, operation: op.key }),
+      signal: ctx.abort,
+      sleep: (ms) => delay(ms, undefined, { signal: ctx.abort }),
+    },
   };
-  const last = op.requests.at(-1);
-  if (last) record.request = last;
-  return record;
 }
 
 async function runOperation(
   op: ResolvedOperation,
   step: StepSpec,
   action: ActionDefinition,
+  source: string,
   connection: RunConnection | undefined,
   budget: FailureBudget,
-  options: StepRunOptions,
+  ctx: StepRunContext,
 ): Promise<OperationRecord> {
+  const skipped = (reason: string): OperationRecord => ({ key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason });
   if (op.error) return { key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error };
-  if (options.stop.aborted) {
-    return { key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason: 'the run was cancelled before this operation started' };
-  }
-  if (budget.broken) {
-    return {
-      key: op.key,
-      status: 'skipped',
-      attempts: 0,
-      durationMs: 0,
-      reason: `not started: step '${step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`,
-    };
-  }
+  const done = ctx.resume?.done.get(op.key);
+  if (done !== undefined && action.mutates) return skipped(`done in run ${ctx.resume!.runId} (${done}); not sent again`);
+  if (ctx.stop.aborted) return skipped('the run was cancelled before this operation started');
+  if (budget.broken) return skipped(`not started: step '${step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
+
   const startedAt = new Date();
   const t0 = performance.now();
-  const trace: OperationTrace = { attempts: 0, requests: 0 };
-  const log = options.log.child({ step: step.id, operation: op.key });
-  const http = connection
-    ? connection.client({
-        timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs,
-        retry: step.retry ?? DEFAULTS.retry,
-        signal: options.abort,
-        trace,
-      })
-    : noConnectionClient(action.name);
-  const ctx: RunContext = {
-    step: { id: step.id },
-    http,
-    log,
-    signal: options.abort,
-    sleep: (ms) => delay(ms, undefined, { signal: options.abort }),
-  };
-  const operation: Operation = { key: op.key, inputs: op.inputs };
-  if (op.index !== undefined) {
-    operation.item = op.item;
-    operation.index = op.index;
-  }
-
+  const { ctx: runCtx, trace } = operationContext(op, step, connection, ctx, ctx.mode !== 'run');
   const record: OperationRecord = { key: op.key, status: 'failed', attempts: 0, durationMs: 0, startedAt: startedAt.toISOString() };
   try {
-    const result = await action.run(operation, ctx);
+    const result = await action.run(operationOf(op), runCtx);
     const checked = checkRunResult(result, action.name);
     record.status = checked.status;
     if (checked.outputs !== undefined) record.outputs = checked.outputs;
   } catch (e) {
     record.status = 'failed';
-    record.error = options.abort.aborted
-      ? { code: 'CANCELLED', message: 'aborted: the run was cancelled while this operation was in flight' }
-      : toOperationError(e, pluginNameOf(options.registry, action.name));
+    record.error =
+      ctx.abort.aborted && !(isRunbookError(e) && e.code !== 'CANCELLED' && e.code !== 'INTERNAL')
+        ? { code: 'CANCELLED', message: 'aborted: the run was cancelled while this operation was in flight' }
+        : toOperationError(e, source === 'builtin' ? undefined : pluginNameOf(ctx.registry, action.name));
   }
   record.durationMs = Math.round(performance.now() - t0);
   record.attempts = trace.attempts;
   if (trace.request) record.request = { method: trace.request.method, url: trace.request.url };
   if (trace.response) record.response = trace.response;
-  if (record.status === 'failed') log.warn({ code: record.error?.code }, record.error?.message ?? 'operation failed');
-  else log.info({ status: record.status, ms: record.durationMs }, 'operation finished');
+  if (record.status === 'failed') runCtx.log.warn({ code: record.error?.code }, record.error?.message ?? 'operation failed');
+  else runCtx.log.info({ status: record.status, ms: record.durationMs, attempts: record.attempts }, 'operation finished');
   return record;
 }
 
@@ -282,9 +392,15 @@ async function runOperation(
 function checkRunResult(result: unknown, actionName: string): { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> } {
   const r = result as { status?: unknown; outputs?: unknown } | null | undefined;
   if (r === null || typeof r !== 'object' || (r.status !== 'changed' && r.status !== 'unchanged')) {
+    let shown: string;
+    try {
+      shown = JSON.stringify(result) ?? String(result);
+    } catch {
+      shown = String(result);
+    }
     throw new RunbookError(
       'PLUGIN_ERROR',
-      `action ${actionName} returned ${JSON.stringify(result) ?? String(result)}; run() must return { status: 'changed' | 'unchanged', outputs? }`,
+      `action ${actionName} returned ${shown.slice(0, 200)}; run() must return { status: 'changed' | 'unchanged', outputs? }`,
       { details: { action: actionName } },
     );
   }
@@ -303,19 +419,5 @@ function noConnectionClient(actionName: string): HttpClient {
       Promise.reject(
         new RunbookError('CONNECTION_REQUIRED', `action ${actionName} declares no connection type, so it cannot send requests`),
       ),
-  };
-}
-
-function skippedStep(step: StepSpec, status: 'skipped' | 'cancelled', reason: string): StepRecord {
-  return {
-    id: step.id,
-    ...(step.name !== undefined ? { name: step.name } : {}),
-    action: step.action,
-    ...(step.connection !== undefined ? { connection: step.connection } : {}),
-    status,
-    reason,
-    durationMs: 0,
-    summary: emptyCounts(),
-    operations: [],
   };
 }

@@ -28,7 +28,12 @@ export interface ExpandContext {
 
 /** Expands a step; never throws for a problem of the runbook, which becomes the step's `error`. */
 export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
-  const base = { id: step.id, name: step.name, action: step.action, connection: step.connection };
+  const base = {
+    id: step.id,
+    ...(step.name !== undefined ? { name: step.name } : {}),
+    action: step.action,
+    ...(step.connection !== undefined ? { connection: step.connection } : {}),
+  };
   const pending = stepsWhoseOutputsAreUnknown(step, ctx.unknownOutputs);
   if (pending.length > 0) {
     return {
@@ -61,7 +66,10 @@ function stepsWhoseOutputsAreUnknown(step: StepSpec, unknown: ReadonlySet<string
   if (unknown.size === 0) return [];
   const refs = collectReferences([step.if, step.forEach, step.with]);
   const ids = new Set<string>();
-  for (const ref of refs) if (ref.root === 'steps' && ref.name !== undefined && unknown.has(ref.name)) ids.add(ref.name);
+  for (const ref of refs) {
+    const id = ref.path[0];
+    if (ref.root === 'steps' && typeof id === 'string' && unknown.has(id)) ids.add(id);
+  }
   return [...ids];
 }
 

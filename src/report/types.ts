@@ -70,6 +70,8 @@ export interface RunReport {
   error?: OperationError;
   /** Where the run was interrupted, if it was: the signal's name. */
   signal?: string;
+  /** The runId of the report this run resumed (`run --resume`). */
+  resumedFrom?: string;
 }
 
 export function emptyCounts(): StatusCounts {

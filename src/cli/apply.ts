@@ -1,0 +1,41 @@
+// `runbook apply PLAN`: execute exactly the operations of a reviewed plan, and nothing else. Refuses a
+// plan whose runbook changed, one older than --max-age, and one that left operations unknown.
+
+import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { RunbookError } from '../errors.js';
+import { checkPlanIsApplicable, readPlanFile } from '../plan/plan-file.js';
+import type { ExitCode } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { paramsOf, runCommand, type RunCommandOptions } from './run.js';
+import { resolvePath } from './session.js';
+
+export interface ApplyCommandOptions extends Omit<RunCommandOptions, 'file' | 'dryRun' | 'resume' | 'sim' | 'simConfig'> {
+  plan: string;
+  maxAgeMs: number;
+  sim: boolean;
+  simConfig?: string;
+}
+
+export async function applyCommand(options: ApplyCommandOptions, io: CliIo): Promise<ExitCode> {
+  const plan = await readPlanFile(resolvePath(io, options.plan));
+  const file = plan.runbook.path ?? plan.runbook.file;
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new RunbookError('PLAN_STALE', `the plan's runbook ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); apply runs only the runbook the plan was made from`);
+  }
+  checkPlanIsApplicable(plan, createHash('sha256').update(bytes).digest('hex'), options.maxAgeMs);
+  return runCommand(
+    {
+      ...options,
+      file,
+      dryRun: false,
+      // The plan's params, then what is given again (secret params must be: the plan does not keep them).
+      params: [...paramsOf(plan.params), ...options.params],
+    },
+    io,
+    { steps: new Map(plan.steps.map((s) => [s.id, s])) },
+  );
+}

@@ -1,0 +1,30 @@
+// `--sim`: run or preview a runbook against the built-in simulator, started in-process for the command.
+// Every ocp and bao connection is pointed at it with the simulator's credentials; nothing leaves the machine.
+
+import type { ConnectionSpec } from '../runbook/model.js';
+import { loadSimConfig, startSimulator, type Simulator } from '../sim/index.js';
+
+export interface RunSimulator {
+  sim: Simulator;
+  /** Rewrites a connection entry so that it talks to the simulator. */
+  override(name: string, spec: ConnectionSpec): ConnectionSpec;
+}
+
+export async function startRunSimulator(configFile?: string): Promise<RunSimulator> {
+  const config = configFile ? await loadSimConfig(configFile) : undefined;
+  const sim = await startSimulator({ port: 0, ...(config ? { config } : {}) });
+  const ocpUser = sim.config.ocp.users[0];
+  const baoUser = sim.config.bao.users[0];
+  return {
+    sim,
+    override(_name, spec) {
+      if (spec.type === 'ocp' && ocpUser) {
+        return { type: 'ocp', url: sim.url, auth: { type: 'basic', username: ocpUser.username, password: ocpUser.password } };
+      }
+      if (spec.type === 'bao' && baoUser) {
+        return { type: 'bao', url: sim.url, auth: { type: 'login', username: baoUser.username, password: baoUser.password } };
+      }
+      return spec;
+    },
+  };
+}

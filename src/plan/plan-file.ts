@@ -1,0 +1,88 @@
+// A saved plan (`plan --out`), described by schemas/plan.schema.json, and the checks `apply` makes
+// before it executes one: same runbook bytes, not too old, every operation known.
+
+import { readFile } from 'node:fs/promises';
+import { RunbookError } from '../errors.js';
+import type { PredictedOutcome } from '../actions/define.js';
+import type { ResolvedStep } from './types.js';
+
+export const PLAN_VERSION = 1;
+
+export interface PlanSummary {
+  steps: number;
+  operations: number;
+  /** Counts by predicted outcome; offline plans count only `unknown until run` and `would fail`. */
+  predictions: Record<PredictedOutcome, number>;
+}
+
+/** Everything a plan says, as `plan --json` prints it and `plan --out` saves it. */
+export interface PlanDocument {
+  planVersion: typeof PLAN_VERSION;
+  runbook: { name: string; file: string; path: string; sha256: string };
+  createdAt: string;
+  /** True when read-only lookups resolved aliases and predicted outcomes (`--online`). */
+  online: boolean;
+  /** The resolved params; secret values are [REDACTED] and must be given again to apply. */
+  params: Record<string, unknown>;
+  steps: ResolvedStep[];
+  summary: PlanSummary;
+}
+
+export function summarisePlan(steps: ResolvedStep[]): PlanSummary {
+  const predictions: Record<PredictedOutcome, number> = { 'would change': 0, unchanged: 0, 'would fail': 0, 'unknown until run': 0 };
+  let operations = 0;
+  for (const step of steps) {
+    if (step.disposition === 'unresolved') predictions['unknown until run'] += 1;
+    for (const op of step.operations) {
+      operations += 1;
+      if (op.prediction) predictions[op.prediction.outcome] += 1;
+      else if (op.error) predictions['would fail'] += 1;
+      else if (op.unresolved) predictions['unknown until run'] += 1;
+    }
+  }
+  return { steps: steps.length, operations, predictions };
+}
+
+/** Reads a saved plan. Throws USAGE for a file that is not one. */
+export async function readPlanFile(file: string): Promise<PlanDocument> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new RunbookError('FILE_NOT_FOUND', `cannot read the plan ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let doc: Partial<PlanDocument>;
+  try {
+    doc = JSON.parse(text) as Partial<PlanDocument>;
+  } catch {
+    throw new RunbookError('USAGE', `${file} is not a plan file (not JSON); make one with 'runbook plan FILE --out ${file}'`);
+  }
+  if (doc.planVersion !== PLAN_VERSION || !doc.runbook || !Array.isArray(doc.steps) || typeof doc.createdAt !== 'string') {
+    throw new RunbookError('USAGE', `${file} is not a plan file of version ${PLAN_VERSION}; make one with 'runbook plan FILE --out ${file}'`);
+  }
+  return doc as PlanDocument;
+}
+
+/** Refuses a plan whose runbook changed, that is older than `maxAgeMs`, or that left operations unknown. */
+export function checkPlanIsApplicable(plan: PlanDocument, currentSha256: string, maxAgeMs: number, now = Date.now()): void {
+  if (plan.runbook.sha256 !== currentSha256) {
+    throw new RunbookError(
+      'PLAN_STALE',
+      `the runbook ${plan.runbook.file} has changed since this plan was made (sha256 ${plan.runbook.sha256.slice(0, 12)} then, ${currentSha256.slice(0, 12)} now); make a new plan and review it`,
+    );
+  }
+  const age = now - Date.parse(plan.createdAt);
+  if (!(age <= maxAgeMs)) {
+    throw new RunbookError(
+      'PLAN_STALE',
+      `the plan was made ${Math.round(age / 60_000)} min ago, more than --max-age allows (${Math.round(maxAgeMs / 60_000)} min); make a new plan, or raise --max-age`,
+    );
+  }
+  const unknown = plan.steps.filter((s) => s.disposition === 'unresolved').map((s) => s.id);
+  if (unknown.length > 0) {
+    throw new RunbookError(
+      'PLAN_STALE',
+      `the plan does not know the operations of step ${unknown.map((s) => `'${s}'`).join(', ')} (they depend on what an earlier step reads); make the plan with --online so that apply runs exactly what was reviewed`,
+    );
+  }
+}

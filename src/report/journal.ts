@@ -1,0 +1,116 @@
+// The journal: one JSON line per event of a run, written and flushed as it happens. It is the record
+// of the run; the report, --resume, --junit and --summary-md are all derived from it, and after a crash
+// `runbook report JOURNAL` rebuilds the report from whatever lines reached the disk.
+
+import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { RunbookError } from '../errors.js';
+import type { OperationError } from '../plan/types.js';
+import type { Redactor } from '../secrets/redactor.js';
+import type { OperationRecord, RunStatus, StepStatus } from './types.js';
+
+export const JOURNAL_VERSION = 1;
+
+export interface StepOutline {
+  id: string;
+  name?: string;
+  action: string;
+  connection?: string;
+}
+
+export type JournalEvent =
+  | {
+      type: 'run';
+      journalVersion: typeof JOURNAL_VERSION;
+      runId: string;
+      runbook: { name: string; file: string; sha256: string };
+      mode: 'run' | 'dry-run';
+      params: Record<string, unknown>;
+      startedAt: string;
+      steps: StepOutline[];
+      resumedFrom?: string;
+    }
+  | {
+      type: 'step';
+      id: string;
+      startedAt: string;
+      /** Every operation the step will account for, in order. */
+      keys: string[];
+      maxErrors?: number;
+    }
+  | { type: 'op'; step: string; record: OperationRecord }
+  | {
+      type: 'stepEnd';
+      id: string;
+      status: StepStatus;
+      reason?: string;
+      continueOnError?: boolean;
+      durationMs: number;
+      outputs?: Record<string, unknown>;
+    }
+  | { type: 'end'; status: RunStatus; finishedAt: string; durationMs: number; signal?: string; error?: OperationError };
+
+/** Where journal events go while a run is in progress. */
+export interface JournalSink {
+  write(event: JournalEvent): void;
+  close(): void;
+}
+
+/** The journal path of a report: `<report>.journal.jsonl`. */
+export function journalPathFor(reportFile: string): string {
+  return `${reportFile}.journal.jsonl`;
+}
+
+/**
+ * Opens a journal file, replacing any previous one at that path. Each event is written with one
+ * synchronous write, so a line is on its way to the disk before the next operation is accounted for,
+ * and a kill -9 loses at most the line being written.
+ */
+export function openJournal(file: string, redactor: Redactor): JournalSink {
+  mkdirSync(dirname(file), { recursive: true });
+  const fd = openSync(file, 'w', 0o600);
+  let open = true;
+  return {
+    write(event) {
+      if (!open) return;
+      writeSync(fd, `${redactor.redact(JSON.stringify(redactor.redactValue(event)))}\n`);
+    },
+    close() {
+      if (!open) return;
+      open = false;
+      closeSync(fd);
+    },
+  };
+}
+
+/** Reads a journal, tolerating a last line cut short by a crash. */
+export async function readJournal(file: string): Promise<JournalEvent[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new RunbookError('FILE_NOT_FOUND', `cannot read the journal ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const lines = text.split('\n');
+  const events: JournalEvent[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      events.push(JSON.parse(line) as JournalEvent);
+    } catch {
+      // Only the last line may be torn (the crash happened while it was written).
+      if (i < lines.length - 2) {
+        throw new RunbookError('SCHEMA', `${file}:${i + 1}: not a journal line (not JSON); is this a runbook journal?`);
+      }
+    }
+  });
+  const first = events[0];
+  if (!first || first.type !== 'run') {
+    throw new RunbookError('SCHEMA', `${file}: not a runbook journal (its first line is not the run header)`);
+  }
+  if (first.journalVersion !== JOURNAL_VERSION) {
+    throw new RunbookError('SCHEMA', `${file}: journal version ${String(first.journalVersion)} is not supported (expected ${JOURNAL_VERSION})`);
+  }
+  return events;
+}
