@@ -3,6 +3,10 @@
 import type { ActionDefinition } from './define.js';
 import type { ConnectionDefinition } from '../connections/types.js';
 import { Registry } from './registry.js';
+import coreAssert from './core/assert.js';
+import coreFail from './core/fail.js';
+import coreSleep from './core/sleep.js';
+import httpRequest from './http/request.js';
 import { baoConnection } from '../connections/bao.js';
 import { httpConnection } from '../connections/http.js';
 import { ocpConnection } from '../connections/ocp.js';
@@ -10,7 +14,7 @@ import ocpRestartAgentProcess from './ocp/restart-agent-process.js';
 import ocpStopAgentProcess from './ocp/stop-agent-process.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess];
+export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, coreSleep, coreFail, coreAssert, httpRequest];
 
 /** Every built-in connection type, one module each. */
 export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];

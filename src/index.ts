@@ -1,0 +1,29 @@
+// The public API for plugin authors: define actions and connection types, build request paths safely.
+// Everything here is stable within a major version; nothing else in the package is.
+
+export { defineAction, defineConnection } from './actions/define.js';
+export type {
+  ActionDefinition,
+  JsonSchema,
+  Operation,
+  OperationStatus,
+  PlanContext,
+  PlannedOperation,
+  PredictedOutcome,
+  Prediction,
+  ProbeContext,
+  RunContext,
+  RunResult,
+} from './actions/define.js';
+export type {
+  ConnectionContext,
+  ConnectionDefinition,
+  ConnectionSession,
+  HttpClient,
+  HttpMethod,
+  HttpRequest,
+  HttpResponse,
+  OutgoingRequest,
+} from './connections/types.js';
+export { encodePath, encodePathSegment } from './connections/encode-path.js';
+export { RunbookError, ERROR_CODES, type ErrorCode } from './errors.js';
