@@ -383,8 +383,11 @@ async function runOperation(
   record.attempts = trace.attempts;
   if (trace.request) record.request = { method: trace.request.method, url: trace.request.url };
   if (trace.response) record.response = trace.response;
-  if (record.status === 'failed') runCtx.log.warn({ code: record.error?.code }, record.error?.message ?? 'operation failed');
-  else runCtx.log.info({ status: record.status, ms: record.durationMs, attempts: record.attempts }, 'operation finished');
+  // Outcomes are info: the console already shows them; warn is kept for what needs a person's attention.
+  runCtx.log.info(
+    { status: record.status, ms: record.durationMs, attempts: record.attempts, ...(record.error ? { code: record.error.code, error: record.error.message } : {}) },
+    'operation finished',
+  );
   return record;
 }
 

@@ -10,6 +10,8 @@ export interface ParamSpec {
   enum?: unknown[];
   /** Redact this param's value everywhere (reports, logs, plans). */
   secret?: boolean;
+  /** JSON Schema of the items of an array param. */
+  items?: Record<string, unknown>;
 }
 
 /** A connection entry as written (expressions unresolved). `type` picks the connection definition. */

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { fileURLToPath } from 'node:url';
 
-const ajv = new Ajv2020({ allErrors: true, strict: true, validateFormats: false });
+const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateFormats: false });
 
 function loadSchema(name: string): object {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`../../schemas/${name}`, import.meta.url)), 'utf8')) as object;

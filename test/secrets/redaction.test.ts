@@ -31,7 +31,7 @@ connections:
   ocp:
     type: ocp
     url: \${{ env.OCP_URL }}
-    auth: { type: basic, username: \${{ env.OCP_USER }}, password: \${{ env.OCP_PASSWORD }} }
+    auth: { type: basic, username: "\${{ env.OCP_USER }}", password: "\${{ env.OCP_PASSWORD }}" }
 steps:
   - id: stop
     action: ocp.stopAgentProcess

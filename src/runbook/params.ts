@@ -1,0 +1,140 @@
+// Resolves a runbook's params from their defaults and `--param k=v` values, parsing each value by the
+// param's declared type. Every problem is reported at once, as BAD_PARAM.
+
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ValidationError, type Diagnostic } from '../errors.js';
+import type { ParamSpec, Runbook } from './model.js';
+import { copyData, setOwn } from './plain-data.js';
+import { didYouMean } from './suggest.js';
+import { matchesParamType } from './validate.js';
+
+/** Splits `--param k=v` values into a map (the last one wins). Throws ValidationError for one without `=`. */
+export function parseParamAssignments(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = Object.create(null) as Record<string, string>;
+  const problems: Diagnostic[] = [];
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) {
+      problems.push({ code: 'BAD_PARAM', message: `--param '${item}' must be written name=value` });
+      continue;
+    }
+    out[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return out;
+}
+
+/**
+ * The params of a run: each given value parsed by its declared type and checked against `enum` and
+ * `items`; defaults for the rest. Throws ValidationError listing every problem.
+ */
+export function resolveParams(runbook: Runbook, given: Record<string, string>): Record<string, unknown> {
+  const problems: Diagnostic[] = [];
+  const values: Record<string, unknown> = {};
+  const declared = Object.keys(runbook.params);
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(runbook.params, name)) {
+      const hint = declared.length > 0 ? didYouMean(name, declared) : '';
+      problems.push({
+        code: 'BAD_PARAM',
+        message: `unknown param '${name}'${hint || (declared.length > 0 ? `; the runbook declares ${declared.join(', ')}` : '; the runbook declares no params')}`,
+      });
+    }
+  }
+  for (const [name, spec] of Object.entries(runbook.params)) {
+    const raw = Object.hasOwn(given, name) ? given[name] : undefined;
+    if (raw === undefined) {
+      if (spec.default === undefined) {
+        problems.push({ code: 'BAD_PARAM', message: `param '${name}' has no default; give it with --param ${name}=...` });
+      } else {
+        setOwn(values, name, copyData(spec.default));
+      }
+      continue;
+    }
+    const parsed = parseParamValue(name, spec, raw);
+    if (typeof parsed === 'string') problems.push({ code: 'BAD_PARAM', message: parsed });
+    else setOwn(values, name, parsed.value);
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return values;
+}
+
+/** Parses one value by its declared type; returns the problem as a string. */
+export function parseParamValue(name: string, spec: ParamSpec, raw: string): { value: unknown } | string {
+  const shown = spec.secret ? 'the given value' : `'${raw.length > 60 ? `${raw.slice(0, 60)}...` : raw}'`;
+  const wrong = (what: string) => `--param ${name}: ${shown} is not ${what}`;
+  let value: unknown;
+  switch (spec.type) {
+    case 'string':
+      value = raw;
+      break;
+    case 'integer':
+    case 'number': {
+      const n = raw.trim() === '' ? Number.NaN : Number(raw);
+      if (!matchesParamType(n, spec.type)) return wrong(spec.type === 'integer' ? 'a whole number' : 'a number');
+      value = n;
+      break;
+    }
+    case 'boolean':
+      if (raw !== 'true' && raw !== 'false') return wrong('true or false');
+      value = raw === 'true';
+      break;
+    case 'array':
+      value = parseList(raw);
+      if (value === undefined) return wrong('a list; write it as [20,21] or 20,21');
+      break;
+    case 'object':
+      value = parseJson(raw);
+      if (!matchesParamType(value, 'object')) return wrong('a JSON object such as {"a":1}');
+      break;
+  }
+  if (spec.items && Array.isArray(value)) {
+    const problem = checkItems(spec.items, value);
+    if (problem) return `--param ${name}: ${problem}`;
+  }
+  if (spec.enum && !spec.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
+    return `--param ${name}: ${shown} is not one of ${spec.enum.map((e) => JSON.stringify(e)).join(', ')}`;
+  }
+  return { value };
+}
+
+/** `[20,21]` (JSON), or `20,21` with each element read as a JSON scalar when it is one. */
+function parseList(raw: string): unknown[] | undefined {
+  const text = raw.trim();
+  if (text.startsWith('[')) {
+    const parsed = parseJson(text);
+    return Array.isArray(parsed) ? parsed : undefined;
+  }
+  if (text === '') return [];
+  return text.split(',').map((part) => {
+    const item = part.trim();
+    const scalar = parseJson(item);
+    return scalar !== undefined && (typeof scalar === 'number' || typeof scalar === 'boolean' || scalar === null) ? scalar : item;
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text, (key, v: unknown) => (key === '__proto__' ? undefined : v));
+  } catch {
+    return undefined;
+  }
+}
+
+const itemValidators = new Map<string, ReturnType<Ajv2020['compile']>>();
+
+function checkItems(items: Record<string, unknown>, list: unknown[]): string | undefined {
+  const key = JSON.stringify(items);
+  let validate = itemValidators.get(key);
+  if (!validate) {
+    validate = new Ajv2020({ strict: false, allErrors: false }).compile(items);
+    itemValidators.set(key, validate);
+  }
+  for (const [i, item] of list.entries()) {
+    if (!validate(item)) {
+      const why = validate.errors?.[0]?.message ?? 'does not match';
+      return `item ${i + 1} (${JSON.stringify(item)}) ${why}`;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,447 @@
+// Checks a parsed runbook against the format: the JSON Schema (built from the registry), then the rules a
+// schema cannot say (unknown actions and connections, duplicate ids, expression syntax and references).
+// Every problem is returned at once, each with the document path it concerns.
+
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { Registry } from '../actions/registry.js';
+import type { ActionDefinition } from '../actions/define.js';
+import { RunbookError } from '../errors.js';
+import { formatPath, type DocPath, type Problem } from './document.js';
+import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressions.js';
+import { parseDuration } from './durations.js';
+import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
+import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
+import { createAjv, describeSchemaErrors, describeValue, type ErrorWording } from './schema-errors.js';
+import { didYouMean } from './suggest.js';
+
+export interface ValidateOptions {
+  /** The line of a path, so that a message can name where something was first written. */
+  lineOf?: (path: DocPath) => number | undefined;
+}
+
+interface CachedValidator {
+  signature: string;
+  validate: ValidateFunction;
+}
+
+// Compiling the schema is the slow part of loading; do it once per registry content (plugins may add
+// actions to a registry after it was first used, hence the signature).
+const validators = new WeakMap<Registry, CachedValidator>();
+
+function registrySignature(registry: Registry): string {
+  return `${registry.actionNames().join(',')}|${registry.connections().map((c) => c.definition.type).join(',')}`;
+}
+
+/** The compiled validator of the runbook schema for this registry's actions and connection types. */
+export function runbookValidator(registry: Registry): ValidateFunction {
+  const signature = registrySignature(registry);
+  const cached = validators.get(registry);
+  if (cached?.signature === signature) return cached.validate;
+  const validate = createAjv().compile(buildRunbookSchema(registry));
+  validators.set(registry, { signature, validate });
+  return validate;
+}
+
+/** Validates parsed runbook data. Returns every problem found (an empty list when the runbook is valid). */
+export function validateRunbookData(data: unknown, registry: Registry, options: ValidateOptions = {}): Problem[] {
+  const problems: Problem[] = [];
+  const prepared = withEmptyInputs(data);
+  const validate = runbookValidator(registry);
+  if (!validate(prepared)) {
+    problems.push(...describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry)));
+  }
+  problems.push(...new SemanticCheck(data, registry, options).run());
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.code}\u0000${formatPath(p.path)}\u0000${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** A step without `with:` is checked as if it had an empty one, so that missing inputs are named. */
+function withEmptyInputs(data: unknown): unknown {
+  if (!isPlainObject(data) || !Array.isArray(data.steps)) return data;
+  const steps = data.steps.map((step: unknown) => (isPlainObject(step) && !Object.hasOwn(step, 'with') ? { ...step, with: {} } : step));
+  return { ...data, steps };
+}
+
+function stepLabel(data: unknown, index: number): string {
+  const step = isPlainObject(data) && Array.isArray(data.steps) ? (data.steps[index] as unknown) : undefined;
+  return isPlainObject(step) && typeof step.id === 'string' ? `step '${step.id}'` : `steps[${index}]`;
+}
+
+function runbookWording(data: unknown, registry: Registry): ErrorWording {
+  const actionOf = (index: number): string | undefined => {
+    const step = isPlainObject(data) && Array.isArray(data.steps) ? (data.steps[index] as unknown) : undefined;
+    return isPlainObject(step) && typeof step.action === 'string' ? step.action : undefined;
+  };
+  const isInputs = (path: DocPath): boolean => path.length === 3 && path[0] === 'steps' && path[2] === 'with';
+  return {
+    label: (path) => formatPath(path) || 'the runbook',
+    container(path) {
+      if (path.length === 0) return 'at the top level';
+      if (path[0] === 'steps' && typeof path[1] === 'number') {
+        if (path.length === 2) return `in ${stepLabel(data, path[1])}`;
+        if (isInputs(path)) return `for action ${actionOf(path[1]) ?? '?'} in ${stepLabel(data, path[1])}`;
+        if (path.length === 3) return `in the ${String(path[2])} of ${stepLabel(data, path[1])}`;
+      }
+      if (path.length === 2 && path[0] === 'connections') return `in connection '${String(path[1])}'`;
+      if (path.length === 2 && path[0] === 'params') return `in param '${String(path[1])}'`;
+      if (path.length === 1 && (path[0] === 'params' || path[0] === 'connections')) return `in ${path[0]}`;
+      return `in ${formatPath(path)}`;
+    },
+    keyNoun: (path) => (isInputs(path) ? 'input' : 'key'),
+    ignore(error: ErrorObject, path: DocPath) {
+      // Named better by the semantic checks, with a suggestion.
+      if (error.keyword !== 'enum') return false;
+      const unknownAction = path.length === 3 && path[0] === 'steps' && path[2] === 'action';
+      const unknownType = path.length === 3 && path[0] === 'connections' && path[2] === 'type';
+      return unknownAction || unknownType;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+interface ExpressionPlace {
+  /** How to name the place in messages: `in connection 'ocp'`, `in the with: of step 'stop'`. */
+  where: string;
+  /** Why `item`/`index` cannot be read here; undefined when they can. */
+  noItem?: string;
+  /** Why step outputs cannot be read here; undefined when they can (from steps before `stepIndex`). */
+  noSteps?: string;
+  stepIndex: number;
+}
+
+const MAX_WALK_DEPTH = 200;
+
+class SemanticCheck {
+  readonly #problems: Problem[] = [];
+  readonly #data: Record<string, unknown>;
+  readonly #params: Record<string, unknown>;
+  readonly #connections: Record<string, unknown>;
+  readonly #steps: unknown[];
+  readonly #stepIds: string[];
+
+  constructor(
+    data: unknown,
+    readonly registry: Registry,
+    readonly options: ValidateOptions,
+  ) {
+    this.#data = isPlainObject(data) ? data : {};
+    this.#params = isPlainObject(this.#data.params) ? this.#data.params : {};
+    this.#connections = isPlainObject(this.#data.connections) ? this.#data.connections : {};
+    this.#steps = Array.isArray(this.#data.steps) ? this.#data.steps : [];
+    this.#stepIds = this.#steps.map((s) => (isPlainObject(s) && typeof s.id === 'string' ? s.id : ''));
+  }
+
+  run(): Problem[] {
+    for (const [name, spec] of Object.entries(this.#params)) this.#checkParam(name, spec);
+    for (const [name, spec] of Object.entries(this.#connections)) this.#checkConnection(name, spec);
+    if (Array.isArray(this.#data.plugins)) {
+      this.#data.plugins.forEach((p: unknown, i: number) => this.#refuseExpression(p, ['plugins', i], 'plugins'));
+    }
+    const firstById = new Map<string, number>();
+    this.#steps.forEach((step, index) => {
+      if (isPlainObject(step)) this.#checkStep(step, index, firstById);
+    });
+    return this.#problems;
+  }
+
+  #add(problem: Problem): void {
+    this.#problems.push(problem);
+  }
+
+  #checkParam(name: string, spec: unknown): void {
+    const path = ['params', name];
+    if (UNSAFE_KEYS.has(name)) {
+      this.#add({ code: 'SCHEMA', message: `param name '${name}' is reserved; choose another name`, path, at: 'key' });
+      return;
+    }
+    if (!isPlainObject(spec) || typeof spec.type !== 'string' || !(PARAM_TYPES as readonly string[]).includes(spec.type)) return;
+    const type = spec.type as (typeof PARAM_TYPES)[number];
+    const enumValues = Array.isArray(spec.enum) ? spec.enum : undefined;
+    enumValues?.forEach((value: unknown, i: number) => {
+      if (!matchesParamType(value, type)) {
+        this.#add({ code: 'SCHEMA', message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value)}`, path: [...path, 'enum', i] });
+      }
+    });
+    if (spec.items !== undefined && type !== 'array') {
+      this.#add({ code: 'SCHEMA', message: `param '${name}' has items but is of type ${type}; items applies to array params only`, path: [...path, 'items'], at: 'key' });
+    }
+    const itemsCheck = type === 'array' && isPlainObject(spec.items) ? this.#compileItems(name, spec.items) : undefined;
+    if (!Object.hasOwn(spec, 'default')) return;
+    const value = spec.default;
+    const defaultPath = [...path, 'default'];
+    if (typeof value === 'string' && value.includes('${{')) {
+      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' is a literal value; \${{ }} is not evaluated here`, path: defaultPath });
+      return;
+    }
+    if (!matchesParamType(value, type)) {
+      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value)}`, path: defaultPath });
+      return;
+    }
+    if (enumValues && !enumValues.some((allowed: unknown) => sameData(allowed, value))) {
+      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be one of its enum values ${enumValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`, path: defaultPath });
+    }
+    if (itemsCheck && Array.isArray(value)) {
+      value.forEach((element: unknown, i: number) => {
+        const problem = itemsCheck(element);
+        if (problem) this.#add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${problem}`, path: [...defaultPath, i] });
+      });
+    }
+  }
+
+  #compileItems(name: string, items: Record<string, unknown>): ((value: unknown) => string | undefined) | undefined {
+    let validate: ValidateFunction;
+    try {
+      validate = createAjv().compile(items);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      this.#add({ code: 'SCHEMA', message: `items of param '${name}' is not a valid JSON Schema: ${reason}`, path: ['params', name, 'items'], at: 'key' });
+      return undefined;
+    }
+    return (value) => {
+      if (validate(value)) return undefined;
+      const wording: ErrorWording = { label: () => 'the element', container: () => 'in the element', keyNoun: () => 'key' };
+      return describeSchemaErrors(validate.errors ?? [], value, wording)
+        .map((p) => p.message.replace(/^the element /, ''))
+        .join('; ');
+    };
+  }
+
+  #checkConnection(name: string, spec: unknown): void {
+    if (!isPlainObject(spec)) return;
+    const path = ['connections', name];
+    if (typeof spec.type === 'string' && !this.registry.connection(spec.type)) {
+      const known = this.registry.connections().map((c) => c.definition.type);
+      const list = known.length > 0 ? ` (registered types: ${known.join(', ')})` : ' (no connection type is registered)';
+      this.#add({
+        code: 'UNKNOWN_CONNECTION_TYPE',
+        message: `connection '${name}' has type '${spec.type}', which is not registered${didYouMean(spec.type, known) || list}`,
+        path: [...path, 'type'],
+      });
+    }
+    this.#refuseExpression(spec.type, [...path, 'type'], `the type of connection '${name}'`);
+    const place: ExpressionPlace = {
+      where: `in connection '${name}'`,
+      noItem: 'connections can read only params and env',
+      noSteps: 'connections can read only params and env',
+      stepIndex: 0,
+    };
+    for (const [key, value] of Object.entries(spec)) {
+      if (key !== 'type') this.#checkExpressions(value, [...path, key], place);
+    }
+  }
+
+  #checkStep(step: Record<string, unknown>, index: number, firstById: Map<string, number>): void {
+    const path: DocPath = ['steps', index];
+    const label = stepLabel(this.#data, index);
+    if (typeof step.id === 'string') {
+      const first = firstById.get(step.id);
+      if (first === undefined) firstById.set(step.id, index);
+      else {
+        const line = this.options.lineOf?.(['steps', first, 'id']);
+        const where = line === undefined ? `steps[${first}]` : `line ${line}`;
+        this.#add({
+          code: 'DUPLICATE_STEP_ID',
+          message: `step id '${step.id}' is already used by the step on ${where}; step ids must be unique`,
+          path: [...path, 'id'],
+        });
+      }
+    }
+    const action = this.#checkAction(step, path);
+    this.#checkConnectionOf(step, path, label, action);
+
+    const hasForEach = Object.hasOwn(step, 'forEach') && step.forEach !== undefined && step.forEach !== null;
+    if (Object.hasOwn(step, 'rollout') && !hasForEach) {
+      this.#add({ code: 'SCHEMA', message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`, path: [...path, 'rollout'], at: 'key' });
+    }
+    if (isPlainObject(step.retry) && typeof step.retry.delay === 'string' && typeof step.retry.maxDelay === 'string') {
+      const delay = parseDuration(step.retry.delay);
+      const maxDelay = parseDuration(step.retry.maxDelay);
+      if (delay !== undefined && maxDelay !== undefined && delay > maxDelay) {
+        this.#add({ code: 'SCHEMA', message: `retry.delay (${step.retry.delay}) is longer than retry.maxDelay (${step.retry.maxDelay}) in ${label}`, path: [...path, 'retry', 'delay'] });
+      }
+    }
+
+    const itemOutsideForEach = `'item' and 'index' exist only in the with: of a step that has forEach, and ${label} has none`;
+    const stepPlace = (where: string, noItem: string | undefined): ExpressionPlace => ({
+      where,
+      ...(noItem === undefined ? {} : { noItem }),
+      stepIndex: index,
+    });
+    const itemNotYet = "'item' and 'index' are not defined yet while forEach and if are evaluated (they hold one element of forEach)";
+    this.#checkExpressions(step.forEach, [...path, 'forEach'], stepPlace(`in the forEach of ${label}`, itemNotYet));
+    this.#checkExpressions(step.if, [...path, 'if'], stepPlace(`in the if of ${label}`, itemNotYet));
+    this.#checkExpressions(step.with, [...path, 'with'], stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach));
+    this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
+    this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
+    this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
+  }
+
+  #checkAction(step: Record<string, unknown>, path: DocPath): ActionDefinition | undefined {
+    if (typeof step.action !== 'string') return undefined;
+    const registered = this.registry.action(step.action);
+    if (registered) return registered.definition;
+    if (step.action.includes('${{')) return undefined;
+    const names = this.registry.actionNames();
+    const hint = didYouMean(step.action, names);
+    const list = hint || (names.length === 0 ? '; no action is registered' : names.length <= 12 ? ` (registered: ${names.join(', ')})` : '');
+    this.#add({ code: 'UNKNOWN_ACTION', message: `unknown action '${step.action}'${list}`, path: [...path, 'action'] });
+    return undefined;
+  }
+
+  #checkConnectionOf(step: Record<string, unknown>, path: DocPath, label: string, action: ActionDefinition | undefined): void {
+    const name = typeof step.connection === 'string' ? step.connection : undefined;
+    const declared = Object.keys(this.#connections);
+    if (name !== undefined && !Object.hasOwn(this.#connections, name)) {
+      const list = declared.length === 0 ? '; declare it under connections:' : didYouMean(name, declared) || ` (declared: ${declared.join(', ')})`;
+      this.#add({ code: 'UNKNOWN_CONNECTION', message: `${label} names connection '${name}', which is not declared${list}`, path: [...path, 'connection'] });
+      return;
+    }
+    if (!action) return;
+    const needed = action.connection;
+    if (needed === undefined) {
+      if (name !== undefined) {
+        this.#add({
+          code: 'CONNECTION_TYPE_MISMATCH',
+          message: `action ${action.name} talks to no server; remove 'connection: ${name}' from ${label}`,
+          path: [...path, 'connection'],
+        });
+      }
+      return;
+    }
+    if (name === undefined) {
+      const candidates = declared.filter((n) => {
+        const spec = this.#connections[n];
+        return isPlainObject(spec) && spec.type === needed;
+      });
+      const hint = candidates.length > 0 ? ` (of type ${needed}: ${candidates.join(', ')})` : `; declare one of type ${needed} under connections:`;
+      this.#add({
+        code: 'CONNECTION_REQUIRED',
+        message: `${label} runs ${action.name}, which needs a connection of type ${needed}; add 'connection: <name>'${hint}`,
+        path,
+      });
+      return;
+    }
+    const spec = this.#connections[name];
+    if (isPlainObject(spec) && typeof spec.type === 'string' && spec.type !== needed) {
+      this.#add({
+        code: 'CONNECTION_TYPE_MISMATCH',
+        message: `${label} uses connection '${name}' of type ${spec.type}, but action ${action.name} needs one of type ${needed}`,
+        path: [...path, 'connection'],
+      });
+    }
+  }
+
+  #refuseExpression(value: unknown, path: DocPath, what: string): void {
+    if (typeof value === 'string' && value.includes('${{')) {
+      this.#add({ code: 'SCHEMA', message: `${what} is not evaluated: \${{ }} is allowed only inside with:, forEach, if and connections`, path });
+    }
+  }
+
+  /** Checks the syntax and the references of every expression in a value. */
+  #checkExpressions(value: unknown, path: DocPath, place: ExpressionPlace, depth = 0): void {
+    if (depth > MAX_WALK_DEPTH) return;
+    if (typeof value === 'string') {
+      if (value.includes('${{')) this.#checkString(value, path, place);
+    } else if (Array.isArray(value)) {
+      value.forEach((v, i) => this.#checkExpressions(v, [...path, i], place, depth + 1));
+    } else if (isPlainObject(value)) {
+      for (const [k, v] of Object.entries(value)) this.#checkExpressions(v, [...path, k], place, depth + 1);
+    }
+  }
+
+  #checkString(text: string, path: DocPath, place: ExpressionPlace): void {
+    let references: Reference[];
+    try {
+      references = referencesInString(text);
+    } catch (error) {
+      if (error instanceof RunbookError && error.code === 'EXPRESSION_SYNTAX') {
+        const index = typeof error.details?.offset === 'number' ? error.details.offset : 0;
+        const reason = typeof error.details?.reason === 'string' ? error.details.reason : error.message;
+        this.#add({ code: 'EXPRESSION_SYNTAX', message: `invalid expression ${place.where}: ${reason}`, path, inString: anchorAt(text, index) });
+        return;
+      }
+      throw error;
+    }
+    for (const reference of references) {
+      const message = this.#referenceProblem(reference, place);
+      if (message) this.#add({ code: 'UNKNOWN_REFERENCE', message: `${message} (in \${{ ${reference.text} }} ${place.where})`, path, inString: anchorAt(text, reference.offset) });
+    }
+  }
+
+  /** What is wrong with a reference, or undefined when it may be read here. */
+  #referenceProblem(reference: Reference, place: ExpressionPlace): string | undefined {
+    const [first, second] = reference.path;
+    switch (reference.root) {
+      case 'params': {
+        if (typeof first !== 'string' && typeof first !== 'number') return undefined;
+        const name = String(first);
+        if (Object.hasOwn(this.#params, name) && !UNSAFE_KEYS.has(name)) return undefined;
+        const declared = Object.keys(this.#params);
+        return `unknown param '${name}'${didYouMean(name, declared) || (declared.length === 0 ? '; declare it under params:' : `; declared params: ${declared.join(', ')}`)}`;
+      }
+      case 'env':
+        return reference.path.length === 0 ? 'name the environment variable to read, as in env.NAME' : undefined;
+      case 'item':
+      case 'index':
+        return place.noItem;
+      case 'steps':
+        return place.noSteps ?? this.#stepReferenceProblem(first, second, place.stepIndex);
+      default:
+        return `unknown name '${reference.root}'${didYouMean(reference.root, EXPRESSION_ROOTS)}; expressions read ${EXPRESSION_ROOTS.join(', ')}`;
+    }
+  }
+
+  #stepReferenceProblem(id: string | number | null | undefined, next: string | number | null | undefined, current: number): string | undefined {
+    if (id === null) return undefined;
+    if (id === undefined) return 'name a step, as in steps.<id>.outputs.<name>';
+    const name = String(id);
+    const index = this.#stepIds.indexOf(name);
+    const earlier = this.#stepIds.slice(0, current).filter((s) => s !== '');
+    if (index < 0) return `unknown step '${name}'${didYouMean(name, this.#stepIds.filter((s) => s !== '')) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')}`;
+    if (index === current) return `a step cannot read its own outputs ('${name}')`;
+    if (index > current) return `step '${name}' runs later; a step can read the outputs of earlier steps only`;
+    if (next !== undefined && next !== null && next !== 'outputs') return `write steps.${name}.outputs.<name> to read an output of step '${name}'`;
+    return undefined;
+  }
+}
+
+/** Where in a string value a problem is, anchored on the text from the enclosing `${{` to the end of its line. */
+function anchorAt(text: string, index: number): Problem['inString'] {
+  const open = text.lastIndexOf('${{', index);
+  const start = open < 0 ? index : open;
+  const end = text.indexOf('\n', index);
+  return { anchor: text.slice(start, end < 0 ? text.length : end), anchorIndex: start, index };
+}
+
+const PARAM_TYPE_PHRASES: Record<(typeof PARAM_TYPES)[number], string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'a mapping',
+};
+
+/** Whether a value has a param type. */
+export function matchesParamType(value: unknown, type: (typeof PARAM_TYPES)[number]): boolean {
+  switch (type) {
+    case 'string':
+      return typeof value === 'string';
+    case 'integer':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return isPlainObject(value);
+  }
+}
