@@ -375,7 +375,7 @@ export interface SimConfigProblem {
   message: string;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true });
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
 const validateInput = ajv.compile<SimConfigInput>(simConfigSchema);
 const validateFaults = ajv.compile<FaultConfig>(faultConfigSchema);
 

@@ -21,7 +21,8 @@ describe('OCP Basic authentication', () => {
   });
 
   it('refuses a wrong password, an unknown user and no credentials with 401 IAM10000 in the error envelope', async () => {
-    for (const headers of [{ authorization: basic('ops', 'hunter2-guess') }, { authorization: basic('admin', 'sim-password') }, {}]) {
+    const attempts: Record<string, string>[] = [{ authorization: basic('ops', 'hunter2-guess') }, { authorization: basic('admin', 'sim-password') }, {}];
+    for (const headers of attempts) {
       const res = await call(sim, 'GET', AGENT, { headers });
       expect(res.status).toBe(401);
       expect(res.json).toMatchObject({ successful: false, status: 401, error: { code: 'IAM10000' } });
@@ -120,7 +121,7 @@ describe('OCP AccessKey verifier against the vendor test vectors', () => {
   });
   afterAll(() => sim.close());
 
-  const vectors = [
+  const vectors: { name: string; method: 'POST' | 'GET'; path: string; body?: string; headers: Record<string, string> & { authorization: string; host: string } }[] = [
     {
       name: 'POST /api/v2/compute/idcs with a body and x-ocp-data',
       method: 'POST' as const,
