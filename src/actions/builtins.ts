@@ -12,9 +12,12 @@ import { httpConnection } from '../connections/http.js';
 import { ocpConnection } from '../connections/ocp.js';
 import ocpRestartAgentProcess from './ocp/restart-agent-process.js';
 import ocpStopAgentProcess from './ocp/stop-agent-process.js';
+import ocpListAgentProcesses from './ocp/list-agent-processes.js';
+import ocpStopAgent from './ocp/stop-agent.js';
+import ocpRestartAgent from './ocp/restart-agent.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, coreSleep, coreFail, coreAssert, httpRequest];
+export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest];
 
 /** Every built-in connection type, one module each. */
 export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];

@@ -1,5 +1,5 @@
 // What stopping and restarting one agent process share: resolve the target, refuse what OCP forbids,
-// send the verb, and check that the answer shows the wanted status.
+// send the verb, and check that the process then shows the wanted status.
 
 import type { Operation, Prediction, PlannedOperation, RunContext, RunResult } from '../define.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
@@ -14,6 +14,7 @@ import {
 } from './processes.js';
 import { encodePath } from '../../connections/encode-path.js';
 
+/** One per-process verb: its path segment, the status it leads to, and whether reaching it twice is a no-op. */
 export interface ProcessVerb {
   verb: 'stop' | 'restart';
   /** The status the process must show afterwards. */
@@ -22,6 +23,7 @@ export interface ProcessVerb {
   skipWhenAlreadyThere: boolean;
 }
 
+/** The one operation of a process verb; its path holds `{alias=...}` until the alias is resolved at run time. */
 export function planProcessVerb(inputs: ProcessTarget, verb: ProcessVerb): PlannedOperation<ProcessTarget>[] {
   const op: PlannedOperation<ProcessTarget> = {
     key: processKey(inputs),
@@ -32,52 +34,61 @@ export function planProcessVerb(inputs: ProcessTarget, verb: ProcessVerb): Plann
   return [op];
 }
 
+/**
+ * Reads the process, skips it when it is already in the wanted status (stop only), refuses a process that
+ * is not operable, sends the verb and checks the outcome. OCP answers with the process; when it does not,
+ * the process is read again instead.
+ */
 export async function runProcessVerb(
   op: Operation<ProcessTarget>,
   ctx: RunContext,
   verb: ProcessVerb,
 ): Promise<RunResult<{ process: AgentProcess }>> {
-  const target = op.inputs;
-  const before = await findProcess(ctx.http, target);
+  const { hostId } = op.inputs;
+  const before = await findProcess(ctx.http, op.inputs);
   if (verb.skipWhenAlreadyThere && before.status === verb.wanted) {
-    ctx.log.debug({ process: before.id }, `process already ${verb.wanted}`);
+    ctx.log.debug({ process: before.id }, `process already ${verb.wanted}; nothing sent`);
     return { status: 'unchanged', outputs: { process: before } };
   }
-  assertOperable(before, target.hostId);
-  const path = encodePath`/compute/hosts/${target.hostId}/agent/processes/${before.id}/${verb.verb}`;
+  assertOperable(before, hostId);
+  const path = encodePath`/compute/hosts/${hostId}/agent/processes/${before.id}/${verb.verb}`;
   let after: AgentProcess | undefined;
   try {
     after = processFromAnswer((await ctx.http.request({ method: 'POST', path })).body);
   } catch (e) {
-    // OCP may refuse a stop of a process that stopped meanwhile (CMP07019): read again before failing.
+    // A process stopped by someone else since the read may be refused with CMP07019: read again before failing.
     if (!(isRunbookError(e) && verb.skipWhenAlreadyThere && isStateConflict(e))) throw e;
-    const now = await findProcess(ctx.http, { hostId: target.hostId, agentProcessId: before.id });
+    const now = await findProcess(ctx.http, { hostId, agentProcessId: before.id });
     if (now.status === verb.wanted) return { status: 'unchanged', outputs: { process: now } };
     throw e;
   }
-  if (!after || after.status !== verb.wanted) {
+  after = after ? { ...after, hostId: typeof after.hostId === 'number' ? after.hostId : hostId } : await findProcess(ctx.http, { hostId, agentProcessId: before.id });
+  if (after.status !== verb.wanted) {
     throw new RunbookError(
       'UNEXPECTED_STATE',
-      `after ${verb.verb}, OCP reports process '${before.alias ?? before.id}' on host ${target.hostId} as ${after?.status ?? 'unknown (no process in the answer)'}, not ${verb.wanted}`,
-      { details: { hostId: target.hostId, agentProcessId: before.id, status: after?.status ?? null } },
+      `after ${verb.verb}, OCP reports process '${before.alias ?? before.id}' (${before.id}) on host ${hostId} as ${String(after.status)}, not ${verb.wanted}; look at the process log on the host`,
+      { details: { hostId, agentProcessId: before.id, status: after.status ?? null } },
     );
   }
   return { status: 'changed', outputs: { process: after } };
 }
 
+/** Predicts a process verb with the process list only (GET): unknown host or process and not operable would fail. */
 export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunContext, verb: ProcessVerb): Promise<Prediction> {
+  let p: AgentProcess;
   try {
-    const p = await findProcess(ctx.http, op.inputs);
-    const name = `'${p.alias ?? p.id}' (${p.id})`;
-    if (verb.skipWhenAlreadyThere && p.status === verb.wanted) return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
-    if (p.operable === false) return { outcome: 'would fail', reason: `process ${name} is not operable` };
-    return { outcome: 'would change', reason: `process ${name} is ${p.status}, so ${verb.verb}` };
+    p = await findProcess(ctx.http, op.inputs);
   } catch (e) {
     if (isRunbookError(e) && e.code === 'NOT_FOUND') return { outcome: 'would fail', reason: e.message };
     throw e;
   }
+  const name = `'${p.alias ?? p.id}' (${p.id})`;
+  if (verb.skipWhenAlreadyThere && p.status === verb.wanted) return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
+  if (p.operable === false) return { outcome: 'would fail', reason: `process ${name} is not operable` };
+  return { outcome: 'would change', reason: `process ${name} is ${p.status}, so ${verb.verb} it` };
 }
 
+/** OCP's "the agent state does not allow the operation" (CMP07019, 7019 before 4.2), or a bare 409. */
 function isStateConflict(e: RunbookError): boolean {
   return e.details?.ocpCode === 'CMP07019' || e.details?.ocpCode === 7019 || e.details?.status === 409;
 }

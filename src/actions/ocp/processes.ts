@@ -8,7 +8,7 @@ import { RunbookError, isRunbookError } from '../../errors.js';
 /** A HostAgentProcess as OCP returns it (fields beyond these are kept as they come). */
 export interface AgentProcess {
   id: number;
-  hostId?: number;
+  hostId: number;
   alias: string | null;
   status: 'STOPPED' | 'STARTED' | string;
   operable?: boolean;
@@ -35,6 +35,12 @@ export const processTargetSchema = {
   oneOf: [{ required: ['agentProcessId'] }, { required: ['alias'] }],
 } as const;
 
+/**
+ * Page size asked for when listing processes. A host has about eight; a larger page keeps it to one
+ * request, and OCP accepts up to 2000.
+ */
+export const PROCESS_PAGE_SIZE = 100;
+
 /** The key of a process operation: `host=20/process=185` or `host=20/alias=obstat2`. */
 export function processKey(t: ProcessTarget): string {
   return t.agentProcessId !== undefined ? `host=${t.hostId}/process=${t.agentProcessId}` : `host=${t.hostId}/alias=${t.alias}`;
@@ -46,17 +52,25 @@ export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): str
   return `${encodePath`/compute/hosts/${t.hostId}/agent/processes`}/{alias=${encodeURIComponent(t.alias ?? '')}}/${verb}`;
 }
 
-/** Reads every process of a host, across all pages. */
+/**
+ * Reads every process of a host, across all pages, each with its `hostId` (added when OCP leaves it out).
+ * Throws NOT_FOUND when OCP has no such host.
+ */
 export async function listProcesses(http: HttpClient, hostId: number): Promise<AgentProcess[]> {
-  const all: AgentProcess[] = [];
-  const size = 200;
+  const byId = new Map<number, AgentProcess>();
   for (let page = 1; ; page += 1) {
     const res = await withHostNotFound(hostId, () =>
-      http.request({ method: 'GET', path: encodePath`/compute/hosts/${hostId}/agent/processes`, query: { page, size } }),
+      http.request({ method: 'GET', path: encodePath`/compute/hosts/${hostId}/agent/processes`, query: { page, size: PROCESS_PAGE_SIZE } }),
     );
     const { contents, totalPages } = readPage(res.body);
-    all.push(...contents);
-    if (contents.length === 0 || page >= totalPages) return all;
+    let added = 0;
+    for (const p of contents) {
+      if (byId.has(p.id)) continue;
+      byId.set(p.id, { ...p, hostId: typeof p.hostId === 'number' ? p.hostId : hostId });
+      added += 1;
+    }
+    // A server that ignores `page` would repeat the same page forever: stop when a page brings nothing new.
+    if (added === 0 || page >= totalPages) return [...byId.values()];
   }
 }
 
@@ -69,15 +83,18 @@ export async function findProcess(http: HttpClient, target: ProcessTarget): Prom
       : processes.filter((p) => p.alias === target.alias);
   const wanted = target.agentProcessId !== undefined ? `process ${target.agentProcessId}` : `a process with alias '${target.alias}'`;
   if (matches.length === 0) {
-    const known = processes.map((p) => `${p.alias ?? '?'} (${p.id})`).join(', ');
-    throw new RunbookError('NOT_FOUND', `host ${target.hostId} has no ${wanted}; it has: ${known || 'no processes'}`, {
-      details: { hostId: target.hostId },
-    });
+    const available = processes.map((p) => `${p.alias ?? '?'} (${p.id})`);
+    throw new RunbookError(
+      'NOT_FOUND',
+      `host ${target.hostId} has no ${wanted}; it has: ${available.join(', ') || 'no processes'}. Check the alias or id in the step's with:`,
+      { details: { hostId: target.hostId, available } },
+    );
   }
   if (matches.length > 1) {
     throw new RunbookError(
       'NOT_FOUND',
       `host ${target.hostId} has ${matches.length} processes with alias '${target.alias}' (ids ${matches.map((p) => p.id).join(', ')}); name one with agentProcessId`,
+      { details: { hostId: target.hostId, ids: matches.map((p) => p.id) } },
     );
   }
   return matches[0]!;
@@ -88,7 +105,7 @@ export function assertOperable(process: AgentProcess, hostId: number): void {
   if (process.operable === false) {
     throw new RunbookError(
       'NOT_OPERABLE',
-      `OCP marks process '${process.alias ?? process.id}' (${process.id}) on host ${hostId} as not operable; it cannot be stopped or restarted through the API`,
+      `OCP marks process '${process.alias ?? process.id}' (${process.id}) on host ${hostId} as not operable; it cannot be stopped or restarted through the API, so remove it from the runbook`,
       { details: { hostId, agentProcessId: process.id } },
     );
   }
@@ -100,19 +117,29 @@ export function processFromAnswer(body: unknown): AgentProcess | undefined {
   return isProcess(data) ? data : undefined;
 }
 
-/** Turns OCP's "host does not exist" into NOT_FOUND, keeping OCP's code and trace id. */
+/** Turns OCP's "host does not exist" into NOT_FOUND, keeping OCP's status, code, message and trace id. */
 export async function withHostNotFound<T>(hostId: number, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (e) {
-    if (isRunbookError(e) && (e.details?.status === 404 || e.details?.ocpCode === 'CMP07005')) {
-      throw new RunbookError('NOT_FOUND', `OCP has no host ${hostId} (${e.message})`, { details: e.details });
+    if (isRunbookError(e) && isHostNotFound(e)) {
+      throw new RunbookError('NOT_FOUND', `OCP has no host ${hostId}; check the hostId (${e.message})`, {
+        details: { ...e.details, hostId },
+      });
     }
     throw e;
   }
 }
 
-function dataOf(body: unknown): unknown {
+/** OCP's code for a missing host is CMP07005 (7005 before 4.2); a bare 404 on a host path means the same. */
+function isHostNotFound(e: RunbookError): boolean {
+  const code = e.details?.ocpCode;
+  if (code === 'CMP07005' || code === 7005) return true;
+  return e.details?.status === 404 && code === undefined;
+}
+
+/** The `data` of an OCP envelope, or the body itself when it is not one. */
+export function dataOf(body: unknown): unknown {
   return body !== null && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
 }
 
@@ -125,9 +152,9 @@ function readPage(body: unknown): { contents: AgentProcess[]; totalPages: number
   const data = dataOf(body) as Record<string, unknown> | unknown[] | null | undefined;
   if (Array.isArray(data)) return { contents: data.filter(isProcess), totalPages: 1 };
   if (data === null || typeof data !== 'object') {
-    throw new RunbookError('BAD_RESPONSE', 'OCP answered the process list without a data object');
+    throw new RunbookError('BAD_RESPONSE', 'OCP answered the process list without a data object; is the connection URL an OCP server?');
   }
-  const list = (data.contents ?? data.content ?? data.items ?? data.list ?? []) as unknown[];
+  const list = data.contents ?? data.content ?? data.items ?? data.list ?? [];
   const page = (data.page ?? data.pageInfo ?? {}) as Record<string, unknown>;
   const totalPages = Number(page.totalPages ?? page.pages ?? data.totalPages ?? 1);
   return { contents: Array.isArray(list) ? list.filter(isProcess) : [], totalPages: Number.isFinite(totalPages) ? totalPages : 1 };
