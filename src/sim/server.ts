@@ -69,6 +69,8 @@ class RunningSimulator implements Simulator {
   private readonly lifetime = new AbortController();
   private closing: Promise<void> | undefined;
   private readonly secure: boolean;
+  /** Responses not closed yet: exactly the requests in flight. */
+  private readonly openResponses = new Set<ServerResponse>();
 
   constructor(config: SimConfig, tls: SimulatorOptions['tls']) {
     this.config = config;
@@ -136,11 +138,14 @@ class RunningSimulator implements Simulator {
   }
 
   close(): Promise<void> {
-    this.closing ??= new Promise<void>((resolve) => {
+    this.closing ??= (async () => {
       this.lifetime.abort();
-      this.server.close(() => resolve());
+      const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeAllConnections();
-    });
+      // Wait for every open response's 'close', so that inFlight is 0 once close() resolves.
+      const pending = [...this.openResponses].map((res) => new Promise<void>((resolve) => res.once('close', () => resolve())));
+      await Promise.all([stopped, ...pending]);
+    })();
     return this.closing;
   }
 
@@ -158,10 +163,10 @@ class RunningSimulator implements Simulator {
 
     this.current += 1;
     this.peak = Math.max(this.peak, this.current);
-    let counted = true;
+    this.openResponses.add(res);
     res.once('close', () => {
-      if (counted) this.current -= 1;
-      counted = false;
+      this.openResponses.delete(res);
+      this.current -= 1;
     });
 
     const body = await readBody(req);
