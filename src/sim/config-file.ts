@@ -34,7 +34,7 @@ export async function loadSimConfig(file: string): Promise<SimConfigInput> {
   const problems = simConfigProblems(value);
   if (problems.length > 0) {
     const lines = problems.map((p) => {
-      const pos = lineCounter.linePos(offsetOf(doc, p.pointer));
+      const pos = lineCounter.linePos(offsetOf(doc, p.pointer, p.atKey === true));
       return `${file}:${pos.line}:${pos.col}: ${p.message}`;
     });
     throw new RunbookError('SCHEMA', `The simulator config file has ${problems.length} problem(s):\n${lines.join('\n')}`, {
@@ -44,28 +44,29 @@ export async function loadSimConfig(file: string): Promise<SimConfigInput> {
   return value as SimConfigInput;
 }
 
-/** Offset in the text of the node at a JSON pointer, or of its nearest existing ancestor. */
-function offsetOf(doc: Document, pointer: string): number {
+/** Offset in the text of the node (or key, with `atKey`) at a JSON pointer, or of its nearest existing ancestor. */
+function offsetOf(doc: Document, pointer: string, atKey: boolean): number {
   const path = pointer
     .split('/')
     .slice(1)
     .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
   for (let n = path.length; n >= 0; n -= 1) {
-    const at = nodeAt(doc, path.slice(0, n));
+    const at = nodeAt(doc, path.slice(0, n), atKey && n === path.length);
     if (at?.range) return at.range[0];
   }
   return 0;
 }
 
-/** The node at a path; for the last key of a mapping, the key node (where a typo is). */
-function nodeAt(doc: Document, path: string[]): Node | undefined {
+/** The node at a path: the value, or with `atKey` the key node of a mapping entry (where a typo is). */
+function nodeAt(doc: Document, path: string[], atKey: boolean): Node | undefined {
   if (path.length === 0) return (doc.contents ?? undefined) as Node | undefined;
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
   const last = path[path.length - 1] as string;
   if (isMap(parent)) {
     const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === last);
-    if (pair && isScalar(pair.key)) return pair.key;
-    return undefined;
+    if (!pair || !isScalar(pair.key)) return undefined;
+    const value = pair.value as Node | null;
+    return atKey || !value?.range ? pair.key : value;
   }
   const node: unknown = doc.getIn(path.map((s) => (/^\d+$/.test(s) ? Number(s) : s)), true);
   return node && typeof node === 'object' && 'range' in node ? (node as Node) : undefined;

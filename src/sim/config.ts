@@ -373,6 +373,8 @@ export const simConfigSchema = {
 export interface SimConfigProblem {
   pointer: string;
   message: string;
+  /** The problem is the key at `pointer` itself (an unknown key), not its value. */
+  atKey?: boolean;
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
@@ -394,12 +396,12 @@ function describeAjvError(e: ErrorObject): string {
 export function simConfigProblems(input: unknown): SimConfigProblem[] {
   if (!validateInput(input)) {
     const errors = (validateInput.errors ?? []).filter((e) => e.keyword !== 'if');
-    return errors.map((e) => ({
+    return errors.map((e) =>
       // Point an unknown key at the key itself, so a file position lands on the typo.
-      pointer:
-        e.keyword === 'additionalProperties' ? `${e.instancePath}/${String(e.params['additionalProperty'])}` : e.instancePath,
-      message: describeAjvError(e),
-    }));
+      e.keyword === 'additionalProperties'
+        ? { pointer: `${e.instancePath}/${String(e.params['additionalProperty'])}`, message: describeAjvError(e), atKey: true }
+        : { pointer: e.instancePath, message: describeAjvError(e) },
+    );
   }
   const problems: SimConfigProblem[] = [];
   if (input.faults) {
