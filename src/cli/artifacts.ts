@@ -15,9 +15,9 @@ export interface ArtifactPaths {
   summaryMd?: string;
 }
 
-/** `DIR/<runbook>-<UTC timestamp>.json`, so that nightly runs keep their history side by side. */
+/** `DIR/<runbook>-<UTC timestamp with ms>.json`, so that nightly runs keep their history side by side. */
 export function reportPathInDir(dir: string, runbookName: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at.toISOString().replace(/[-:]/g, '');
   return join(dir, `${runbookName}-${stamp}.json`);
 }
 

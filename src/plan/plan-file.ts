@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { RunbookError } from '../errors.js';
 import type { PredictedOutcome } from '../actions/define.js';
 import type { ResolvedStep } from './types.js';
+import { formatDuration } from '../runbook/durations.js';
 
 export const PLAN_VERSION = 1;
 
@@ -75,7 +76,7 @@ export function checkPlanIsApplicable(plan: PlanDocument, currentSha256: string,
   if (!(age <= maxAgeMs)) {
     throw new RunbookError(
       'PLAN_STALE',
-      `the plan was made ${Math.round(age / 60_000)} min ago, more than --max-age allows (${Math.round(maxAgeMs / 60_000)} min); make a new plan, or raise --max-age`,
+      `the plan was made ${formatDuration(age)} ago, more than --max-age allows (${formatDuration(maxAgeMs)}); make a new plan, or raise --max-age`,
     );
   }
   const unknown = plan.steps.filter((s) => s.disposition === 'unresolved').map((s) => s.id);

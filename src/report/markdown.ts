@@ -21,7 +21,7 @@ export function renderSummaryMarkdown(report: RunReport, maxFailures = 50): stri
     `## ${ICON[report.status] ?? ''} runbook \`${cell(report.runbook.name)}\`: ${report.status}`,
     '',
     `${s.total} operations: ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped` +
-      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode}, run \`${report.runId}\`${report.resumedFrom ? `, resumed from \`${report.resumedFrom}\`` : ''}).`,
+      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id \`${report.runId}\`${report.resumedFrom ? `, resumed from \`${report.resumedFrom}\`` : ''}).`,
     '',
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',
