@@ -81,7 +81,7 @@ export async function findProcess(http: HttpClient, target: ProcessTarget): Prom
     target.agentProcessId !== undefined
       ? processes.filter((p) => p.id === target.agentProcessId)
       : processes.filter((p) => p.alias === target.alias);
-  const wanted = target.agentProcessId !== undefined ? `process ${target.agentProcessId}` : `a process with alias '${target.alias}'`;
+  const wanted = target.agentProcessId !== undefined ? `process ${target.agentProcessId}` : `process with alias '${target.alias}'`;
   if (matches.length === 0) {
     const available = processes.map((p) => `${p.alias ?? '?'} (${p.id})`);
     throw new RunbookError(
