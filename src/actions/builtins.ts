@@ -15,9 +15,14 @@ import ocpStopAgentProcess from './ocp/stop-agent-process.js';
 import ocpListAgentProcesses from './ocp/list-agent-processes.js';
 import ocpStopAgent from './ocp/stop-agent.js';
 import ocpRestartAgent from './ocp/restart-agent.js';
+import baoStopPeer from './bao/stop-peer.js';
+import baoStartPeer from './bao/start-peer.js';
+import baoStopPeers from './bao/stop-peers.js';
+import baoStartPeers from './bao/start-peers.js';
+import baoWaitForPeers from './bao/wait-for-peers.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest];
+export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest, baoStopPeer, baoStartPeer, baoStopPeers, baoStartPeers, baoWaitForPeers];
 
 /** Every built-in connection type, one module each. */
 export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];

@@ -1,0 +1,25 @@
+// bao.startPeer: asks BAO to start one peer (PUT /baocdp/rest/peer/{name}/start).
+
+import { defineAction } from '../define.js';
+import { planPeerVerb, probePeerVerb, runPeerVerb, type PeerTarget, type PeerVerbOutputs } from './peer-verb.js';
+import { peerNameSchema, singlePeerOutputsSchema } from './schemas.js';
+
+export default defineAction<PeerTarget, PeerVerbOutputs>({
+  name: 'bao.startPeer',
+  description:
+    'Asks BAO to start one peer (PUT /baocdp/rest/peer/{name}/start). Reads GET /info/peer first: a peer already ' +
+    'RUNNING is `unchanged` and nothing is sent; an unknown peer fails NOT_FOUND. `changed` means the start was ' +
+    'accepted: the peer starts in the background (follow with bao.waitForPeers, status RUNNING).',
+  connection: 'bao',
+  mutates: true,
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['peer'],
+    properties: { peer: peerNameSchema },
+  },
+  outputs: singlePeerOutputsSchema,
+  plan: (inputs) => planPeerVerb(inputs, 'start'),
+  probe: (op, ctx) => probePeerVerb(op, ctx, 'start'),
+  run: (op, ctx) => runPeerVerb(op, ctx, 'start'),
+});

@@ -1,0 +1,25 @@
+// bao.stopPeer: asks BAO to stop one peer (PUT /baocdp/rest/peer/{name}/stop).
+
+import { defineAction } from '../define.js';
+import { planPeerVerb, probePeerVerb, runPeerVerb, type PeerTarget, type PeerVerbOutputs } from './peer-verb.js';
+import { peerNameSchema, singlePeerOutputsSchema, stoppedStatusSchema } from './schemas.js';
+
+export default defineAction<PeerTarget, PeerVerbOutputs>({
+  name: 'bao.stopPeer',
+  description:
+    'Asks BAO to stop one peer (PUT /baocdp/rest/peer/{name}/stop). Reads GET /info/peer first: a peer already ' +
+    'in stoppedStatus is `unchanged` and nothing is sent; an unknown peer fails NOT_FOUND. `changed` means the stop ' +
+    'was accepted: the peer stops in the background (follow with bao.waitForPeers).',
+  connection: 'bao',
+  mutates: true,
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['peer'],
+    properties: { peer: peerNameSchema, stoppedStatus: stoppedStatusSchema },
+  },
+  outputs: singlePeerOutputsSchema,
+  plan: (inputs) => planPeerVerb(inputs, 'stop'),
+  probe: (op, ctx) => probePeerVerb(op, ctx, 'stop'),
+  run: (op, ctx) => runPeerVerb(op, ctx, 'stop'),
+});

@@ -1,0 +1,136 @@
+// bao.waitForPeers: polls GET /baocdp/rest/info/peer until every named peer shows the wanted status.
+// BAO's stop and start only accept the request, so this is how a runbook knows the peers got there.
+
+import { RunbookError } from '../../errors.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../runbook/durations.js';
+import { defineAction, type Operation, type Prediction, type RunContext, type RunResult } from '../define.js';
+import {
+  DEFAULT_STOPPED_STATUS,
+  PEER_INFO_PATH,
+  describeStatuses,
+  hasStatus,
+  peersKey,
+  readPeerInfo,
+  requirePeers,
+  statusesOf,
+  type PeerStatus,
+} from './peers.js';
+import { peerListSchema, peerStatusesOutputsSchema } from './schemas.js';
+
+/** Inputs of bao.waitForPeers, as written in `with:`. */
+export interface PeerWait {
+  peers: string[];
+  status?: string;
+  interval?: string;
+  timeout?: string;
+}
+
+/** The inputs with defaults applied and durations in milliseconds. */
+export interface ResolvedPeerWait {
+  peers: string[];
+  status: string;
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+export const WAIT_DEFAULTS = { status: DEFAULT_STOPPED_STATUS, interval: '5s', timeout: '10m' } as const;
+
+/** Applies the defaults and parses the durations; INVALID_INPUT for a duration that cannot be used. */
+export function resolvePeerWait(inputs: PeerWait): ResolvedPeerWait {
+  const intervalMs = durationInput('interval', inputs.interval ?? WAIT_DEFAULTS.interval);
+  const timeoutMs = durationInput('timeout', inputs.timeout ?? WAIT_DEFAULTS.timeout);
+  if (intervalMs <= 0) throw new RunbookError('INVALID_INPUT', `with.interval must be longer than 0 (got '${inputs.interval}'); for example 5s`);
+  return { peers: inputs.peers, status: inputs.status ?? WAIT_DEFAULTS.status, intervalMs, timeoutMs };
+}
+
+/**
+ * Polls until every peer shows `status` (ignoring case), sleeping `intervalMs` between polls; a last poll
+ * is made at the deadline. A peer BAO does not list fails NOT_FOUND at once; the deadline passing fails
+ * WAIT_TIMEOUT naming the peers not there and their last status.
+ */
+export async function waitForPeerStatus(wait: ResolvedPeerWait, ctx: RunContext): Promise<PeerStatus[]> {
+  const deadline = Date.now() + wait.timeoutMs;
+  for (let poll = 1; ; poll += 1) {
+    const peers = requirePeers(await readPeerInfo(ctx.http), wait.peers);
+    const laggards = peers.filter((p) => !hasStatus(p, wait.status));
+    if (laggards.length === 0) return statusesOf(peers);
+    const left = deadline - Date.now();
+    if (left <= 0) {
+      const late = statusesOf(laggards);
+      throw new RunbookError(
+        'WAIT_TIMEOUT',
+        `after ${formatDuration(wait.timeoutMs)} (${poll} polls) these peers are still not ${wait.status}: ${describeStatuses(late)}; ` +
+          'check them in BAO, or raise with.timeout',
+        { details: { status: wait.status, timeoutMs: wait.timeoutMs, polls: poll, laggards: late } },
+      );
+    }
+    ctx.log.debug({ waitingFor: laggards.map((p) => p.name), status: wait.status }, 'peers not there yet');
+    await ctx.sleep(Math.min(wait.intervalMs, left));
+  }
+}
+
+export default defineAction<PeerWait, { peers: PeerStatus[] }>({
+  name: 'bao.waitForPeers',
+  description:
+    'Waits until every named BAO peer shows `status` (default STOPPED), polling GET /baocdp/rest/info/peer every ' +
+    '`interval` (default 5s) for at most `timeout` (default 10m, then WAIT_TIMEOUT naming the laggards). An unknown ' +
+    'peer fails NOT_FOUND at the first poll. Read-only: always `unchanged`.',
+  connection: 'bao',
+  mutates: false,
+  inputs: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['peers'],
+    properties: {
+      peers: peerListSchema,
+      status: {
+        type: 'string',
+        minLength: 1,
+        default: WAIT_DEFAULTS.status,
+        description: 'The status to wait for, e.g. STOPPED or RUNNING (compared without regard to case).',
+      },
+      interval: { type: 'string', pattern: DURATION_PATTERN, default: WAIT_DEFAULTS.interval, description: 'Time between polls.' },
+      timeout: {
+        type: 'string',
+        pattern: DURATION_PATTERN,
+        default: WAIT_DEFAULTS.timeout,
+        description: "Bounds the whole wait (the step's timeout bounds each poll request).",
+      },
+    },
+  },
+  outputs: peerStatusesOutputsSchema,
+  plan(inputs) {
+    resolvePeerWait(inputs);
+    return [{ key: peersKey(inputs.peers), inputs, request: { method: 'GET', path: PEER_INFO_PATH } }];
+  },
+  probe: probePeerWait,
+  async run(op: Operation<PeerWait>, ctx: RunContext): Promise<RunResult<{ peers: PeerStatus[] }>> {
+    // It changes nothing on the server, whatever it saw: always `unchanged`.
+    return { status: 'unchanged', outputs: { peers: await waitForPeerStatus(resolvePeerWait(op.inputs), ctx) } };
+  },
+});
+
+async function probePeerWait(op: Operation<PeerWait>, ctx: RunContext): Promise<Prediction> {
+  const wait = resolvePeerWait(op.inputs);
+  let peers;
+  try {
+    peers = requirePeers(await readPeerInfo(ctx.http), wait.peers);
+  } catch (e) {
+    if (e instanceof RunbookError && e.code === 'NOT_FOUND') return { outcome: 'would fail', reason: e.message };
+    throw e;
+  }
+  const laggards = statusesOf(peers.filter((p) => !hasStatus(p, wait.status)));
+  if (laggards.length === 0) return { outcome: 'unchanged', reason: `every peer is already ${wait.status}` };
+  return {
+    outcome: 'unchanged',
+    reason: `changes nothing; waits up to ${formatDuration(wait.timeoutMs)} for ${describeStatuses(laggards)} to be ${wait.status}`,
+  };
+}
+
+function durationInput(key: 'interval' | 'timeout', text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) {
+    throw new RunbookError('INVALID_INPUT', `with.${key} must be a duration such as 500ms, 5s, 10m or 1h30m (got '${text}')`);
+  }
+  return ms;
+}
