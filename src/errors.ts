@@ -105,6 +105,13 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${where}error: ${d.message}${path} [${d.code}]`;
 }
 
+/**
+ * True for a RunbookError, including one made by another copy of this package (a plugin may bundle its
+ * own): recognised by its name and a known code rather than by class identity.
+ */
 export function isRunbookError(e: unknown): e is RunbookError {
-  return e instanceof RunbookError;
+  if (e instanceof RunbookError) return true;
+  if (!(e instanceof Error) || e.name !== 'RunbookError') return false;
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
 }

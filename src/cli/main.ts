@@ -19,7 +19,7 @@ import { validateCommand } from './validate.js';
 export const USAGE = `runbook: declarative runbooks for OceanBase OCP and BMC BAO maintenance
 
 Usage:
-  runbook validate FILE...                 check runbooks against the format; exit 0 or 2
+  runbook validate FILE... [--plugin P]    check runbooks against the format; exit 0 or 2
   runbook plan FILE [options]              preview: every request it would send (offline: sends nothing)
   runbook run FILE [options]               run it: a line per operation, a summary, a report
   runbook apply PLAN [options]             run exactly the operations of a saved plan
@@ -115,9 +115,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
   try {
     switch (command) {
       case 'validate': {
-        const { positionals } = parse(rest, {}, 'validate');
+        const { values, positionals } = parse(rest, SCHEMA_OPTIONS, 'validate');
         if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
-        return await validateCommand(positionals, io);
+        return await validateCommand(positionals, values.plugin ?? [], io);
       }
       case 'plan': {
         const { values, positionals } = parse(rest, PLAN_OPTIONS, 'plan');

@@ -1,20 +1,18 @@
 // `runbook validate FILE...`: every error of every file at once, as file:line:col lines.
 
-import { createRegistry } from '../actions/builtins.js';
 import { ValidationError, formatDiagnostic } from '../errors.js';
-import { loadRunbook } from '../runbook/load.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { resolvePath } from './session.js';
+import { loadRunbookWithPlugins } from './session.js';
 
-export async function validateCommand(files: string[], io: CliIo): Promise<ExitCode> {
-  const registry = createRegistry();
+export async function validateCommand(files: string[], plugins: string[], io: CliIo): Promise<ExitCode> {
   let errors = 0;
   for (const file of files) {
     try {
-      const runbook = await loadRunbook(resolvePath(io, file), { registry });
-      const ops = runbook.steps.length;
-      io.stdout.write(`${file}: ok (${runbook.name}, ${ops} step${ops === 1 ? '' : 's'})\n`);
+      // Each file gets its own registry: one runbook's plugins must not make another one valid.
+      const { runbook } = await loadRunbookWithPlugins(file, plugins, io);
+      const n = runbook.steps.length;
+      io.stdout.write(`${file}: ok (${runbook.name}, ${n} step${n === 1 ? '' : 's'})\n`);
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       errors += e.diagnostics.length;

@@ -1,7 +1,7 @@
 // Maps what can go wrong on the wire (socket errors, timeouts, TLS failures, cancellation) to the stable
 // error codes the report and the retry policy understand. Nothing here ever echoes a credential.
 
-import { RunbookError } from '../errors.js';
+import { RunbookError, isRunbookError } from '../errors.js';
 
 /** Node/OpenSSL error codes that mean the peer's certificate was not accepted or TLS could not be set up. */
 const TLS_CODES = new Set([
@@ -65,7 +65,7 @@ function errorCodes(err: unknown): string[] {
 
 /** Turns an error thrown while sending or reading a request into a RunbookError with the right code. */
 export function classifyTransportError(err: unknown, ctx: FailureContext): RunbookError {
-  if (err instanceof RunbookError) return err;
+  if (isRunbookError(err)) return err;
   const where = `${ctx.method} ${ctx.url} (connection '${ctx.connection}')`;
   if (ctx.cancelled) {
     return new RunbookError('CANCELLED', `${where} was cancelled`, { transient: false });

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
-import { RunbookError } from '../errors.js';
+import { RunbookError, isRunbookError } from '../errors.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { abortableSleep, parseRetryAfter, retryDelayMs } from './backoff.js';
 import { classifyTransportError, isTransientStatus } from './classify-error.js';
@@ -295,7 +295,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       session.checkResponse(res, out);
       return undefined;
     } catch (err) {
-      if (err instanceof RunbookError) return err;
+      if (isRunbookError(err)) return err;
       return new RunbookError('BAD_RESPONSE', `connection '${name}': could not read the answer (${redactor.redact(String(err))})`, {
         details: { status: res.status },
       });
