@@ -47,10 +47,10 @@ describe('BAO sessions', () => {
   });
 
   it('expires a token after tokenIdleTimeoutMs without use, and keeps a token alive while it is used', async () => {
-    const s = await start({ bao: { tokenIdleTimeoutMs: 150 } });
+    const s = await start({ bao: { tokenIdleTimeoutMs: 300 } });
     const idle = await baoLogin(s);
     const busy = await baoLogin(s);
-    const until = Date.now() + 300;
+    const until = Date.now() + 500;
     while (Date.now() < until) {
       expect((await bao(s, busy, 'GET', '/info/peer')).status).toBe(200);
       await new Promise((r) => setTimeout(r, 20));
@@ -114,16 +114,17 @@ describe('BAO peers', () => {
   it('stops a peer asynchronously: 204 at once, RUNNING until transitionDelayMs has passed, then STOPPED', async () => {
     const s = await start({ bao: { transitionDelayMs: 120 } });
     const token = await baoLogin(s);
+    const sentAt = Date.now();
     const accepted = await bao(s, token, 'PUT', '/peer/AP1/stop');
     expect(accepted.status).toBe(204);
     expect(accepted.text).toBe('');
     const status = async (): Promise<string> =>
       (await bao(s, token, 'GET', '/info/peer')).json.peerInfoList.find((p: { name: string }) => p.name === 'AP1').status;
-    const sentAt = Date.now();
     const seen = await status();
+    // Only meaningful when the machine was quick enough to ask within the delay.
     if (Date.now() - sentAt < 100) expect(seen).toBe('RUNNING');
     await eventually(async () => (await status()) === 'STOPPED');
-    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(100);
+    expect(Date.now() - sentAt).toBeGreaterThanOrEqual(115);
     expect((await bao(s, token, 'PUT', '/peer/AP1/start')).status).toBe(204);
     await eventually(async () => (await status()) === 'RUNNING');
   });

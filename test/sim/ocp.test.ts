@@ -221,7 +221,7 @@ describe('OCP simulator variants', () => {
   });
 
   it('takes processActionDelayMs before answering a stop, and keeps the process STARTED meanwhile', async () => {
-    sim = await startSimulator({ config: { ocp: { processActionDelayMs: 150 } } });
+    sim = await startSimulator({ config: { ocp: { processActionDelayMs: 400 } } });
     const s = sim;
     const pending = ocp(sim, 'POST', '/compute/hosts/20/agent/processes/185/stop');
     await eventually(() => s.inFlight === 1);

@@ -46,12 +46,29 @@ describe('simulator server', () => {
     expect(second).toMatchObject({ method: 'GET', pathname: '/baocdp/rest/peer/a%2Fb', body: '' });
   });
 
-  it('measures the highest number of concurrent requests, and returns to zero in flight', async () => {
-    const sim = await start({ ocp: { processActionDelayMs: 150 } });
-    const hosts = [20, 21, 22, 23, 24];
+  it('counts requests in flight while they hang, keeps the highest count, and returns to zero on close', async () => {
+    // Hanging requests make the overlap certain, whatever the machine's load.
+    const sim = await start({ faults: { hangRate: 1 } });
+    const pending = [20, 21, 22, 23, 24].map((h) =>
+      ocp(sim, 'POST', `/compute/hosts/${h}/agent/processes/185/stop`).then(
+        () => 'answered',
+        () => 'failed',
+      ),
+    );
+    await eventually(() => sim.inFlight === 5);
+    expect(sim.maxInFlight).toBe(5);
+    await sim.close();
+    expect(await Promise.all(pending)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
+    expect(sim.inFlight).toBe(0);
+    expect(sim.maxInFlight).toBe(5);
+  });
+
+  it('measures overlapping slow requests and resets the statistics on resetStats', async () => {
+    const sim = await start({ ocp: { processActionDelayMs: 400 } });
+    const hosts = [20, 21, 22];
     const answers = await Promise.all(hosts.map((h) => ocp(sim, 'POST', `/compute/hosts/${h}/agent/processes/185/stop`)));
     for (const a of answers) expect(a.status).toBe(200);
-    expect(sim.maxInFlight).toBe(5);
+    expect(sim.maxInFlight).toBe(3);
     expect(sim.inFlight).toBe(0);
     sim.resetStats();
     expect(sim.maxInFlight).toBe(0);
