@@ -1,8 +1,9 @@
 // ocp.listAgentProcesses: reads a host's agent processes (every page), optionally filtered, so that later
 // steps can forEach over them. Read-only: it also runs during a dry run.
 
+import { encodePath } from '../../connections/encode-path.js';
 import { defineAction } from '../define.js';
-import { listProcesses, type AgentProcess } from './processes.js';
+import { PROCESS_PAGE_SIZE, listProcesses, type AgentProcess } from './processes.js';
 
 interface ListInputs {
   hostId: number;
@@ -37,7 +38,14 @@ export default defineAction<ListInputs, { processes: AgentProcess[] }>({
       },
     },
   },
-  plan: (inputs) => [{ key: listKey(inputs), inputs }],
+  // The first page's GET is known in full; further pages, if any, follow the same path with the next `page`.
+  plan: (inputs) => [
+    {
+      key: listKey(inputs),
+      inputs,
+      request: { method: 'GET', path: encodePath`/compute/hosts/${inputs.hostId}/agent/processes`, query: { page: 1, size: PROCESS_PAGE_SIZE } },
+    },
+  ],
   async run(op, ctx) {
     const { hostId, alias, status } = op.inputs;
     const processes = (await listProcesses(ctx.http, hostId)).filter(

@@ -1,7 +1,7 @@
 // Reading OCP host agent processes: the shared lookups of the process actions (stop, restart, list).
 // OCP pages name their fields inconsistently, so every read here is lenient.
 
-import { encodePath } from '../../connections/encode-path.js';
+import { encodePath, encodePathSegment } from '../../connections/encode-path.js';
 import type { HttpClient } from '../../connections/types.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 
@@ -49,7 +49,7 @@ export function processKey(t: ProcessTarget): string {
 /** The path of a process verb, with `{alias=...}` standing in for an id that is only known at run time. */
 export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): string {
   if (t.agentProcessId !== undefined) return encodePath`/compute/hosts/${t.hostId}/agent/processes/${t.agentProcessId}/${verb}`;
-  return `${encodePath`/compute/hosts/${t.hostId}/agent/processes`}/{alias=${encodeURIComponent(t.alias ?? '')}}/${verb}`;
+  return `${encodePath`/compute/hosts/${t.hostId}/agent/processes`}/{alias=${encodePathSegment(t.alias ?? '?')}}/${verb}`;
 }
 
 /**

@@ -22,11 +22,16 @@ const bed = useOcpSimulator({
 });
 
 describe('ocp.listAgentProcesses', () => {
-  it('is read-only: it runs during a dry run and plans no request', () => {
+  it('is read-only (it really runs during a dry run) and plans the GET of the first page', () => {
     expect(listAgentProcesses).toMatchObject({ name: 'ocp.listAgentProcesses', connection: 'ocp', mutates: false });
     expect(listAgentProcesses.plan!({ hostId: 20, status: 'STOPPED' }, { step: { id: 't' } })).toEqual([
-      { key: 'host=20/status=STOPPED', inputs: { hostId: 20, status: 'STOPPED' } },
+      {
+        key: 'host=20/status=STOPPED',
+        inputs: { hostId: 20, status: 'STOPPED' },
+        request: { method: 'GET', path: '/compute/hosts/20/agent/processes', query: { page: 1, size: 100 } },
+      },
     ]);
+    expect(listAgentProcesses.plan!({ hostId: 21, alias: 'obstat2' }, { step: { id: 't' } })[0]?.key).toBe('host=21/alias=obstat2');
   });
 
   it("lists every process of a host with one GET, each with id and hostId, and is unchanged", async () => {
