@@ -64,18 +64,20 @@ describe('loadSimConfig', () => {
     return path;
   }
 
-  it('loads the example config, and a simulator runs with it', async () => {
+  it('loads the example config, and a simulator serves what it describes', async () => {
+    // The example is documentation and may be edited: check consistency, not its exact content.
     const example = fileURLToPath(new URL('../../runbooks/sim/example.sim.yaml', import.meta.url));
     const input = await loadSimConfig(example);
-    const sim = await startSimulator({ config: { ...input, faults: {} } });
+    const sim = await startSimulator({ config: { ...input, faults: {}, ocp: { ...input.ocp, processActionDelayMs: 0 } } });
     try {
-      expect(sim.config.ocp.hosts.map((h) => h.id)).toEqual(Array.from({ length: 40 }, (_, i) => 20 + i));
-      const res = await ocp(sim, 'GET', '/compute/hosts/59/agent');
-      expect(res.json.data.processes).toMatchObject([
-        { id: 185, status: 'STOPPED', operable: true },
-        { id: 186, status: 'STARTED' },
-        { id: 189, operable: false },
-      ]);
+      expect(sim.config.ocp.hosts.length).toBeGreaterThan(0);
+      for (const host of sim.config.ocp.hosts) {
+        const res = await ocp(sim, 'GET', `/compute/hosts/${host.id}/agent`);
+        expect(res.status).toBe(200);
+        expect(res.json.data.processes.map((p: { id: number; status: string }) => [p.id, p.status])).toEqual(
+          host.processes.map((p) => [p.id, p.status]),
+        );
+      }
     } finally {
       await sim.close();
     }
