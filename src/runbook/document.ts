@@ -71,7 +71,8 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     lineCounter,
     uniqueKeys: true,
     prettyErrors: false,
-    logLevel: 'silent',
+    // 'error', not 'silent': below it the library stops reporting a second document.
+    logLevel: 'error',
     resolveKnownTags: false,
     keepSourceTokens: false,
   });
@@ -257,29 +258,31 @@ function keyText(key: Scalar): string {
 
 function describeYamlErrors(errors: YAMLError[], source: SourceDocument): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const lines = new Set<number>();
+  let reported = false;
   for (const error of errors) {
     const offset = error.pos[0];
-    const { line } = source.position(offset);
     if (error.code === 'DUPLICATE_KEY') {
       out.push(describeDuplicateKey(error, source));
       continue;
     }
-    // Later errors on the same line are nearly always echoes of the first.
-    if (lines.has(line)) continue;
-    lines.add(line);
+    // After the first syntax error the parser is lost, and what it reports next is mostly an echo.
+    // Only an unquoted expression in a flow collection on its own line is surely a separate mistake.
     const lineText = lineAt(source.text, offset);
     const hint = unquotedExpressionHint(lineText.text);
-    if (hint) {
-      out.push({
+    const inFlow = hint !== undefined && /[[{]/.test(lineText.text.slice(0, hint.index));
+    if (reported && !inFlow) continue;
+    if (hint && (inFlow || !reported)) {
+      const diagnostic: Diagnostic = {
         code: 'YAML_SYNTAX',
         message: `an unquoted \${{ }} is not valid YAML inside [ ] or { }; ${hint.message}`,
         file: source.file,
         ...source.position(lineText.start + hint.index),
-      });
-      continue;
+      };
+      if (!out.some((d) => d.line === diagnostic.line && d.column === diagnostic.column)) out.push(diagnostic);
+    } else {
+      out.push(source.diagnosticAtOffset('YAML_SYNTAX', yamlMessage(error), offset));
     }
-    out.push(source.diagnosticAtOffset('YAML_SYNTAX', yamlMessage(error), offset));
+    reported = true;
   }
   return out;
 }
@@ -308,10 +311,10 @@ function yamlMessage(error: YAMLError): string {
 }
 
 function describeDuplicateKey(error: YAMLError, source: SourceDocument): Diagnostic {
-  const [start, end] = error.pos;
-  const key = source.text.slice(start, end).trim().replace(/:$/, '');
-  const first = firstOccurrence(source, start, key);
-  const where = first === undefined ? '' : ` (first on line ${first})`;
+  const start = error.pos[0];
+  const found = findDuplicate(source, start);
+  const key = found?.key ?? source.text.slice(start, error.pos[1]).trim();
+  const where = found?.firstLine === undefined ? '' : ` (first on line ${found.firstLine})`;
   return source.diagnosticAtOffset(
     'YAML_DUPLICATE_KEY',
     `key '${key}' appears twice in the same mapping${where}; remove or rename one`,
@@ -319,21 +322,21 @@ function describeDuplicateKey(error: YAMLError, source: SourceDocument): Diagnos
   );
 }
 
-/** The line of the earlier entry with the same key in the mapping that holds the key at `offset`. */
-function firstOccurrence(source: SourceDocument, offset: number, key: string): number | undefined {
+/** The key written at `offset`, and the line of the earlier entry with the same key in its mapping. */
+function findDuplicate(source: SourceDocument, offset: number): { key: string; firstLine?: number } | undefined {
   const doc = source.doc;
   if (!doc) return undefined;
-  let found: number | undefined;
+  let found: { key: string; firstLine?: number } | undefined;
   const search = (node: unknown, depth: number): void => {
     if (found !== undefined || depth > MAX_NESTING) return;
     if (isMap(node)) {
       const index = node.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset);
-      if (index > 0) {
+      const pair = node.items[index];
+      if (pair && isScalar(pair.key)) {
+        const key = keyText(pair.key);
         const earlier = node.items.slice(0, index).find((p) => isScalar(p.key) && keyText(p.key) === key);
-        if (earlier && isScalar(earlier.key) && earlier.key.range) {
-          found = source.position(earlier.key.range[0]).line;
-          return;
-        }
+        found = earlier && isScalar(earlier.key) && earlier.key.range ? { key, firstLine: source.position(earlier.key.range[0]).line } : { key };
+        return;
       }
       for (const pair of node.items) search(pair.value, depth + 1);
     } else if (isSeq(node)) {

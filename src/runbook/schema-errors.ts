@@ -42,7 +42,11 @@ export interface ErrorWording {
 /** Collapses and words ajv errors. `data` is the value that was validated. */
 export function describeSchemaErrors(errors: readonly ErrorObject[], data: unknown, wording: ErrorWording): Problem[] {
   const dropped = new Set<ErrorObject>();
+  const replaced = new Map<ErrorObject, Problem>();
   const hidden: { instancePath: string; schemaPath: string }[] = [];
+  const hide = (error: ErrorObject, schemaPath: string): void => {
+    hidden.push({ instancePath: error.instancePath, schemaPath });
+  };
   for (const error of errors) {
     if (error.keyword === 'anyOf' || error.keyword === 'oneOf') {
       const branches = Array.isArray(error.schema) ? error.schema : [];
@@ -51,12 +55,23 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
         // Report the original branch's errors: the value is neither the expected value nor an expression,
         // and the expected value is what the author meant.
         dropped.add(error);
-        hidden.push({ instancePath: error.instancePath, schemaPath: `${error.schemaPath}/${expression}/` });
+        hide(error, `${error.schemaPath}/${expression}/`);
+        continue;
+      }
+      const path = pointerToPath(error.instancePath, data);
+      const choice = chooseBranch(error, errors, path, wording);
+      if (choice.kind === 'branch') {
+        // The author plainly meant this branch: its own errors say what is wrong, the others are noise.
+        dropped.add(error);
+        branches.forEach((_, i) => {
+          if (i !== choice.index) hide(error, `${error.schemaPath}/${i}/`);
+        });
       } else {
-        hidden.push({ instancePath: error.instancePath, schemaPath: `${error.schemaPath}/` });
+        if (choice.kind === 'problem') replaced.set(error, choice.problem);
+        hide(error, `${error.schemaPath}/`);
       }
     } else if (error.keyword === 'propertyNames') {
-      hidden.push({ instancePath: error.instancePath, schemaPath: `${error.schemaPath}/` });
+      hide(error, `${error.schemaPath}/`);
     } else if (error.keyword === 'if') {
       dropped.add(error);
     }
@@ -65,16 +80,111 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
   const seen = new Set<string>();
   for (const error of errors) {
     if (dropped.has(error)) continue;
-    if (hidden.some((h) => error.schemaPath.startsWith(h.schemaPath) && error.instancePath.startsWith(h.instancePath))) continue;
+    if (hidden.some((h) => error.schemaPath.startsWith(h.schemaPath) && isSameOrInside(error.instancePath, h.instancePath))) continue;
     const path = pointerToPath(error.instancePath, data);
     if (wording.ignore?.(error, path)) continue;
-    const problem = describeError(error, path, wording);
+    const problem = replaced.get(error) ?? describeError(error, path, wording);
     const key = `${formatPath(problem.path)}\u0000${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
     problems.push(problem);
   }
   return problems;
+}
+
+/** Whether a JSON pointer is `parent` or below it (`/steps/10` is not below `/steps/1`). */
+function isSameOrInside(pointer: string, parent: string): boolean {
+  return pointer === parent || parent === '' || pointer.startsWith(`${parent}/`);
+}
+
+type BranchChoice = { kind: 'branch'; index: number } | { kind: 'problem'; problem: Problem } | { kind: 'generic' };
+
+/**
+ * Decides how to word a failed oneOf/anyOf: the branch the value evidently means (by a `type`-like key
+ * with a constant value, or the one with fewest errors), or one message for the whole (a choice between
+ * required keys, or a discriminating key with an unknown value).
+ */
+function chooseBranch(error: ErrorObject, errors: readonly ErrorObject[], path: DocPath, wording: ErrorWording): BranchChoice {
+  const branches: unknown[] = Array.isArray(error.schema) ? error.schema : [];
+  const passing = (error.params as { passingSchemas?: unknown }).passingSchemas;
+  const label = wording.label(path);
+  const container = wording.container(path);
+  const noun = wording.keyNoun(path);
+
+  const alternatives = branches.map(requiredOnly);
+  if (alternatives.every((keys): keys is string[] => keys !== undefined && keys.length === 1)) {
+    const names = alternatives.map((keys) => `'${keys[0]}'`);
+    const listed = names.length === 2 ? `${names[0]} or ${names[1]}` : `one of ${names.join(', ')}`;
+    if (Array.isArray(passing)) {
+      const given = passing.map((i) => names[Number(i)]).filter((n): n is string => n !== undefined);
+      const both = given.length === 2 ? `${given[0]} and ${given[1]}` : given.join(', ');
+      return { kind: 'problem', problem: { code: 'SCHEMA', message: `give only one of ${noun} ${both} ${container}`, path } };
+    }
+    return { kind: 'problem', problem: { code: 'SCHEMA', message: `give ${noun} ${listed} ${container}`, path } };
+  }
+  if (Array.isArray(passing)) {
+    return { kind: 'problem', problem: { code: 'SCHEMA', message: `${label} matches more than one of the allowed forms; make it match exactly one`, path } };
+  }
+
+  const discriminator = findDiscriminator(branches);
+  if (discriminator && isPlainObject(error.data)) {
+    const { key, values } = discriminator;
+    const value = error.data[key];
+    const index = values.findIndex((v) => v === value);
+    if (index >= 0) return { kind: 'branch', index };
+    const shown = values.map((v) => JSON.stringify(v)).join(', ');
+    if (!Object.hasOwn(error.data, key)) {
+      return { kind: 'problem', problem: { code: 'SCHEMA', message: `missing required ${noun} '${key}' ${container} (one of ${shown})`, path } };
+    }
+    if (typeof value !== 'string' || !value.includes('${{')) {
+      const keyPath = [...path, key];
+      const hint = typeof value === 'string' ? didYouMean(value, values.filter((v): v is string => typeof v === 'string')) : '';
+      return {
+        kind: 'problem',
+        problem: { code: 'SCHEMA', message: `${wording.label(keyPath)} must be one of ${shown}, got ${describeValue(value)}${hint}`, path: keyPath },
+      };
+    }
+  }
+
+  // Otherwise the branch that comes closest is most likely the one meant.
+  const counts = branches.map(
+    (_, i) => errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/${i}/`) && isSameOrInside(e.instancePath, error.instancePath)).length,
+  );
+  const fewest = Math.min(...counts);
+  const best = counts.indexOf(fewest);
+  if (best >= 0 && fewest > 0 && counts.filter((c) => c === fewest).length === 1) return { kind: 'branch', index: best };
+  return { kind: 'generic' };
+}
+
+/** The keys a schema requires when that is all it says (`{ required: ['alias'] }`), else undefined. */
+function requiredOnly(schema: unknown): string[] | undefined {
+  if (!isPlainObject(schema) || !Array.isArray(schema.required)) return undefined;
+  const other = Object.keys(schema).filter((k) => k !== 'required' && k !== 'description' && k !== 'title');
+  return other.length === 0 ? schema.required.map(String) : undefined;
+}
+
+/** A key every branch gives a different constant value (`type: basic` / `type: accessKey`). */
+function findDiscriminator(branches: unknown[]): { key: string; values: unknown[] } | undefined {
+  if (branches.length < 2 || !branches.every(isPlainObject)) return undefined;
+  const first = branches[0] as Record<string, unknown>;
+  const candidates = isPlainObject(first.properties) ? Object.keys(first.properties) : [];
+  for (const key of candidates) {
+    const values = branches.map((b) => constOf(isPlainObject(b.properties) ? b.properties[key] : undefined));
+    if (values.every((v) => v !== undefined) && new Set(values).size === values.length) return { key, values };
+  }
+  return undefined;
+}
+
+/** The one value a schema allows (`const`, a one-value `enum`), looking through the expression wrapper. */
+function constOf(schema: unknown): unknown {
+  if (!isPlainObject(schema)) return undefined;
+  if (schema.const !== undefined) return schema.const;
+  if (Array.isArray(schema.enum) && schema.enum.length === 1) return schema.enum[0];
+  if (Array.isArray(schema.anyOf)) {
+    const others = schema.anyOf.filter((b) => !isExpressionSchema(b));
+    return others.length === 1 ? constOf(others[0]) : undefined;
+  }
+  return undefined;
 }
 
 function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording): Problem {
@@ -105,7 +215,7 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
     }
     case 'type': {
       const expected = expectedTypes(parent);
-      return { code: 'SCHEMA', message: `${label} must be ${expected}, ${got}${expressionHint(error.data, path)}`, path };
+      return { code: 'SCHEMA', message: `${label} must be ${expected}, ${got}${typeHint(error.data, parent, path)}`, path };
     }
     case 'pattern': {
       const pattern = String(params.pattern);
@@ -132,6 +242,16 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
       return { code: 'SCHEMA', message: `${label} must have at most ${String(params.limit)} item(s)`, path };
     case 'minLength':
       return { code: 'SCHEMA', message: `${label} must be at least ${String(params.limit)} character(s) long`, path };
+    case 'maxLength':
+      return { code: 'SCHEMA', message: `${label} must be at most ${String(params.limit)} character(s) long`, path };
+    case 'minimum':
+      return { code: 'SCHEMA', message: `${label} must be at least ${String(params.limit)}, ${got}`, path };
+    case 'maximum':
+      return { code: 'SCHEMA', message: `${label} must be at most ${String(params.limit)}, ${got}`, path };
+    case 'exclusiveMinimum':
+      return { code: 'SCHEMA', message: `${label} must be more than ${String(params.limit)}, ${got}`, path };
+    case 'exclusiveMaximum':
+      return { code: 'SCHEMA', message: `${label} must be less than ${String(params.limit)}, ${got}`, path };
     case 'anyOf':
     case 'oneOf':
       return { code: 'SCHEMA', message: `${label} does not match any of the allowed forms, ${got}`, path };
@@ -148,7 +268,8 @@ const NAME_RULES: Record<string, string> = {
 
 const PATTERN_PHRASES: Record<string, string> = {
   [EXPRESSION_PATTERN]: 'a ${{ }} expression',
-  [PERCENT_PATTERN]: 'a percentage such as "10%"',
+  [PERCENT_PATTERN]: 'a percentage from 0% to 100% such as "10%"',
+  '^https?://': 'a URL that starts with http:// or https://',
   [DURATION_PATTERN]: 'a duration such as 500ms, 30s, 5m or 1h',
 };
 
@@ -183,8 +304,16 @@ export function describeValue(value: unknown): string {
   return 'a mapping';
 }
 
-function expressionHint(value: unknown, path: DocPath): string {
+/** A hint for the usual causes of a wrong type: YAML 1.1 booleans, and expressions where none is evaluated. */
+function typeHint(value: unknown, schema: Record<string, unknown>, path: DocPath): string {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  if (typeof value === 'string' && types.includes('boolean') && /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/.test(value)) {
+    return ' (write true or false)';
+  }
   if (typeof value !== 'string' || !value.includes('${{')) return '';
+  if (path.length === 3 && path[0] === 'steps' && path[2] === 'with') {
+    return ' (with: itself must be a mapping; put expressions in its values, as in with: { hostId: "${{ item }}" })';
+  }
   const evaluated =
     path[0] === 'connections' ||
     (path[0] === 'steps' && (path[2] === 'with' || path[2] === 'forEach' || path[2] === 'if') && path.length > 3);

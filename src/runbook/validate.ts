@@ -79,7 +79,20 @@ function runbookWording(data: unknown, registry: Registry): ErrorWording {
   };
   const isInputs = (path: DocPath): boolean => path.length === 3 && path[0] === 'steps' && path[2] === 'with';
   return {
-    label: (path) => formatPath(path) || 'the runbook',
+    label(path) {
+      // `input 'hostId' of step 'stop'` reads better than the path, which the diagnostic shows anyway.
+      if (path.length === 0) return 'the runbook';
+      const [section, name, ...rest] = path;
+      if (section === 'steps' && typeof name === 'number') {
+        if (rest.length === 0) return stepLabel(data, name);
+        if (rest[0] === 'with' && rest.length > 1) return `input '${formatPath(rest.slice(1))}' of ${stepLabel(data, name)}`;
+        return `${formatPath(rest)} of ${stepLabel(data, name)}`;
+      }
+      if ((section === 'connections' || section === 'params') && typeof name === 'string' && rest.length > 0) {
+        return `${formatPath(rest)} of ${section === 'connections' ? 'connection' : 'param'} '${name}'`;
+      }
+      return formatPath(path);
+    },
     container(path) {
       if (path.length === 0) return 'at the top level';
       if (path[0] === 'steps' && typeof path[1] === 'number') {
@@ -276,7 +289,8 @@ class SemanticCheck {
     const itemNotYet = "'item' and 'index' are not defined yet while forEach and if are evaluated (they hold one element of forEach)";
     this.#checkExpressions(step.forEach, [...path, 'forEach'], stepPlace(`in the forEach of ${label}`, itemNotYet));
     this.#checkExpressions(step.if, [...path, 'if'], stepPlace(`in the if of ${label}`, itemNotYet));
-    this.#checkExpressions(step.with, [...path, 'with'], stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach));
+    // A with: that is not a mapping is refused by the schema; its expressions would only repeat that.
+    if (isPlainObject(step.with)) this.#checkExpressions(step.with, [...path, 'with'], stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach));
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
@@ -319,10 +333,15 @@ class SemanticCheck {
         const spec = this.#connections[n];
         return isPlainObject(spec) && spec.type === needed;
       });
-      const hint = candidates.length > 0 ? ` (of type ${needed}: ${candidates.join(', ')})` : `; declare one of type ${needed} under connections:`;
+      const fix =
+        candidates.length === 1
+          ? `add 'connection: ${candidates[0]}'`
+          : candidates.length > 1
+            ? `add 'connection: <name>' naming one of ${candidates.join(', ')}`
+            : `declare a connection of type ${needed} under connections: and name it with 'connection: <name>'`;
       this.#add({
         code: 'CONNECTION_REQUIRED',
-        message: `${label} runs ${action.name}, which needs a connection of type ${needed}; add 'connection: <name>'${hint}`,
+        message: `${label} runs ${action.name}, which needs a connection of type ${needed}; ${fix}`,
         path,
       });
       return;
