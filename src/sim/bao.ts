@@ -17,6 +17,8 @@ export interface SimPeer {
   hostName: string;
   metricsyncPoint: boolean;
   workflowServer: boolean;
+  /** This peer's own transition delay, when it has one. */
+  transitionDelayMs?: number;
   /** A requested status change not visible yet. */
   pending: { status: string; at: number } | undefined;
   stopRequests: number;
@@ -242,7 +244,7 @@ export class BaoApi implements SimBaoView {
     else peer.startRequests += 1;
     const target = action === 'stop' ? this.config.stoppedStatus : 'RUNNING';
     if (peer.status === target && peer.pending === undefined) return;
-    peer.pending = { status: target, at: Date.now() + this.config.transitionDelayMs };
+    peer.pending = { status: target, at: Date.now() + (peer.transitionDelayMs ?? this.config.transitionDelayMs) };
     this.settle();
   }
 

@@ -55,6 +55,8 @@ export interface SimPeerConfig {
   hostName: string;
   metricsyncPoint: boolean;
   workflowServer: boolean;
+  /** This peer's delay before a stop or start shows; the BAO-wide `transitionDelayMs` when absent. */
+  transitionDelayMs?: number;
 }
 
 export interface SimOcpConfig {
@@ -149,6 +151,9 @@ const DEFAULT_PROCESSES: Array<{ alias: string; operable: boolean; ports: string
   { alias: 'pos_proxy', operable: false, ports: '62890' },
 ];
 
+/** Most hosts one simulator serves (all ranges together). */
+export const MAX_HOSTS = 100_000;
+
 /** Id of the first default process (obstat2) on every host; the others follow. */
 export const FIRST_DEFAULT_PROCESS_ID = 185;
 
@@ -201,6 +206,7 @@ function peerDefaults(input: SimPeerInput): SimPeerConfig {
     hostName: input.hostName ?? `${input.name.toLowerCase()}.sim.local`,
     metricsyncPoint: input.metricsyncPoint ?? false,
     workflowServer: input.workflowServer ?? type !== 'LAP',
+    ...(input.transitionDelayMs === undefined ? {} : { transitionDelayMs: input.transitionDelayMs }),
   };
 }
 
@@ -244,6 +250,8 @@ export function defaultSimConfig(): SimConfig {
     },
   };
 }
+
+const nonNegativeMs = { type: 'integer', minimum: 0 } as const;
 
 const userSchema = {
   type: 'object',
@@ -313,10 +321,9 @@ const peerSchema = {
     hostName: { type: 'string' },
     metricsyncPoint: { type: 'boolean' },
     workflowServer: { type: 'boolean' },
+    transitionDelayMs: nonNegativeMs,
   },
 } as const;
-
-const nonNegativeMs = { type: 'integer', minimum: 0 } as const;
 
 /** JSON Schema of SimConfigInput (the `--config` file). Unknown keys are refused, to catch typos. */
 export const simConfigSchema = {
@@ -408,14 +415,32 @@ export function simConfigProblems(input: unknown): SimConfigProblem[] {
     const p = faultConfigProblem(input.faults);
     if (p) problems.push({ pointer: '/faults', message: `/faults: ${p}` });
   }
-  for (const [i, h] of (input.ocp?.hosts ?? []).entries()) {
-    if ('ids' in h && h.ids.from > h.ids.to) {
+  const hostInputs = input.ocp?.hosts ?? [];
+  let hostCount = 0;
+  let rangesValid = true;
+  for (const [i, h] of hostInputs.entries()) {
+    if (!('ids' in h)) {
+      hostCount += 1;
+    } else if (h.ids.from > h.ids.to) {
+      rangesValid = false;
       problems.push({ pointer: `/ocp/hosts/${i}/ids`, message: `/ocp/hosts/${i}/ids: from is greater than to` });
+    } else {
+      hostCount += h.ids.to - h.ids.from + 1;
     }
   }
-  const hostIds = (input.ocp?.hosts ?? []).flatMap(expandHost).map((h) => h.id);
-  const dupHost = hostIds.find((id, i) => hostIds.indexOf(id) !== i);
-  if (dupHost !== undefined) problems.push({ pointer: '/ocp/hosts', message: `/ocp/hosts: host id ${dupHost} appears twice` });
+  // Counted before the ranges are expanded, so that a typo such as `to: 1000000000` is an error, not a hang.
+  if (hostCount > MAX_HOSTS) {
+    problems.push({ pointer: '/ocp/hosts', message: `/ocp/hosts: ${hostCount} hosts in all; the simulator serves at most ${MAX_HOSTS}` });
+  } else if (rangesValid) {
+    const seen = new Set<number>();
+    for (const { id } of hostInputs.flatMap(expandHost)) {
+      if (seen.has(id)) {
+        problems.push({ pointer: '/ocp/hosts', message: `/ocp/hosts: host id ${id} appears twice` });
+        break;
+      }
+      seen.add(id);
+    }
+  }
   for (const [i, h] of (input.ocp?.hosts ?? []).entries()) {
     const ids = (h.processes ?? []).map((p) => p.id);
     const dup = ids.find((id, j) => ids.indexOf(id) !== j);

@@ -3,7 +3,8 @@
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { RunbookError } from '../errors.js';
 import { BaoApi, type SimBaoView } from './bao.js';
 import { checkFaultConfig, resolveSimConfig, type SimConfig, type SimConfigInput } from './config.js';
@@ -123,11 +124,22 @@ class RunningSimulator implements Simulator {
     this.faults = new FaultInjector(checked, this.config.seed);
   }
 
+  /** Starts listening; a port in use or an address that cannot be bound is a RunbookError USAGE. */
   async listen(port: number, host: string): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
+      const onError = (err: NodeJS.ErrnoException): void => {
+        reject(
+          new RunbookError(
+            'USAGE',
+            `The simulator cannot listen on ${host}:${port} (${err.code ?? err.message}): ` +
+              `choose another port (0 picks a free one) or another host address`,
+            { cause: err },
+          ),
+        );
+      };
+      this.server.once('error', onError);
       this.server.listen(port, host, () => {
-        this.server.off('error', reject);
+        this.server.off('error', onError);
         resolve();
       });
     });
@@ -185,7 +197,7 @@ class RunningSimulator implements Simulator {
 
     switch (decision.outcome.kind) {
       case 'reset':
-        req.socket.destroy();
+        resetConnection(req.socket);
         return;
       case 'hang':
         return;
@@ -253,6 +265,22 @@ class RunningSimulator implements Simulator {
         });
     }
   }
+}
+
+/**
+ * Ends a connection the way a crashed server or a middlebox does: a TCP reset where the socket allows it
+ * (the client sees ECONNRESET), else a plain destroy (the client sees the connection closed).
+ */
+function resetConnection(socket: Socket): void {
+  if (!(socket instanceof TLSSocket) && typeof socket.resetAndDestroy === 'function') {
+    try {
+      socket.resetAndDestroy();
+      return;
+    } catch {
+      // Not a TCP handle after all: fall through to a plain destroy.
+    }
+  }
+  socket.destroy();
 }
 
 /** Reads the whole body; undefined when the client went away first. */
