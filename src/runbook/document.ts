@@ -155,8 +155,61 @@ export class SourceDocument {
     return { code: problem.code, message: problem.message, file: this.file, line, column, path: formatPath(problem.path) };
   }
 
+  /** A diagnostic at a character offset, with the document path of the node there when there is one. */
   diagnosticAtOffset(code: ErrorCode, message: string, offset: number): Diagnostic {
-    return { code, message, file: this.file, ...this.position(offset) };
+    const path = this.pathAt(offset);
+    return { code, message, file: this.file, ...this.position(offset), ...(path.length > 0 ? { path: formatPath(path) } : {}) };
+  }
+
+  /** The path of the innermost mapping entry or list item whose text holds `offset` (aliases not followed). */
+  pathAt(offset: number): DocPath {
+    return this.#descend(offset).path;
+  }
+
+  /** The entry whose key starts at `offset`: its path, its key text, and the line of an earlier entry with the same key. */
+  keyAt(offset: number): { path: DocPath; key: string; firstLine?: number } | undefined {
+    const { path, containers } = this.#descend(offset);
+    const parent = containers[containers.length - 1];
+    if (!isMap(parent)) return undefined;
+    const index = parent.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset);
+    const pair = parent.items[index];
+    if (!pair || !isScalar(pair.key)) return undefined;
+    const key = keyText(pair.key);
+    const earlier = parent.items.slice(0, index).find((p) => isScalar(p.key) && keyText(p.key) === key);
+    const firstOffset = earlier && isScalar(earlier.key) ? earlier.key.range?.[0] : undefined;
+    return { path, key, ...(firstOffset === undefined ? {} : { firstLine: this.position(firstOffset).line }) };
+  }
+
+  /** Walks down to `offset` by the text ranges of the nodes (so that a duplicate key is told from the first). */
+  #descend(offset: number): { path: DocPath; containers: unknown[] } {
+    const path: DocPath = [];
+    const containers: unknown[] = [];
+    let node: unknown = this.doc?.contents ?? undefined;
+    const holds = (start: number | undefined, end: number | undefined): boolean =>
+      start !== undefined && end !== undefined && offset >= start && offset <= end;
+    for (let depth = 0; depth <= MAX_NESTING * 2; depth++) {
+      let next: { segment: string | number; node: unknown } | undefined;
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          const key = pair.key as YamlNode | null;
+          const value = pair.value as YamlNode | null;
+          if (isScalar(key) && holds(key.range?.[0], value?.range?.[2] ?? key.range?.[2])) {
+            next = { segment: keyText(key), node: value };
+            break;
+          }
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, index) => {
+          const range = (item as YamlNode | null)?.range;
+          if (next === undefined && holds(range?.[0], range?.[2])) next = { segment: index, node: item };
+        });
+      }
+      if (next === undefined) break;
+      containers.push(node);
+      path.push(next.segment);
+      node = next.node;
+    }
+    return { path, containers };
   }
 
   #offsetOfPath(path: DocPath, at?: 'key'): number {
@@ -311,40 +364,16 @@ function yamlMessage(error: YAMLError): string {
 }
 
 function describeDuplicateKey(error: YAMLError, source: SourceDocument): Diagnostic {
-  const start = error.pos[0];
-  const found = findDuplicate(source, start);
-  const key = found?.key ?? source.text.slice(start, error.pos[1]).trim();
+  const offset = error.pos[0];
+  const found = source.keyAt(offset);
+  const key = found?.key ?? source.text.slice(offset, source.text.indexOf(':', offset)).trim();
   const where = found?.firstLine === undefined ? '' : ` (first on line ${found.firstLine})`;
-  return source.diagnosticAtOffset(
+  const diagnostic = source.diagnosticAtOffset(
     'YAML_DUPLICATE_KEY',
     `key '${key}' appears twice in the same mapping${where}; remove or rename one`,
-    start,
+    offset,
   );
-}
-
-/** The key written at `offset`, and the line of the earlier entry with the same key in its mapping. */
-function findDuplicate(source: SourceDocument, offset: number): { key: string; firstLine?: number } | undefined {
-  const doc = source.doc;
-  if (!doc) return undefined;
-  let found: { key: string; firstLine?: number } | undefined;
-  const search = (node: unknown, depth: number): void => {
-    if (found !== undefined || depth > MAX_NESTING) return;
-    if (isMap(node)) {
-      const index = node.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset);
-      const pair = node.items[index];
-      if (pair && isScalar(pair.key)) {
-        const key = keyText(pair.key);
-        const earlier = node.items.slice(0, index).find((p) => isScalar(p.key) && keyText(p.key) === key);
-        found = earlier && isScalar(earlier.key) && earlier.key.range ? { key, firstLine: source.position(earlier.key.range[0]).line } : { key };
-        return;
-      }
-      for (const pair of node.items) search(pair.value, depth + 1);
-    } else if (isSeq(node)) {
-      for (const item of node.items) search(item, depth + 1);
-    }
-  };
-  search(doc.contents, 0);
-  return found;
+  return found ? { ...diagnostic, path: formatPath(found.path) } : diagnostic;
 }
 
 function lineAt(text: string, offset: number): { text: string; start: number } {

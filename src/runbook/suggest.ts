@@ -2,22 +2,26 @@
 
 /**
  * Returns the candidate closest to `word`, or undefined when none is close enough to be a likely typo.
- * Comparison ignores case; a transposition of two neighbouring letters counts as one edit.
+ * Comparison ignores case; a transposition of two neighbouring letters counts as one edit. When no
+ * candidate is that close, an abbreviation of exactly one candidate (`int` for `integer`) is recognised.
  */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   const target = word.toLowerCase();
   const limit = Math.max(1, Math.min(3, Math.floor(target.length / 3)));
   let best: string | undefined;
   let bestDistance = Infinity;
+  const extensions: string[] = [];
   for (const candidate of candidates) {
     if (candidate === word) continue;
-    const distance = editDistance(target, candidate.toLowerCase(), limit);
+    const lower = candidate.toLowerCase();
+    const distance = editDistance(target, lower, limit);
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
+    if (target.length >= 3 && lower.startsWith(target)) extensions.push(candidate);
   }
-  return best;
+  return best ?? (extensions.length === 1 ? extensions[0] : undefined);
 }
 
 /** Formats a suggestion as `; did you mean 'x'?`, or '' when there is none. */
