@@ -70,7 +70,9 @@ export function parseParamValue(name: string, spec: ParamSpec, raw: string): { v
       break;
     case 'integer':
     case 'number': {
-      const n = raw.trim() === '' ? Number.NaN : Number(raw);
+      // Number() alone would take '0x10', ' 12 ' and '' (as 0): only plain decimal notation is accepted.
+      const pattern = spec.type === 'integer' ? INTEGER : DECIMAL;
+      const n = pattern.test(raw) ? Number(raw) : Number.NaN;
       if (!matchesParamType(n, spec.type)) return wrong(spec.type === 'integer' ? 'a whole number' : 'a number');
       value = n;
       break;
@@ -97,6 +99,9 @@ export function parseParamValue(name: string, spec: ParamSpec, raw: string): { v
   }
   return { value };
 }
+
+const INTEGER = /^[+-]?[0-9]+$/;
+const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 
 /** `[20,21]` (JSON), or `20,21` with each element read as a JSON scalar when it is one. */
 function parseList(raw: string): unknown[] | undefined {
