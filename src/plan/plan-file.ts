@@ -6,6 +6,7 @@ import { RunbookError } from '../errors.js';
 import type { PredictedOutcome } from '../actions/define.js';
 import type { ResolvedStep } from './types.js';
 import { formatDuration } from '../runbook/durations.js';
+import { REDACTED } from '../secrets/redactor.js';
 
 export const PLAN_VERSION = 1;
 
@@ -77,6 +78,13 @@ export function checkPlanIsApplicable(plan: PlanDocument, currentSha256: string,
     throw new RunbookError(
       'PLAN_STALE',
       `the plan was made ${formatDuration(age)} ago, more than --max-age allows (${formatDuration(maxAgeMs)}); make a new plan, or raise --max-age`,
+    );
+  }
+  const secret = plan.steps.flatMap((s) => s.operations.filter((o) => JSON.stringify(o.inputs).includes(REDACTED)).map((o) => o.key));
+  if (secret.length > 0) {
+    throw new RunbookError(
+      'PLAN_STALE',
+      `the plan cannot be applied: operation ${secret[0]}${secret.length > 1 ? ` and ${secret.length - 1} more` : ''} take a secret value in with:, which a saved plan never holds; pass secrets through connections (env) instead, or use 'runbook run'`,
     );
   }
   const unknown = plan.steps.filter((s) => s.disposition === 'unresolved').map((s) => s.id);

@@ -61,10 +61,13 @@ describe('secret redaction', () => {
       await runCli(['plan', file, ...param], { env }),
       await runCli(['plan', file, '--json', ...param], { env }),
       await runCli(['run', file, ...param, '--dry-run', '--report', ws.path('dry.json')], { env }),
-      await runCli(['run', file, ...param, '--report', ws.path('run.json'), '--log-level', 'trace', '--log-file', ws.path('run.log')], { env }),
+      await runCli(['run', file, ...param, '--report', ws.path('run.json'), '--junit', ws.path('run.xml'), '--summary-md', ws.path('run.md'), '--log-level', 'trace', '--log-file', ws.path('run.log')], { env }),
       await runCli(['run', file, ...param, '--log-level', 'trace'], { env }),
+      await runCli(['plan', file, ...param, '--online', '--out', ws.path('plan.json'), '--log-level', 'debug'], { env }),
+      await runCli(['apply', ws.path('plan.json'), ...param, '--report', ws.path('apply.json'), '--junit', ws.path('apply.xml'), '--summary-md', ws.path('apply.md'), '--lock', ws.path('apply.lock')], { env }),
+      await runCli(['report', ws.path('run.json.journal.jsonl'), '--out', ws.path('rebuilt.json'), '--junit', ws.path('rebuilt.xml')], { env }),
       // A wrong password: the failure message must not echo it either.
-      await runCli(['run', file, ...param, '--report', ws.path('auth.json')], { env: { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` } }),
+      await runCli(['run', file, ...param, '--report', ws.path('auth.json'), '--log-level', 'debug'], { env: { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` } }),
     ];
     for (const [i, r] of runs.entries()) {
       assertClean(`command ${i} stdout`, r.stdout);
@@ -74,6 +77,10 @@ describe('secret redaction', () => {
     const report = readFileSync(ws.path('run.json'), 'utf8');
     expect(report).toContain('[REDACTED]');
     expect(runs[4]!.code).toBe(1);
+    // A plan never holds the secret, so apply refuses the step that needs it rather than send a placeholder.
+    expect(runs[7]!.code).toBe(2);
+    expect(runs[7]!.stderr).toMatch(/take a secret value in with:/);
+    expect(readdirSync(ws.dir)).toEqual(expect.arrayContaining(['plan.json', 'rebuilt.json', 'rebuilt.xml', 'run.log', 'run.xml', 'run.md']));
     for (const name of readdirSync(ws.dir)) assertClean(name, readFileSync(ws.path(name), 'utf8'));
     // The debug log did log the requests (so the check above is not vacuous).
     expect(readFileSync(ws.path('run.log'), 'utf8')).toMatch(/stop/);

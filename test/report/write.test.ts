@@ -1,0 +1,44 @@
+// The report is never half-written: a process killed with SIGKILL at any moment while it replaces the
+// file leaves either the previous complete file or the new complete one.
+
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createWorkspace } from '../helpers/workspace.js';
+
+const ws = createWorkspace();
+afterAll(() => ws.remove());
+
+// A child that rewrites the same report over and over, each version a big, complete JSON document.
+const WRITER = `
+import { writeFileAtomic } from ${JSON.stringify(new URL('../../dist/report/write.js', import.meta.url).href)};
+const file = process.argv[2];
+const filler = 'x'.repeat(200_000);
+for (let version = 1; ; version++) {
+  await writeFileAtomic(file, JSON.stringify({ version, filler, end: 'complete' }));
+  if (version === 1) process.stdout.write('first\\n');
+}
+`;
+
+describe('writeFileAtomic', () => {
+  it('leaves no torn report however often the writer is killed', async () => {
+    const script = ws.write('writer.mjs', WRITER); // runs the compiled writer, as the CLI does
+    const target = ws.path('report.json');
+    let lastVersion = 0;
+    for (let round = 0; round < 12; round++) {
+      const child = spawn(process.execPath, [script, target], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 5 + Math.floor(Math.random() * 60)));
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.on('close', resolve));
+      expect(existsSync(target)).toBe(true);
+      const doc = JSON.parse(readFileSync(target, 'utf8')) as { version: number; end: string };
+      expect(doc.end).toBe('complete');
+      expect(doc.version).toBeGreaterThanOrEqual(1);
+      lastVersion = doc.version;
+    }
+    expect(lastVersion).toBeGreaterThan(0);
+    // Temporary files of killed writers may stay behind, but never under the report's own name.
+    for (const name of readdirSync(ws.dir)) expect(name === 'report.json' || name.endsWith('.tmp') || name === 'writer.mjs').toBe(true);
+  });
+});
