@@ -2,7 +2,7 @@
 // each pointing at the right node (the unknown key itself, the mapping that lacks a key), in words.
 
 import Ajv2020Module from 'ajv/dist/2020.js';
-import type { ErrorObject } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { DocPath, Problem } from './document.js';
 import { formatPath } from './document.js';
 import { didYouMean } from './suggest.js';
@@ -25,6 +25,25 @@ export function createAjv(): Ajv {
   // verbose: errors carry their schema, which is how the expression branch of an anyOf is recognised.
   // strict off and formats off: plugin schemas may use keywords or formats this build does not know.
   return new Ajv2020({ allErrors: true, verbose: true, strict: false, validateFormats: false, logger: false });
+}
+
+// Compiling is what makes loading slow (tens of milliseconds per schema), and the same param `items`
+// schemas come back with every load of a runbook. Bounded, so that a long-lived process cannot grow it.
+const compiledByText = new Map<string, ValidateFunction>();
+const MAX_COMPILED = 256;
+
+/**
+ * Compiles a schema once per distinct text (with `createAjv`'s options) and reuses it afterwards.
+ * @throws whatever ajv throws for an invalid schema (nothing is cached then).
+ */
+export function compileCached(schema: Record<string, unknown> | boolean): ValidateFunction {
+  const key = JSON.stringify(schema);
+  const cached = compiledByText.get(key);
+  if (cached) return cached;
+  const validate = createAjv().compile(schema);
+  if (compiledByText.size >= MAX_COMPILED) compiledByText.delete(compiledByText.keys().next().value as string);
+  compiledByText.set(key, validate);
+  return validate;
 }
 
 /** How messages name places, which differs between a runbook file and an action's resolved inputs. */
