@@ -43,17 +43,26 @@ export function connectionDefName(type: string): string {
   return `connection.${type}`;
 }
 
+/** Which actions' inputs and which connection types' configs to wire in (default: all registered). */
+export interface SchemaSubset {
+  actions?: Iterable<string>;
+  connectionTypes?: Iterable<string>;
+}
+
 /**
  * Builds the JSON Schema of the whole runbook format for the actions and connection types in `registry`.
  * Wherever an action input or a connection setting is expected, a `${{ }}` expression is accepted too.
  */
-export function buildRunbookSchema(registry: Registry): JsonSchema {
+export function buildRunbookSchema(registry: Registry, only: SchemaSubset = {}): JsonSchema {
   const actions = registry.actions().map((a) => a.definition);
   const connections = registry.connections().map((c) => c.definition);
+  const wiredActions = only.actions ? new Set(only.actions) : undefined;
+  const wiredConnections = only.connectionTypes ? new Set(only.connectionTypes) : undefined;
   const defs: Record<string, JsonSchema> = {};
 
   const actionRules: JsonSchema[] = [];
   for (const action of actions) {
+    if (wiredActions && !wiredActions.has(action.name)) continue;
     defs[actionDefName(action.name)] = {
       ...withRef(acceptExpressions(closeObject(action.inputs)), `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/actions/${action.name}`),
       title: `with: of ${action.name}`,
@@ -72,6 +81,7 @@ export function buildRunbookSchema(registry: Registry): JsonSchema {
 
   const connectionRules: JsonSchema[] = [];
   for (const connection of connections) {
+    if (wiredConnections && !wiredConnections.has(connection.type)) continue;
     defs[connectionDefName(connection.type)] = {
       ...withRef(acceptExpressions(closeObject(connection.config), ['type']), `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/connections/${connection.type}`),
       title: `connection of type ${connection.type}`,
@@ -149,7 +159,8 @@ export function buildRunbookSchema(registry: Registry): JsonSchema {
             ...(connectionTypes.length > 0 ? { enum: connectionTypes } : {}),
           },
         },
-        allOf: connectionRules,
+        // An empty allOf is not a valid schema (a registry with no connection type would break loading).
+        ...(connectionRules.length > 0 ? { allOf: connectionRules } : {}),
       },
       step: {
         type: 'object',
@@ -210,7 +221,7 @@ export function buildRunbookSchema(registry: Registry): JsonSchema {
             },
           },
         },
-        allOf: actionRules,
+        ...(actionRules.length > 0 ? { allOf: actionRules } : {}),
       },
       ...defs,
     },

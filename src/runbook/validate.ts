@@ -11,7 +11,7 @@ import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressi
 import { parseDuration } from './durations.js';
 import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
-import { createAjv, describeSchemaErrors, describeValue, type ErrorWording } from './schema-errors.js';
+import { compileCached, createAjv, describeSchemaErrors, describeValue, type ErrorWording } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
 
 export interface ValidateOptions {
@@ -19,26 +19,51 @@ export interface ValidateOptions {
   lineOf?: (path: DocPath) => number | undefined;
 }
 
-interface CachedValidator {
-  signature: string;
-  validate: ValidateFunction;
-}
-
-// Compiling the schema is the slow part of loading; do it once per registry content (plugins may add
-// actions to a registry after it was first used, hence the signature).
-const validators = new WeakMap<Registry, CachedValidator>();
+// Compiling the schema is the slow part of loading (most of a second with every built-in wired in), so
+// only the actions and connection types a runbook uses are wired in, and each combination is compiled
+// once per registry content (plugins may add actions to a registry after its first use).
+const validators = new WeakMap<Registry, Map<string, ValidateFunction>>();
+const MAX_CACHED_PER_REGISTRY = 32;
 
 function registrySignature(registry: Registry): string {
   return `${registry.actionNames().join(',')}|${registry.connections().map((c) => c.definition.type).join(',')}`;
 }
 
-/** The compiled validator of the runbook schema for this registry's actions and connection types. */
-export function runbookValidator(registry: Registry): ValidateFunction {
-  const signature = registrySignature(registry);
-  const cached = validators.get(registry);
-  if (cached?.signature === signature) return cached.validate;
-  const validate = createAjv().compile(buildRunbookSchema(registry));
-  validators.set(registry, { signature, validate });
+/** The actions and connection types a runbook names, as far as they are registered. */
+function usedNames(data: unknown, registry: Registry): { actions: string[]; connectionTypes: string[] } {
+  const actions = new Set<string>();
+  const connectionTypes = new Set<string>();
+  if (isPlainObject(data)) {
+    if (Array.isArray(data.steps)) {
+      for (const step of data.steps as unknown[]) {
+        if (isPlainObject(step) && typeof step.action === 'string' && registry.action(step.action)) actions.add(step.action);
+      }
+    }
+    if (isPlainObject(data.connections)) {
+      for (const spec of Object.values(data.connections)) {
+        if (isPlainObject(spec) && typeof spec.type === 'string' && registry.connection(spec.type)) connectionTypes.add(spec.type);
+      }
+    }
+  }
+  return { actions: [...actions].sort(), connectionTypes: [...connectionTypes].sort() };
+}
+
+/**
+ * The compiled validator of the runbook schema for this registry, with the inputs of `used.actions` and
+ * the configs of `used.connectionTypes` wired in (all of them when `used` is not given).
+ */
+export function runbookValidator(registry: Registry, used?: { actions: string[]; connectionTypes: string[] }): ValidateFunction {
+  const key = `${registrySignature(registry)}#${used ? `${used.actions.join(',')}|${used.connectionTypes.join(',')}` : '*'}`;
+  let cache = validators.get(registry);
+  if (!cache) {
+    cache = new Map();
+    validators.set(registry, cache);
+  }
+  const cached = cache.get(key);
+  if (cached) return cached;
+  const validate = createAjv().compile(buildRunbookSchema(registry, used ?? {}));
+  if (cache.size >= MAX_CACHED_PER_REGISTRY) cache.delete(cache.keys().next().value as string);
+  cache.set(key, validate);
   return validate;
 }
 
@@ -46,7 +71,7 @@ export function runbookValidator(registry: Registry): ValidateFunction {
 export function validateRunbookData(data: unknown, registry: Registry, options: ValidateOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const prepared = withEmptyInputs(data);
-  const validate = runbookValidator(registry);
+  const validate = runbookValidator(registry, usedNames(data, registry));
   if (!validate(prepared)) {
     problems.push(...describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry)));
   }
@@ -210,7 +235,7 @@ class SemanticCheck {
   #compileItems(name: string, items: Record<string, unknown>): ((value: unknown) => string | undefined) | undefined {
     let validate: ValidateFunction;
     try {
-      validate = createAjv().compile(items);
+      validate = compileCached(items);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#add({ code: 'SCHEMA', message: `items of param '${name}' is not a valid JSON Schema: ${reason}`, path: ['params', name, 'items'], at: 'key' });

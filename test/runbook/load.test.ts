@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Registry } from '../../src/actions/registry.js';
+import { Registry } from '../../src/actions/registry.js';
 import { ValidationError, type Diagnostic } from '../../src/errors.js';
 import { loadRunbook, parseRunbook, type PluginSpec } from '../../src/runbook/load.js';
 import { DEFAULTS } from '../../src/runbook/model.js';
@@ -500,6 +500,12 @@ describe('plugins', () => {
 });
 
 describe('schema cache', () => {
+  it('loads with a registry that has nothing registered', async () => {
+    const diagnostics = await refusedWith(`${header}steps:\n  - id: a\n    action: core.sleep\n`, new Registry());
+    expect(diagnostics.map((d) => d.code)).toEqual(['UNKNOWN_ACTION']);
+  });
+
+
   it('notices actions registered after the first load of a registry', async () => {
     const registry = testRegistry();
     const source = `${header}steps:\n  - id: a\n    action: late.action\n    with: { x: 1 }\n`;

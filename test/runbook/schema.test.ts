@@ -4,6 +4,7 @@ import Ajv2020Module from 'ajv/dist/2020.js';
 import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../src/actions/builtins.js';
+import { Registry } from '../../src/actions/registry.js';
 import { buildRunbookSchema, EXPRESSION_PATTERN, renderRunbookSchema, RUNBOOK_SCHEMA_ID } from '../../src/runbook/schema.js';
 import { RUNBOOK_SCHEMA_FILE } from '../../src/runbook/write-schemas.js';
 import { testRegistry } from './test-registry.js';
@@ -87,6 +88,14 @@ describe('the runbook JSON Schema', () => {
     expect(validate(withConnection({ type: 'ocp', url: 'u', extra: 1 }))).toBe(false);
     expect(validate(withConnection({ type: 'ocp' }))).toBe(false);
     expect(validate(withConnection({ type: '${{ params.type }}', url: 'u' }))).toBe(false);
+  });
+
+  it('compiles for a registry with nothing registered, and for any subset of actions', () => {
+    const validate = compile(buildRunbookSchema(new Registry()));
+    expect(validate({ version: 1, name: 't', steps: [{ id: 'a', action: 'x.y' }] })).toBe(true);
+    const subset = buildRunbookSchema(testRegistry(), { actions: ['core.sleep'], connectionTypes: [] });
+    expect(Object.keys(subset.$defs as object).filter((k) => k.startsWith('with.') || k.startsWith('connection.'))).toEqual(['with.core.sleep']);
+    expect(compile(subset)({ version: 1, name: 't', steps: [{ id: 'a', action: 'core.sleep', with: { duration: 1 } }] })).toBe(false);
   });
 
   it('uses an expression pattern that matches exactly one whole expression', () => {
