@@ -74,9 +74,12 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
   description:
     'Waits until every named BAO peer shows `status` (default STOPPED), polling GET /baocdp/rest/info/peer every ' +
     '`interval` (default 5s) for at most `timeout` (default 10m, then WAIT_TIMEOUT naming the laggards). An unknown ' +
-    'peer fails NOT_FOUND at the first poll. Read-only: always `unchanged`.',
+    'peer fails NOT_FOUND at the first poll. Changes nothing: always `unchanged`. Previews do not wait: ' +
+    '`plan --online` reads the statuses once instead.',
   connection: 'bao',
-  mutates: false,
+  // It changes nothing, but a preview must not block for up to `timeout`: marking it as acting keeps it
+  // out of dry runs, and its probe reads the current statuses once instead.
+  mutates: true,
   inputs: {
     type: 'object',
     additionalProperties: false,

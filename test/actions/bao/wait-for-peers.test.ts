@@ -19,8 +19,9 @@ describe('bao.waitForPeers plan', () => {
     ]);
   });
 
-  it('is read-only', () => {
-    expect(waitForPeers.mutates).toBe(false);
+  it('is kept out of previews, which must not block for its timeout (its probe reads statuses once)', () => {
+    expect(waitForPeers.mutates).toBe(true);
+    expect(typeof waitForPeers.probe).toBe('function');
   });
 
   it('refuses a duration it cannot read, and an interval of zero, with INVALID_INPUT', () => {
