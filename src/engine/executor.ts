@@ -199,6 +199,13 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
           ? await runOperation(op, step, action, registered.source, connection, budget, ctx)
           : previewRecord(op);
         if (record.status === 'failed') budget.recordFailure();
+        if (executes && ctx.mode === 'dry-run') {
+          // A read-only step that really ran during an online preview: its outcome is known, not predicted.
+          op.prediction =
+            record.status === 'failed'
+              ? { outcome: 'would fail', reason: record.error?.message ?? 'failed' }
+              : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
+        }
         records[i] = record;
         ctx.emit({ type: 'op', step: step.id, record });
         ctx.onOperation?.(step, record);
