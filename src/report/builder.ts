@@ -106,8 +106,10 @@ export class ReportBuilder {
         operations.push({ key, status: 'skipped', attempts: 0, durationMs: 0, reason: 'no outcome was recorded' });
       }
     }
-    // Records whose key was not announced (should not happen) are still kept, never dropped.
-    for (const [key, record] of state.records) if (!keys.includes(key)) operations.push(record);
+    // Records whose key was not announced (should not happen) are still kept, never dropped. Through a
+    // Set, not keys.includes: a step may have 100,000 operations.
+    const announced = new Set(keys);
+    for (const [key, record] of state.records) if (!announced.has(key)) operations.push(record);
     const summary = countOperations(operations);
     const status = end?.status ?? (state.startedAt === undefined ? (interrupted ? 'cancelled' : 'skipped') : 'cancelled');
     const step: StepRecord = {
