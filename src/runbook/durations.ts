@@ -9,8 +9,15 @@ const WHOLE = new RegExp(DURATION_PATTERN);
 const PART = /([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)/g;
 
 /**
+ * The longest duration a runbook can ask for, about 24.8 days: Node's timers cannot wait longer, and
+ * treat a longer wait as 1 ms, so a `timeout: 1000h` would otherwise expire at once.
+ */
+export const MAX_DURATION_MS = 2_147_483_647;
+
+/**
  * Parses a duration such as `500ms`, `30s`, `5m`, `1h` or `1h30m` into milliseconds (rounded).
- * Returns undefined for anything else, including numbers without a unit.
+ * Returns undefined for anything else, including numbers without a unit and durations longer than
+ * MAX_DURATION_MS.
  */
 export function parseDuration(text: string): number | undefined {
   if (typeof text !== 'string' || !WHOLE.test(text)) return undefined;
@@ -18,7 +25,7 @@ export function parseDuration(text: string): number | undefined {
   for (const [, amount, unit] of text.matchAll(PART)) {
     total += Number(amount) * UNIT_MS[unit as Unit];
   }
-  return Number.isFinite(total) ? Math.round(total) : undefined;
+  return Number.isFinite(total) && total <= MAX_DURATION_MS ? Math.round(total) : undefined;
 }
 
 /** Formats milliseconds the way a person writes them: `500ms`, `1.5s`, `2m`, `1m30s`, `1h5m`. */

@@ -8,7 +8,7 @@ import type { ActionDefinition } from '../actions/define.js';
 import { RunbookError } from '../errors.js';
 import { formatPath, type DocPath, type Problem } from './document.js';
 import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressions.js';
-import { parseDuration } from './durations.js';
+import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './durations.js';
 import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
 import { compileCached, createAjv, describeSchemaErrors, describeValue, type ErrorWording } from './schema-errors.js';
@@ -154,6 +154,7 @@ interface ExpressionPlace {
 }
 
 const MAX_WALK_DEPTH = 200;
+const DURATION_FORM = new RegExp(DURATION_PATTERN);
 
 class SemanticCheck {
   readonly #problems: Problem[] = [];
@@ -297,6 +298,7 @@ class SemanticCheck {
     if (Object.hasOwn(step, 'rollout') && !hasForEach) {
       this.#add({ code: 'SCHEMA', message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`, path: [...path, 'rollout'], at: 'key' });
     }
+    this.#checkDurationLimits(step, path, label);
     if (isPlainObject(step.retry) && typeof step.retry.delay === 'string' && typeof step.retry.maxDelay === 'string') {
       const delay = parseDuration(step.retry.delay);
       const maxDelay = parseDuration(step.retry.maxDelay);
@@ -319,6 +321,27 @@ class SemanticCheck {
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
+  }
+
+  /** Durations the schema accepts by their form but that are longer than a timer can wait. */
+  #checkDurationLimits(step: Record<string, unknown>, path: DocPath, label: string): void {
+    const retry = isPlainObject(step.retry) ? step.retry : {};
+    const rollout = isPlainObject(step.rollout) ? step.rollout : {};
+    const places: [unknown, DocPath, string][] = [
+      [step.timeout, [...path, 'timeout'], 'timeout'],
+      [retry.delay, [...path, 'retry', 'delay'], 'retry.delay'],
+      [retry.maxDelay, [...path, 'retry', 'maxDelay'], 'retry.maxDelay'],
+      [rollout.pauseBetween, [...path, 'rollout', 'pauseBetween'], 'rollout.pauseBetween'],
+    ];
+    for (const [value, at, name] of places) {
+      if (typeof value === 'string' && DURATION_FORM.test(value) && parseDuration(value) === undefined) {
+        this.#add({
+          code: 'SCHEMA',
+          message: `${name} of ${label} is ${value}, longer than the longest wait runbook supports (${formatDuration(MAX_DURATION_MS)}, about 24 days)`,
+          path: at,
+        });
+      }
+    }
   }
 
   #checkAction(step: Record<string, unknown>, path: DocPath): ActionDefinition | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../src/runbook/durations.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/runbook/durations.js';
 
 describe('durations', () => {
   it('parses milliseconds, seconds, minutes, hours and combinations', () => {
@@ -14,6 +14,14 @@ describe('durations', () => {
 
   it('refuses anything else', () => {
     for (const text of ['', '30', '30 s', 's', '-1s', '1d', '1.s', 'abc', '30seconds']) expect(parseDuration(text), text).toBeUndefined();
+  });
+
+  it('refuses durations longer than Node timers can wait (they would fire after 1 ms)', () => {
+    expect(parseDuration('596h31m23s')).toBe(2_147_483_000);
+    expect(parseDuration('2147483647ms')).toBe(MAX_DURATION_MS);
+    expect(parseDuration('2147483648ms')).toBeUndefined();
+    expect(parseDuration('1000h')).toBeUndefined();
+    expect(parseDuration(`${'9'.repeat(400)}s`)).toBeUndefined();
   });
 
   it('formats milliseconds the way people write them, and back', () => {

@@ -346,6 +346,29 @@ describe('the keys of the format', () => {
     ]);
   });
 
+  it('refuses durations longer than a timer can wait, which would otherwise expire at once', async () => {
+    const diagnostics = await diagnosticsOf(
+      withSteps(
+        '  - id: stop',
+        '    action: ocp.stopAgentProcess',
+        '    connection: ocp',
+        '    forEach: ${{ params.hosts }}',
+        '    with: { hostId: "${{ item }}", alias: obstat2 }',
+        '    timeout: 1000h',
+        '    retry: { attempts: 2, delay: 1s, maxDelay: 600h }',
+        '    rollout: { batches: [1], pauseBetween: 999999999999999999999s }',
+      ),
+    );
+    expect(diagnostics.map((d) => [d.line, d.column, d.path])).toEqual([
+      [14, 14, 'steps[0].timeout'],
+      [15, 48, 'steps[0].retry.maxDelay'],
+      [16, 44, 'steps[0].rollout.pauseBetween'],
+    ]);
+    expect(diagnostics[0]!.message).toBe(
+      "timeout of step 'stop' is 1000h, longer than the longest wait runbook supports (596h31m24s, about 24 days)",
+    );
+  });
+
   it('refuses a maxErrors percentage over 100%', async () => {
     const [d, ...rest] = await diagnosticsOf(
       withSteps(
