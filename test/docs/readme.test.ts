@@ -1,0 +1,47 @@
+// The README documents every error code, every command-line flag, every built-in action and every
+// connection type: a new one without docs fails here.
+
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createRegistry } from '../../src/actions/builtins.js';
+import { USAGE } from '../../src/cli/main.js';
+import { ERROR_CODES } from '../../src/errors.js';
+
+const README = readFileSync('README.md', 'utf8');
+
+describe('the README', () => {
+  it('starts with what the project is, then the two commands', () => {
+    const head = README.slice(0, 2000);
+    expect(head).toMatch(/^# runbook\n/);
+    expect(head).toMatch(/npx runbook run runbooks\/examples\/\S+ --sim/);
+    expect(head).toContain('npm test');
+  });
+
+  it('documents every error code', () => {
+    const missing = Object.keys(ERROR_CODES).filter((code) => !README.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every flag the command line accepts', () => {
+    const flags = [...new Set(USAGE.match(/--[a-z][a-z-]*/g) ?? [])];
+    const missing = flags.filter((flag) => !README.includes(`\`${flag}`));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every built-in action and connection type', () => {
+    const registry = createRegistry();
+    const missing = [
+      ...registry.actionNames().filter((name) => !README.includes(`\`${name}\``)),
+      ...registry.connections().map((c) => c.definition.type).filter((type) => !README.includes(`type: ${type}`)),
+    ];
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every exit code', () => {
+    for (const code of [0, 1, 2, 75, 130, 143]) expect(README).toMatch(new RegExp(`\\| ${code} \\|`));
+  });
+
+  it('has no placeholder left', () => {
+    expect(README).not.toMatch(/\b[A-Z]+_(SECTION|TABLE|EXAMPLE)\b/);
+  });
+});
