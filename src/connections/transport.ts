@@ -222,7 +222,11 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     settings.signal.addEventListener('abort', onCancel, { once: true });
     const started = performance.now();
     try {
-      if (settings.hooks) await raceSignal(Promise.resolve(session.authorize(out)), deadline.signal);
+      if (settings.hooks) {
+        // Most sessions authorize synchronously (a header); only a pending login needs racing the deadline.
+        const authorizing = session.authorize(out);
+        if (isPromiseLike(authorizing)) await raceSignal(Promise.resolve(authorizing), deadline.signal);
+      }
       const answer = await pool.request({
         path: out.pathAndQuery,
         method: out.method,
@@ -238,10 +242,12 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       const traceId = settings.hooks ? session.traceIdOf?.(res) : undefined;
       if (traceId !== undefined) res.traceId = traceId;
       if (trace) trace.response = traceId === undefined ? { status: res.status } : { status: res.status, traceId };
-      log.debug(
-        { connection: name, method: out.method, url: displayUrl, status: res.status, ms: Math.round(performance.now() - started) },
-        'http request',
-      );
+      if (log.isLevelEnabled('debug')) {
+        log.debug(
+          { connection: name, method: out.method, url: displayUrl, status: res.status, ms: Math.round(performance.now() - started) },
+          'http request',
+        );
+      }
       return { res, out };
     } catch (err) {
       const error = settings.signal.aborted
@@ -260,9 +266,12 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
 
   /** Decides whether an answer is a success; returns the error to throw otherwise. */
   function judge(res: HttpResponse, out: OutgoingRequest, hooks: boolean): RunbookError | undefined {
+    const redirected = res.status >= 300 && res.status < 400;
+    const vendorError = hooks && !redirected ? vendorCheck(res, out) : undefined;
+    // The common case, a success, costs no message, snippet or redaction.
+    if (res.status < 300 && vendorError === undefined) return undefined;
     const where = `${out.method} ${redactor.redact(target.origin + out.pathAndQuery)}`;
-    if (res.status >= 300 && res.status < 400) return redirectRefused(res, where);
-    const vendorError = hooks ? vendorCheck(res, out) : undefined;
+    if (redirected) return redirectRefused(res, where);
     const snippet = redactedSnippet(res.body);
     const details: Record<string, unknown> = { status: res.status };
     if (res.traceId !== undefined) details.traceId = res.traceId;
@@ -392,6 +401,10 @@ async function closeConnection(session: ConnectionSession, pool: Pool, lifetime:
   } finally {
     clearTimeout(timer);
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise itself keeps running). */

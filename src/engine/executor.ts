@@ -3,9 +3,9 @@
 // Everything that happens is emitted as journal events; the report is the fold of those events.
 
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import pLimit, { type LimitFunction } from 'p-limit';
 import type { Logger } from 'pino';
 import type { ActionDefinition, Operation, RunContext } from '../actions/define.js';
 import type { Registry } from '../actions/registry.js';
@@ -80,7 +80,7 @@ export interface ExecuteOptions {
 export async function executeRunbook(options: ExecuteOptions): Promise<RunReport> {
   const { runbook, mode } = options;
   const stop = options.stop ?? new AbortController().signal;
-  const abort = options.abort ?? new AbortController().signal;
+  const abort = runScopedSignal(options.abort);
   const builder = new ReportBuilder();
   const emit = (event: JournalEvent) => {
     builder.apply(event);
@@ -90,7 +90,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
   const unknownOutputs = new Set<string>();
-  const ctx: StepRunContext = { ...options, stop, abort, emit, globalLimit: pLimit(globalCap), globalCap };
+  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, globalCap };
 
   emit({
     type: 'run',
@@ -133,6 +133,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
       if (mode === 'run') halted = `step '${step.id}' failed and it does not set continueOnError`;
     }
   }
+  // Operations are over; the caller's signal must not keep a listener of this run.
+  abort.dispose();
 
   const signal = options.interruptedBy?.();
   emit({
@@ -149,8 +151,38 @@ interface StepRunContext extends ExecuteOptions {
   stop: AbortSignal;
   abort: AbortSignal;
   emit: (event: JournalEvent) => void;
-  globalLimit: LimitFunction;
   globalCap: number;
+}
+
+/**
+ * The signal every operation of the run listens to: it follows the caller's `abort`. Every request in
+ * flight adds a listener to it, so it allows any number (the caller's own signal would warn past 10).
+ */
+function runScopedSignal(outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  if (!outer) return { signal: controller.signal, dispose: () => undefined };
+  const follow = (): void => controller.abort(outer.reason);
+  if (outer.aborted) follow();
+  else outer.addEventListener('abort', follow, { once: true });
+  return { signal: controller.signal, dispose: () => outer.removeEventListener('abort', follow) };
+}
+
+/**
+ * Calls `fn` for every index in [from, to), in order, at most `width` at once. Steps run one after the
+ * other, so the step's cap (never above the run's) is the only limit. A few workers rather than a promise
+ * per operation: a step of 100,000 operations queues nothing.
+ */
+async function forEachConcurrently(from: number, to: number, width: number, fn: (index: number) => Promise<void>): Promise<void> {
+  let next = from;
+  const worker = async (): Promise<void> => {
+    while (next < to) {
+      const index = next;
+      next += 1;
+      await fn(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(0, Math.min(width, to - from)) }, worker));
 }
 
 /** A step that will not run: its operations (when they could be expanded) are accounted as skipped. */
@@ -185,32 +217,30 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   const connection = step.connection === undefined ? undefined : ctx.connections.get(step.connection);
   const executes = ctx.mode === 'run' || (ctx.online === true && !action.mutates);
   const probes = ctx.mode === 'dry-run' && ctx.online === true && action.mutates;
-  const stepLimit = pLimit(Math.min(step.concurrency ?? ctx.globalCap, ctx.globalCap));
+  const width = Math.min(step.concurrency ?? ctx.globalCap, ctx.globalCap);
   const records: OperationRecord[] = new Array(operations.length);
 
-  if (probes) await probeAll(step, action, operations, connection, stepLimit, ctx);
+  if (probes) await probeAll(step, action, operations, connection, width, ctx);
   if (ctx.mode === 'dry-run') ctx.onStepPlanned?.(step, resolved);
   ctx.onStepStart?.(step, resolved);
 
-  const runOne = (op: ResolvedOperation, i: number) =>
-    stepLimit(() =>
-      ctx.globalLimit(async () => {
-        const record = executes
-          ? await runOperation(op, step, action, registered.source, connection, budget, ctx)
-          : previewRecord(op);
-        if (record.status === 'failed') budget.recordFailure();
-        if (executes && ctx.mode === 'dry-run') {
-          // A read-only step that really ran during an online preview: its outcome is known, not predicted.
-          op.prediction =
-            record.status === 'failed'
-              ? { outcome: 'would fail', reason: record.error?.message ?? 'failed' }
-              : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
-        }
-        records[i] = record;
-        ctx.emit({ type: 'op', step: step.id, record });
-        ctx.onOperation?.(step, record);
-      }),
-    );
+  const runOne = async (i: number): Promise<void> => {
+    const op = operations[i]!;
+    const record = executes
+      ? await runOperation(op, step, action, registered.source, connection, budget, ctx)
+      : previewRecord(op);
+    if (record.status === 'failed') budget.recordFailure();
+    if (executes && ctx.mode === 'dry-run') {
+      // A read-only step that really ran during an online preview: its outcome is known, not predicted.
+      op.prediction =
+        record.status === 'failed'
+          ? { outcome: 'would fail', reason: record.error?.message ?? 'failed' }
+          : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
+    }
+    records[i] = record;
+    ctx.emit({ type: 'op', step: step.id, record });
+    ctx.onOperation?.(step, record);
+  };
 
   const batches = step.rollout && executes ? rolloutBatches(step.rollout.batches, operations.length) : [operations.length];
   let start = 0;
@@ -219,7 +249,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
       ctx.log.info({ step: step.id, batch: n + 1, pauseMs: step.rollout.pauseBetweenMs }, 'pausing between rollout batches');
       await delay(step.rollout.pauseBetweenMs, undefined, { signal: ctx.stop }).catch(() => undefined);
     }
-    await Promise.all(operations.slice(start, end).map((op, j) => runOne(op, start + j)));
+    await forEachConcurrently(start, end, width, runOne);
     start = end;
   }
 
@@ -287,33 +317,28 @@ async function probeAll(
   action: ActionDefinition,
   operations: ResolvedOperation[],
   connection: RunConnection | undefined,
-  stepLimit: LimitFunction,
+  width: number,
   ctx: StepRunContext,
 ): Promise<void> {
   const probe = action.probe;
-  await Promise.all(
-    operations.map((op) =>
-      stepLimit(() =>
-        ctx.globalLimit(async () => {
-          if (op.error) {
-            op.prediction = { outcome: 'would fail', reason: op.error.message };
-            return;
-          }
-          if (!probe || !connection) {
-            op.prediction = { outcome: 'unknown until run', reason: `${action.name} cannot predict its outcome` };
-            return;
-          }
-          const { ctx: runCtx } = operationContext(op, step, connection, ctx, true);
-          try {
-            const p = await probe(operationOf(op), runCtx);
-            op.prediction = { outcome: p.outcome, reason: p.reason };
-          } catch (e) {
-            op.prediction = { outcome: 'would fail', reason: messageOf(e) };
-          }
-        }),
-      ),
-    ),
-  );
+  await forEachConcurrently(0, operations.length, width, async (i) => {
+    const op = operations[i]!;
+    if (op.error) {
+      op.prediction = { outcome: 'would fail', reason: op.error.message };
+      return;
+    }
+    if (!probe || !connection) {
+      op.prediction = { outcome: 'unknown until run', reason: `${action.name} cannot predict its outcome` };
+      return;
+    }
+    const { ctx: runCtx } = operationContext(op, step, connection, ctx, true);
+    try {
+      const p = await probe(operationOf(op), runCtx);
+      op.prediction = { outcome: p.outcome, reason: p.reason };
+    } catch (e) {
+      op.prediction = { outcome: 'would fail', reason: messageOf(e) };
+    }
+  });
 }
 
 function operationOf(op: ResolvedOperation): Operation {
@@ -342,12 +367,17 @@ function operationContext(
         readOnly,
       })
     : noConnectionClient(step.action);
+  // The child logger is made on first use: most operations never log, and a child costs a serialisation.
+  let log: Logger | undefined;
   return {
     trace,
     ctx: {
       step: { id: step.id },
       http,
-      log: ctx.log.child({ step: step.id, operation: op.key }),
+      get log(): Logger {
+        log ??= ctx.log.child({ step: step.id, operation: op.key });
+        return log;
+      },
       signal: ctx.abort,
       sleep: (ms) => delay(ms, undefined, { signal: ctx.abort }),
     },
@@ -391,10 +421,12 @@ async function runOperation(
   if (trace.request) record.request = { method: trace.request.method, url: trace.request.url };
   if (trace.response) record.response = trace.response;
   // Outcomes are info: the console already shows them; warn is kept for what needs a person's attention.
-  runCtx.log.info(
-    { status: record.status, ms: record.durationMs, attempts: record.attempts, ...(record.error ? { code: record.error.code, error: record.error.message } : {}) },
-    'operation finished',
-  );
+  if (ctx.log.isLevelEnabled('info')) {
+    runCtx.log.info(
+      { status: record.status, ms: record.durationMs, attempts: record.attempts, ...(record.error ? { code: record.error.code, error: record.error.message } : {}) },
+      'operation finished',
+    );
+  }
   return record;
 }
 
