@@ -1,10 +1,10 @@
 // Resolves a runbook's params from their defaults and `--param k=v` values, parsing each value by the
 // param's declared type. Every problem is reported at once, as BAD_PARAM.
 
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { ValidationError, type Diagnostic } from '../errors.js';
 import type { ParamSpec, Runbook } from './model.js';
 import { copyData, setOwn } from './plain-data.js';
+import { compileCached } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
 import { matchesParamType } from './validate.js';
 
@@ -91,7 +91,7 @@ export function parseParamValue(name: string, spec: ParamSpec, raw: string): { v
       break;
   }
   if (spec.items && Array.isArray(value)) {
-    const problem = checkItems(spec.items, value);
+    const problem = checkItems(spec.items, value, spec.secret === true);
     if (problem) return `--param ${name}: ${problem}`;
   }
   if (spec.enum && !spec.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
@@ -126,19 +126,13 @@ function parseJson(text: string): unknown {
   }
 }
 
-const itemValidators = new Map<string, ReturnType<Ajv2020['compile']>>();
-
-function checkItems(items: Record<string, unknown>, list: unknown[]): string | undefined {
-  const key = JSON.stringify(items);
-  let validate = itemValidators.get(key);
-  if (!validate) {
-    validate = new Ajv2020({ strict: false, allErrors: false }).compile(items);
-    itemValidators.set(key, validate);
-  }
+function checkItems(items: Record<string, unknown>, list: unknown[], secret: boolean): string | undefined {
+  // Bounded and shared with the loader, which compiled the same items schema when it checked the default.
+  const validate = compileCached(items);
   for (const [i, item] of list.entries()) {
     if (!validate(item)) {
       const why = validate.errors?.[0]?.message ?? 'does not match';
-      return `item ${i + 1} (${JSON.stringify(item)}) ${why}`;
+      return `item ${i + 1}${secret ? '' : ` (${JSON.stringify(item)})`} ${why}`;
     }
   }
   return undefined;
