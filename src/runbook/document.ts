@@ -325,15 +325,14 @@ function describeYamlErrors(errors: YAMLError[], source: SourceDocument): Diagno
     const inFlow = hint !== undefined && /[[{]/.test(lineText.text.slice(0, hint.index));
     if (reported && !inFlow) continue;
     if (hint && (inFlow || !reported)) {
-      const diagnostic: Diagnostic = {
-        code: 'YAML_SYNTAX',
-        message: `an unquoted \${{ }} is not valid YAML inside [ ] or { }; ${hint.message}`,
-        file: source.file,
-        ...source.position(lineText.start + hint.index),
-      };
+      const diagnostic = source.diagnosticAtOffset(
+        'YAML_SYNTAX',
+        `an unquoted \${{ }} is not valid YAML inside [ ] or { }; ${hint.message}`,
+        lineText.start + hint.index,
+      );
       if (!out.some((d) => d.line === diagnostic.line && d.column === diagnostic.column)) out.push(diagnostic);
     } else {
-      out.push(source.diagnosticAtOffset('YAML_SYNTAX', yamlMessage(error), offset));
+      out.push(describeSyntaxError(error, source));
     }
     reported = true;
   }
@@ -350,8 +349,50 @@ function describeYamlWarnings(warnings: YAMLError[], source: SourceDocument): Di
   });
 }
 
+/** A YAML error in words, pointing where the mistake starts rather than where the parser gave up. */
+function describeSyntaxError(error: YAMLError, source: SourceDocument): Diagnostic {
+  const offset = error.pos[0];
+  const path = source.pathAt(offset);
+  const node = source.nodeAt(path);
+  const start = node?.range?.[0];
+  const flow = /^Flow (sequence|map)/.exec(error.message);
+  if (error.code === 'BAD_INDENT' && flow) {
+    const unclosed = findUnclosedFlow(source, path, flow[1] === 'sequence' ? ']' : '}');
+    if (unclosed !== undefined) {
+      const [open, close, what] = flow[1] === 'sequence' ? ['[', ']', 'list'] : ['{', '}', 'mapping'];
+      return source.diagnosticAtOffset(
+        'YAML_SYNTAX',
+        `this ${open} is not closed; end the ${what} with ${close} (lines inside it must be indented more than its key)`,
+        unclosed,
+      );
+    }
+  }
+  if (error.code === 'MISSING_CHAR' && /closing "quote|closing 'quote/.test(error.message) && isScalar(node) && start !== undefined) {
+    const quote = source.text[start] === "'" ? "'" : '"';
+    return source.diagnosticAtOffset('YAML_SYNTAX', `the string that starts here is not closed; end it with ${quote}`, start);
+  }
+  return source.diagnosticAtOffset('YAML_SYNTAX', yamlMessage(error), offset);
+}
+
+/** The start of the innermost flow collection along `path` whose text does not end with `close`. */
+function findUnclosedFlow(source: SourceDocument, path: DocPath, close: ']' | '}'): number | undefined {
+  for (let length = path.length; length >= 0; length--) {
+    const node = source.nodeAt(path.slice(0, length));
+    const wanted = close === ']' ? isSeq(node) : isMap(node);
+    if (!wanted || !(node as { flow?: boolean }).flow || !node?.range) continue;
+    if (!source.text.slice(node.range[0], node.range[1]).trimEnd().endsWith(close)) return node.range[0];
+  }
+  return undefined;
+}
+
 function yamlMessage(error: YAMLError): string {
   switch (error.code) {
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return "YAML reads this value as the key of a nested mapping: quote the value if it holds ': ', or fix the indentation of the line after it";
+    case 'MULTILINE_IMPLICIT_KEY':
+      return "a key must fit on one line: is a ':' missing, or is this line indented differently from the lines around it?";
+    case 'BAD_SCALAR_START':
+      return `YAML syntax error: ${error.message.replace(/\.$/, '')}; quote the value`;
     case 'MULTIPLE_DOCS':
       return "the file holds more than one YAML document; keep one runbook per file (remove the second '---')";
     case 'RESOURCE_EXHAUSTION':

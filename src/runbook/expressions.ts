@@ -184,7 +184,9 @@ function tokenize(text: string): Token[] {
       if (i < text.length && NAME_PART.test(text[i]!)) {
         throw syntaxError(`'${text.slice(start, i + 1)}' is not a number`, { offset: start });
       }
-      tokens.push({ type: 'number', value: Number(match[0]), start, end: i });
+      const value = Number(match[0]);
+      if (!Number.isFinite(value)) throw syntaxError(`the number ${match[0]} is too large`, { offset: start });
+      tokens.push({ type: 'number', value, start, end: i });
       continue;
     }
     if (c === "'" || c === '"') {
@@ -390,9 +392,9 @@ function describeToken(token: Token): string {
     case 'end':
       return 'the end of the expression';
     case 'string':
-      return `the string ${JSON.stringify(token.value)}`;
+      return `string ${JSON.stringify(token.value)}`;
     case 'number':
-      return `the number ${token.value}`;
+      return `number ${token.value}`;
     default:
       return `'${token.value}'`;
   }

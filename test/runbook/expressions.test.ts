@@ -222,6 +222,8 @@ describe('syntax errors', () => {
     ['', 1, /empty expression/],
     ['item &', 6, /use '&&'/],
     ["'a\\q'", 3, /unknown escape/],
+    ["'a' 'b'", 5, /unexpected string "b" after a complete expression/],
+    ['1e400', 1, /the number 1e400 is too large/],
   ];
   it.each(cases)('reports %j at column %i', (text, column, message) => {
     const error = thrown(() => parseExpression(text));
