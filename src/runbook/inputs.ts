@@ -34,7 +34,8 @@ export function checkInputs(registry: Registry, actionName: string, inputs: unkn
   if (!validate || validate(inputs)) return undefined;
   const problems = describeSchemaErrors(validate.errors ?? [], inputs, {
     label: (path) => (path.length === 0 ? 'the inputs' : `input '${formatPath(path)}'`),
-    container: () => `for action ${actionName}`,
+    // The message starts with the action's name already.
+    container: (path) => (path.length === 0 ? '' : `in input '${formatPath(path)}'`),
     keyNoun: () => 'input',
   });
   const messages = problems.map((p) => p.message);

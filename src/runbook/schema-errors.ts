@@ -50,7 +50,7 @@ export function compileCached(schema: Record<string, unknown> | boolean): Valida
 export interface ErrorWording {
   /** A value's name: `steps[0].with.hostId`, or `input 'hostId'`. */
   label(path: DocPath): string;
-  /** Where a mapping is, after "unknown key 'x'": `in step 'stop'`, `for action ocp.stop in step 'stop'`. */
+  /** Where a mapping is, after "unknown key 'x'": `in step 'stop'`, `for action ocp.stop in step 'stop'`; '' for no place. */
   container(path: DocPath): string;
   /** What the keys of the mapping at `path` are called: `key`, `input`, `setting`. */
   keyNoun(path: DocPath): string;
@@ -87,6 +87,7 @@ export function describeSchemaErrors(errors: readonly ErrorObject[], data: unkno
         });
       } else {
         if (choice.kind === 'problem') replaced.set(error, choice.problem);
+        if (choice.kind === 'silent') dropped.add(error);
         hide(error, `${error.schemaPath}/`);
       }
     } else if (error.keyword === 'propertyNames') {
@@ -116,7 +117,12 @@ function isSameOrInside(pointer: string, parent: string): boolean {
   return pointer === parent || parent === '' || pointer.startsWith(`${parent}/`);
 }
 
-type BranchChoice = { kind: 'branch'; index: number } | { kind: 'problem'; problem: Problem } | { kind: 'generic' };
+type BranchChoice = { kind: 'branch'; index: number } | { kind: 'problem'; problem: Problem } | { kind: 'silent' } | { kind: 'generic' };
+
+/** "unknown key 'x'" + "in step 'stop'", or the phrase alone when the caller names no place. */
+function placed(text: string, container: string): string {
+  return container === '' ? text : `${text} ${container}`;
+}
 
 /**
  * Decides how to word a failed oneOf/anyOf: the branch the value evidently means (by a `type`-like key
@@ -127,19 +133,21 @@ function chooseBranch(error: ErrorObject, errors: readonly ErrorObject[], path: 
   const branches: unknown[] = Array.isArray(error.schema) ? error.schema : [];
   const passing = (error.params as { passingSchemas?: unknown }).passingSchemas;
   const label = wording.label(path);
-  const container = wording.container(path);
+  const where = (text: string): string => placed(text, wording.container(path));
   const noun = wording.keyNoun(path);
 
   const alternatives = branches.map(requiredOnly);
   if (alternatives.every((keys): keys is string[] => keys !== undefined && keys.length === 1)) {
+    // `required` holds trivially for a value that is not a mapping; its type error says what is wrong.
+    if (!isPlainObject(error.data)) return { kind: 'silent' };
     const names = alternatives.map((keys) => `'${keys[0]}'`);
     const listed = names.length === 2 ? `${names[0]} or ${names[1]}` : `one of ${names.join(', ')}`;
     if (Array.isArray(passing)) {
       const given = passing.map((i) => names[Number(i)]).filter((n): n is string => n !== undefined);
       const both = given.length === 2 ? `${given[0]} and ${given[1]}` : given.join(', ');
-      return { kind: 'problem', problem: { code: 'SCHEMA', message: `give only one of ${noun} ${both} ${container}`, path } };
+      return { kind: 'problem', problem: { code: 'SCHEMA', message: where(`give only one of ${noun} ${both}`), path } };
     }
-    return { kind: 'problem', problem: { code: 'SCHEMA', message: `give ${noun} ${listed} ${container}`, path } };
+    return { kind: 'problem', problem: { code: 'SCHEMA', message: where(`give ${noun} ${listed}`), path } };
   }
   if (Array.isArray(passing)) {
     return { kind: 'problem', problem: { code: 'SCHEMA', message: `${label} matches more than one of the allowed forms; make it match exactly one`, path } };
@@ -153,7 +161,7 @@ function chooseBranch(error: ErrorObject, errors: readonly ErrorObject[], path: 
     if (index >= 0) return { kind: 'branch', index };
     const shown = values.map((v) => JSON.stringify(v)).join(', ');
     if (!Object.hasOwn(error.data, key)) {
-      return { kind: 'problem', problem: { code: 'SCHEMA', message: `missing required ${noun} '${key}' ${container} (one of ${shown})`, path } };
+      return { kind: 'problem', problem: { code: 'SCHEMA', message: `${where(`missing required ${noun} '${key}'`)} (one of ${shown})`, path } };
     }
     if (typeof value !== 'string' || !value.includes('${{')) {
       const keyPath = [...path, key];
@@ -217,20 +225,20 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
       const known = isPlainObject(parent.properties) ? Object.keys(parent.properties) : [];
       return {
         code: 'SCHEMA',
-        message: `unknown ${wording.keyNoun(path)} '${key}' ${wording.container(path)}${didYouMean(key, known)}`,
+        message: `${placed(`unknown ${wording.keyNoun(path)} '${key}'`, wording.container(path))}${didYouMean(key, known)}`,
         path: [...path, key],
         at: 'key',
       };
     }
     case 'required': {
       const key = String(params.missingProperty);
-      return { code: 'SCHEMA', message: `missing required ${wording.keyNoun(path)} '${key}' ${wording.container(path)}`, path };
+      return { code: 'SCHEMA', message: placed(`missing required ${wording.keyNoun(path)} '${key}'`, wording.container(path)), path };
     }
     case 'propertyNames': {
       const key = String(params.propertyName);
       const pattern = isPlainObject(error.schema) && typeof error.schema.pattern === 'string' ? error.schema.pattern : '';
       const rule = NAME_RULES[pattern] ?? `match the pattern /${pattern}/`;
-      return { code: 'SCHEMA', message: `invalid name '${key}' ${wording.container(path)}: names must ${rule}`, path: [...path, key], at: 'key' };
+      return { code: 'SCHEMA', message: `${placed(`invalid name '${key}'`, wording.container(path))}: names must ${rule}`, path: [...path, key], at: 'key' };
     }
     case 'type': {
       const expected = expectedTypes(parent);
