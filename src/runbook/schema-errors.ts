@@ -218,7 +218,7 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
   const params = error.params as Record<string, unknown>;
   const parent = isPlainObject(error.parentSchema) ? error.parentSchema : {};
   const label = wording.label(path);
-  const got = `got ${describeValue(error.data)}`;
+  const got = `got ${describeValue(error.data, { secret: isSensitivePath(path) })}`;
   switch (error.keyword) {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
@@ -319,9 +319,15 @@ function expectedTypes(schema: Record<string, unknown>): string {
   return phrases.length === 1 ? phrases[0]! : `${phrases.slice(0, -1).join(', ')} or ${phrases[phrases.length - 1]}`;
 }
 
-/** Names a value for a message without ever cutting it (a cut secret would escape redaction). */
-export function describeValue(value: unknown): string {
+/**
+ * Names a value for a message without ever cutting it (a cut secret would escape redaction). With
+ * `secret`, only its kind is named: messages end up in logs and reports, which must not hold credentials.
+ */
+export function describeValue(value: unknown, options: { secret?: boolean } = {}): string {
   if (value === null || value === undefined) return 'an empty value';
+  if (options.secret && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) {
+    return typeof value === 'string' && value.length === 0 ? 'an empty string' : `a ${typeof value} (not shown: it may be a secret)`;
+  }
   if (typeof value === 'string') {
     if (value.length === 0) return 'an empty string';
     return value.length <= 40 && !/[\n\r]/.test(value) ? `string '${value}'` : `a string of ${value.length} characters`;
@@ -345,6 +351,11 @@ function typeHint(value: unknown, schema: Record<string, unknown>, path: DocPath
     path[0] === 'connections' ||
     (path[0] === 'steps' && (path[2] === 'with' || path[2] === 'forEach' || path[2] === 'if') && path.length > 3);
   return evaluated ? '' : ' (expressions are evaluated only inside with:, forEach, if and connections)';
+}
+
+/** Whether a path names a credential (`auth.password`, `accessKeySecret`, an `Authorization` header...). */
+export function isSensitivePath(path: DocPath): boolean {
+  return path.some((segment) => typeof segment === 'string' && /pass(?:word|wd)?$|secret|token|credential|authorization|api[-_]?key/i.test(segment));
 }
 
 /** Converts a JSON pointer to a path, with numbers where the data holds a list. */

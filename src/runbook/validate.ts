@@ -11,7 +11,7 @@ import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressi
 import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './durations.js';
 import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
-import { compileCached, createAjv, describeSchemaErrors, describeValue, type ErrorWording } from './schema-errors.js';
+import { compileCached, createAjv, describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
 
 export interface ValidateOptions {
@@ -201,10 +201,12 @@ class SemanticCheck {
     }
     if (!isPlainObject(spec) || typeof spec.type !== 'string' || !(PARAM_TYPES as readonly string[]).includes(spec.type)) return;
     const type = spec.type as (typeof PARAM_TYPES)[number];
+    // The values of a secret param never appear in a message: messages reach logs and reports.
+    const secret = spec.secret === true || isSensitivePath([name]);
     const enumValues = Array.isArray(spec.enum) ? spec.enum : undefined;
     enumValues?.forEach((value: unknown, i: number) => {
       if (!matchesParamType(value, type)) {
-        this.#add({ code: 'SCHEMA', message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value)}`, path: [...path, 'enum', i] });
+        this.#add({ code: 'SCHEMA', message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`, path: [...path, 'enum', i] });
       }
     });
     if (spec.items !== undefined && type !== 'array') {
@@ -219,16 +221,18 @@ class SemanticCheck {
       return;
     }
     if (!matchesParamType(value, type)) {
-      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value)}`, path: defaultPath });
+      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`, path: defaultPath });
       return;
     }
     if (enumValues && !enumValues.some((allowed: unknown) => sameData(allowed, value))) {
-      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be one of its enum values ${enumValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`, path: defaultPath });
+      const allowed = secret ? '' : ` ${enumValues.map((v: unknown) => JSON.stringify(v)).join(', ')}`;
+      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be one of its enum values${allowed}`, path: defaultPath });
     }
     if (itemsCheck && Array.isArray(value)) {
       value.forEach((element: unknown, i: number) => {
         const problem = itemsCheck(element);
-        if (problem) this.#add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${problem}`, path: [...defaultPath, i] });
+        const said = secret ? 'does not match the items schema' : problem;
+        if (problem) this.#add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${said}`, path: [...defaultPath, i] });
       });
     }
   }

@@ -487,6 +487,44 @@ describe('params', () => {
   });
 });
 
+describe('credentials in messages', () => {
+  it('never shows the default of a secret param, nor its enum', async () => {
+    const diagnostics = await diagnosticsOf(
+      lines(
+        'version: 1',
+        'name: demo',
+        'params:',
+        '  pin: { type: integer, secret: true, default: "hunter2" }',
+        '  code: { type: string, secret: true, enum: [s3cr3t-a, s3cr3t-b], default: s3cr3t-c }',
+        'steps:',
+        '  - { id: pause, action: core.sleep, with: { duration: 1s } }',
+      ),
+    );
+    expect(diagnostics.map((d) => [d.path, d.message])).toEqual([
+      ['params.pin.default', "the default of param 'pin' must be an integer, got a string (not shown: it may be a secret)"],
+      ['params.code.default', "the default of param 'code' must be one of its enum values"],
+    ]);
+  });
+
+  it('never shows a password or token written with the wrong type or form', async () => {
+    const diagnostics = await diagnosticsOf(
+      lines(
+        'version: 1',
+        'name: demo',
+        'connections:',
+        '  ocp: { type: ocp, url: "http://x.example", auth: { type: basic, username: admin, password: 123456 } }',
+        '  web: { type: http, url: "http://y.example", auth: { type: bearer, token: 987654 } }',
+        'steps:',
+        '  - { id: pause, action: core.sleep, with: { duration: 1s } }',
+      ),
+    );
+    expect(diagnostics.map((d) => [d.path, d.message])).toEqual([
+      ['connections.ocp.auth.password', "auth.password of connection 'ocp' must be a string, got a number (not shown: it may be a secret)"],
+      ['connections.web.auth.token', "auth.token of connection 'web' must be a string, got a number (not shown: it may be a secret)"],
+    ]);
+  });
+});
+
 describe('references in expressions', () => {
   it('refuses an unknown param, suggesting the declared one', async () => {
     const [d, ...rest] = await diagnosticsOf(
