@@ -136,6 +136,11 @@ async function parseText(text: string, bytes: Buffer, file: string, options: Loa
   const diagnostics = [...parsed.diagnostics];
   const { source, data } = parsed;
   if (data === undefined) throw new ValidationError(sortDiagnostics(diagnostics));
+  if (data === null && diagnostics.length === 0) {
+    throw new ValidationError([
+      { code: 'SCHEMA', message: 'the file holds no runbook (it is empty, or only comments); start it with version: 1, name: and steps:', file, line: 1, column: 1 },
+    ]);
+  }
 
   if (options.loadPlugins && isPlainObject(data) && Array.isArray(data.plugins)) {
     diagnostics.push(...(await runPluginHook(options.loadPlugins, data.plugins, source, file)));

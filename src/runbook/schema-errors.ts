@@ -264,13 +264,13 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
       return { code: 'SCHEMA', message: `${label} must be one of ${shown}${more}, ${got}${hint}`, path };
     }
     case 'minItems':
-      return { code: 'SCHEMA', message: `${label} must have at least ${String(params.limit)} item(s)`, path };
+      return { code: 'SCHEMA', message: `${label} must have at least ${counted(params.limit, 'item')}`, path };
     case 'maxItems':
-      return { code: 'SCHEMA', message: `${label} must have at most ${String(params.limit)} item(s)`, path };
+      return { code: 'SCHEMA', message: `${label} must have at most ${counted(params.limit, 'item')}`, path };
     case 'minLength':
-      return { code: 'SCHEMA', message: `${label} must be at least ${String(params.limit)} character(s) long`, path };
+      return { code: 'SCHEMA', message: `${label} must be at least ${counted(params.limit, 'character')} long`, path };
     case 'maxLength':
-      return { code: 'SCHEMA', message: `${label} must be at most ${String(params.limit)} character(s) long`, path };
+      return { code: 'SCHEMA', message: `${label} must be at most ${counted(params.limit, 'character')} long`, path };
     case 'minimum':
       return { code: 'SCHEMA', message: `${label} must be at least ${String(params.limit)}, ${got}`, path };
     case 'maximum':
@@ -285,6 +285,11 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
     default:
       return { code: 'SCHEMA', message: `${label} ${error.message ?? 'is not valid'}, ${got}`, path };
   }
+}
+
+/** `1 item`, `2 items`. */
+function counted(limit: unknown, noun: string): string {
+  return `${String(limit)} ${noun}${limit === 1 ? '' : 's'}`;
 }
 
 const NAME_RULES: Record<string, string> = {

@@ -288,6 +288,27 @@ describe('the keys of the format', () => {
     expect(d).toMatchObject({ code: 'SCHEMA', line: 1, column: 1, message: "missing required key 'steps' at the top level" });
   });
 
+  it('says a file that is empty or only comments holds no runbook', async () => {
+    for (const text of ['', '# nothing yet\n', '\n\n']) {
+      expect(await diagnosticsOf(text)).toEqual([
+        {
+          code: 'SCHEMA',
+          message: 'the file holds no runbook (it is empty, or only comments); start it with version: 1, name: and steps:',
+          file: 'rb.yaml',
+          line: 1,
+          column: 1,
+        },
+      ]);
+    }
+  });
+
+  it('refuses a runbook without steps, and a document that is not a mapping', async () => {
+    const [empty] = await diagnosticsOf(lines('version: 1', 'name: demo', 'steps: []'));
+    expect(empty).toMatchObject({ code: 'SCHEMA', line: 3, column: 1, path: 'steps', message: 'steps must have at least 1 item' });
+    const [list] = await diagnosticsOf(lines('- version: 1'));
+    expect(list).toMatchObject({ code: 'SCHEMA', line: 1, column: 1, message: 'the runbook must be a mapping, got a list' });
+  });
+
   it('refuses a version other than 1', async () => {
     const [d] = await diagnosticsOf(lines('version: 2', 'name: demo', 'steps:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'));
     expect(d).toMatchObject({ code: 'SCHEMA', line: 1, column: 10, path: 'version' });
