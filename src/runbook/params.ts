@@ -82,7 +82,7 @@ export function parseParamValue(name: string, spec: ParamSpec, raw: string): { v
       value = raw === 'true';
       break;
     case 'array':
-      value = parseList(raw);
+      value = parseList(raw, spec.items);
       if (value === undefined) return wrong('a list; write it as [20,21] or 20,21');
       break;
     case 'object':
@@ -103,18 +103,24 @@ export function parseParamValue(name: string, spec: ParamSpec, raw: string): { v
 const INTEGER = /^[+-]?[0-9]+$/;
 const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 
-/** `[20,21]` (JSON), or `20,21` with each element read as a JSON scalar when it is one. */
-function parseList(raw: string): unknown[] | undefined {
+/**
+ * `[20,21]` (JSON), or `20,21` with each element read as a JSON scalar when it is one, unless `items`
+ * wants the text as it is: `peers=1,2` with string items gives ["1","2"].
+ */
+function parseList(raw: string, items: Record<string, unknown> | undefined): unknown[] | undefined {
   const text = raw.trim();
   if (text.startsWith('[')) {
     const parsed = parseJson(text);
     return Array.isArray(parsed) ? parsed : undefined;
   }
   if (text === '') return [];
+  const validate = items ? compileCached(items) : undefined;
   return text.split(',').map((part) => {
     const item = part.trim();
     const scalar = parseJson(item);
-    return scalar !== undefined && (typeof scalar === 'number' || typeof scalar === 'boolean' || scalar === null) ? scalar : item;
+    const isScalar = scalar !== undefined && (typeof scalar === 'number' || typeof scalar === 'boolean' || scalar === null);
+    if (!isScalar) return item;
+    return validate && !validate(scalar) && validate(item) ? item : scalar;
   });
 }
 

@@ -58,6 +58,11 @@ describe('resolving params', () => {
     expect(parse('["a,b", 1]')).toEqual(['a,b', 1]);
   });
 
+  it('keeps comma-separated elements as text when the items are strings', async () => {
+    const runbook = await runbookWithParams('  peers: { type: array, items: { type: string } }\n  ids: { type: array, items: { type: integer } }\n');
+    expect(resolveParams(runbook, { peers: '1,AP2,true', ids: '1,2' })).toEqual({ peers: ['1', 'AP2', 'true'], ids: [1, 2] });
+  });
+
   it('checks array elements against items', async () => {
     const runbook = await runbookWithParams('  hosts: { type: array, items: { type: integer } }\n');
     expect(resolveParams(runbook, { hosts: '20,21' }).hosts).toEqual([20, 21]);
