@@ -2,7 +2,7 @@
 // file:line:col.
 
 import { readFile } from 'node:fs/promises';
-import { LineCounter, parseDocument, isMap, isPair, isScalar, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isPair, isScalar, visit, type Document, type Node } from 'yaml';
 import { RunbookError } from '../errors.js';
 import { simConfigProblems, type SimConfigInput } from './config.js';
 
@@ -22,26 +22,62 @@ export async function loadSimConfig(file: string): Promise<SimConfigInput> {
     });
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const where = (offset: number): string => {
+    const pos = lineCounter.linePos(offset);
+    return `${file}:${pos.line}:${pos.col}`;
+  };
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  } catch (err) {
+    // The parser recurses once per nesting level: a pathological file can exhaust the stack.
+    throw new RunbookError('YAML_SYNTAX', `The simulator config file ${file} cannot be read as YAML (${messageOf(err)}); is it nested too deeply?`);
+  }
   if (doc.errors.length > 0) {
-    const lines = doc.errors.map((e) => {
-      const pos = lineCounter.linePos(e.pos[0]);
-      return `${file}:${pos.line}:${pos.col}: ${e.message.split('\n')[0]}`;
-    });
+    const lines = doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`);
     throw new RunbookError('YAML_SYNTAX', `The simulator config file is not valid YAML:\n${lines.join('\n')}`);
   }
-  const value: unknown = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    // Aliases are resolved here, not by the parser: an unknown anchor, or too many expansions (an alias bomb).
+    const alias = firstAliasOffset(doc);
+    const at = alias === undefined ? file : where(alias);
+    const bomb = /excessive alias count/i.test(messageOf(err));
+    throw bomb
+      ? new RunbookError('YAML_ALIAS_LIMIT', `${at}: the file expands YAML aliases more than ${MAX_ALIAS_COUNT} times; write the values out instead`)
+      : new RunbookError('YAML_SYNTAX', `${at}: ${messageOf(err)}`);
+  }
   const problems = simConfigProblems(value);
   if (problems.length > 0) {
     const lines = problems.map((p) => {
-      const pos = lineCounter.linePos(offsetOf(doc, p.pointer, p.atKey === true));
-      return `${file}:${pos.line}:${pos.col}: ${p.message}`;
+      return `${where(offsetOf(doc, p.pointer, p.atKey === true))}: ${p.message}`;
     });
     throw new RunbookError('SCHEMA', `The simulator config file has ${problems.length} problem(s):\n${lines.join('\n')}`, {
       details: { problems: problems.map((p, i) => ({ ...p, where: lines[i] })) },
     });
   }
   return value as SimConfigInput;
+}
+
+/** How many alias expansions a config file may make (the yaml library's guard against alias bombs). */
+const MAX_ALIAS_COUNT = 100;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Offset of the first alias (`*name`) in the file, where an alias problem most likely is. */
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 /** Offset in the text of the node (or key, with `atKey`) at a JSON pointer, or of its nearest existing ancestor. */

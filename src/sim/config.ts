@@ -3,7 +3,7 @@
 
 import { Ajv, type ErrorObject } from 'ajv';
 import { RunbookError } from '../errors.js';
-import { faultConfigProblem, faultConfigSchema, type FaultConfig } from './faults.js';
+import { MAX_DELAY_MS, faultConfigProblem, faultConfigSchema, type FaultConfig } from './faults.js';
 
 export type ProcessStatus = 'STARTED' | 'STOPPED';
 
@@ -251,7 +251,7 @@ export function defaultSimConfig(): SimConfig {
   };
 }
 
-const nonNegativeMs = { type: 'integer', minimum: 0 } as const;
+const nonNegativeMs = { type: 'integer', minimum: 0, maximum: MAX_DELAY_MS } as const;
 
 const userSchema = {
   type: 'object',

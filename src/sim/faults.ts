@@ -118,6 +118,9 @@ function latencyOf(spec: LatencySpec | undefined, draw: number): number {
   return Math.round(spec.min + (spec.max - spec.min) * draw);
 }
 
+/** Longest delay a timer can wait (about 24.8 days): Node fires a longer one at once, with a warning. */
+export const MAX_DELAY_MS = 2_147_483_647;
+
 /** JSON Schema of a FaultConfig, shared by the config file and `PUT /__sim/faults`. */
 export const faultConfigSchema = {
   type: 'object',
@@ -126,12 +129,15 @@ export const faultConfigSchema = {
     seed: { type: 'integer' },
     latency: {
       oneOf: [
-        { type: 'number', minimum: 0 },
+        { type: 'number', minimum: 0, maximum: MAX_DELAY_MS },
         {
           type: 'object',
           additionalProperties: false,
           required: ['min', 'max'],
-          properties: { min: { type: 'number', minimum: 0 }, max: { type: 'number', minimum: 0 } },
+          properties: {
+            min: { type: 'number', minimum: 0, maximum: MAX_DELAY_MS },
+            max: { type: 'number', minimum: 0, maximum: MAX_DELAY_MS },
+          },
         },
       ],
     },

@@ -119,7 +119,8 @@ class RunningSimulator implements Simulator {
   }
 
   setFaults(faults: FaultConfig): void {
-    const checked = checkFaultConfig(faults);
+    // A copy: a caller that changes its object afterwards must not change the plan in force.
+    const checked = structuredClone(checkFaultConfig(faults));
     this.faultConfig = checked;
     this.faults = new FaultInjector(checked, this.config.seed);
   }

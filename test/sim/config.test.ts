@@ -140,6 +140,11 @@ describe('simulator config', () => {
     expect(huge[0]?.message).toContain(`at most ${MAX_HOSTS}`);
   });
 
+  it('refuses a delay longer than a timer can wait', () => {
+    expect(simConfigProblems({ ocp: { processActionDelayMs: 3_000_000_000 } })[0]?.pointer).toBe('/ocp/processActionDelayMs');
+    expect(simConfigProblems({ faults: { latency: 3_000_000_000 } }).length).toBeGreaterThan(0);
+  });
+
   it('throws RunbookError SCHEMA from resolveSimConfig, listing every problem', () => {
     let err: unknown;
     try {
@@ -250,6 +255,32 @@ describe('loadSimConfig', () => {
     const err = await failure(await file('dup.yaml', 'seed: 1\nseed: 2\n'));
     expect(err.code).toBe('YAML_SYNTAX');
     expect(err.message).toContain('dup.yaml:2:1');
+  });
+
+  it('refuses an alias to an anchor that is not defined, at the alias', async () => {
+    const path = await file('alias.yaml', 'seed: 1\nocp: *nope\n');
+    const err = await failure(path);
+    expect(err.code).toBe('YAML_SYNTAX');
+    expect(err.message).toContain(`${path}:2:6: `);
+    expect(err.message).toContain('nope');
+  });
+
+  it('refuses an alias bomb with YAML_ALIAS_LIMIT instead of expanding it', async () => {
+    const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f', 'g'].entries()) {
+      const prev = String.fromCharCode('a'.charCodeAt(0) + i);
+      levels.push(`${name}: &${name} [${Array.from({ length: 10 }, () => `*${prev}`).join(', ')}]`);
+    }
+    const err = await failure(await file('bomb.yaml', `${levels.join('\n')}\n`));
+    expect(err.code).toBe('YAML_ALIAS_LIMIT');
+    expect(err.message).toContain('bomb.yaml:2:');
+  });
+
+  it('refuses a pathologically nested file with a YAML error, not a crash', async () => {
+    const depth = 50_000;
+    const err = await failure(await file('deep.yaml', `seed: ${'['.repeat(depth)}${']'.repeat(depth)}\n`));
+    expect(['YAML_SYNTAX', 'SCHEMA']).toContain(err.code);
+    expect(err.message).toContain('deep.yaml');
   });
 
   it('refuses a file that does not exist with code USAGE, naming it', async () => {

@@ -287,6 +287,16 @@ describe('setFaults at run time', () => {
     expect((await ocp(sim, 'GET', '/compute/hosts')).status).toBe(200);
   });
 
+  it('keeps its own copy of the faults given, and refuses a delay longer than a timer can wait', async () => {
+    const sim = await start({});
+    const faults: FaultConfig = { errorRate: 1 };
+    sim.setFaults(faults);
+    faults.errorRate = 0;
+    expect((await ocp(sim, 'GET', '/compute/hosts')).status).toBe(503);
+    expect(() => sim.setFaults({ latency: 3_000_000_000 })).toThrow(/latency/);
+    expect(() => sim.setFaults({ latency: { min: 0, max: 3_000_000_000 } })).toThrow(/latency/);
+  });
+
   it('starts the random sequence and the failFirst counts afresh', async () => {
     const faults: FaultConfig = { errorRate: 0.5, failFirst: [{ path: '/time$', count: 1 }] };
     const sim = await start({ seed: 3, faults });
