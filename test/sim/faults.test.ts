@@ -1,7 +1,8 @@
 // Fault injection: each kind of fault over real HTTP, reproducible from its seed, replaceable at run time,
 // applied to OCP and BAO but never to /__sim, and the in-flight statistics it must not distort.
 
-import { request } from 'undici';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FaultInjector, type FaultConfig } from '../../src/sim/faults.js';
 import { startSimulator, type SimConfigInput, type Simulator } from '../../src/sim/index.js';
@@ -172,6 +173,24 @@ describe('resetRate', () => {
     expect(CONNECTION_ERRORS).toContain(await outcome(sim, '/baocdp/rest/info/peer'));
     expect(sim.requests.map((r) => r.pathname)).toEqual(['/api/v2/compute/hosts/20/agent', '/baocdp/rest/info/peer']);
     await eventually(() => sim.inFlight === 0);
+  });
+
+  it('ends an HTTPS connection too, where no TCP reset can be sent through TLS', async () => {
+    const tls = new URL('../fixtures/tls/', import.meta.url);
+    const sim = await startSimulator({
+      config: { faults: { resetRate: 1 } },
+      tls: { key: readFileSync(new URL('server-key.pem', tls)), cert: readFileSync(new URL('server-cert.pem', tls)) },
+    });
+    sims.push(sim);
+    const dispatcher = new Agent({ connect: { ca: readFileSync(new URL('ca.pem', tls)) } });
+    try {
+      const err = await request(`${sim.url}/api/v2/time`, { dispatcher }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect(CONNECTION_ERRORS).toContain(`error:${(err as { code?: string }).code}`);
+      await eventually(() => sim.inFlight === 0);
+    } finally {
+      await dispatcher.close();
+    }
   });
 
   it('leaves the simulator serving the next requests once faults are off', async () => {
