@@ -303,6 +303,7 @@ class SemanticCheck {
       this.#add({ code: 'SCHEMA', message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`, path: [...path, 'rollout'], at: 'key' });
     }
     this.#checkDurationLimits(step, path, label);
+    this.#checkRolloutGrows(step, path, label);
     if (isPlainObject(step.retry) && typeof step.retry.delay === 'string' && typeof step.retry.maxDelay === 'string') {
       const delay = parseDuration(step.retry.delay);
       const maxDelay = parseDuration(step.retry.maxDelay);
@@ -325,6 +326,33 @@ class SemanticCheck {
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
+  }
+
+  /**
+   * Each rollout entry counts the operations started by the end of its batch, so entries of the same kind
+   * must grow: `[10, 5]` is most likely written as batch sizes, and the engine would drop the 5.
+   */
+  #checkRolloutGrows(step: Record<string, unknown>, path: DocPath, label: string): void {
+    const batches = isPlainObject(step.rollout) && Array.isArray(step.rollout.batches) ? step.rollout.batches : [];
+    const measure = (entry: unknown): { kind: 'count' | 'percent'; amount: number } | undefined => {
+      if (typeof entry === 'number') return { kind: 'count', amount: entry };
+      if (typeof entry === 'string' && /^[0-9]+(?:\.[0-9]+)?%$/.test(entry)) return { kind: 'percent', amount: Number.parseFloat(entry) };
+      return undefined;
+    };
+    const latest: Partial<Record<'count' | 'percent', { amount: number; index: number }>> = {};
+    batches.forEach((entry: unknown, index: number) => {
+      const m = measure(entry);
+      if (!m) return;
+      const before = latest[m.kind];
+      if (before && m.amount <= before.amount) {
+        this.#add({
+          code: 'SCHEMA',
+          message: `rollout.batches of ${label}: entry ${index + 1} (${JSON.stringify(entry)}) is not more than entry ${before.index + 1} (${JSON.stringify(batches[before.index])}); each entry is the number of operations started by the end of its batch, so the entries must grow, as in [1, "10%", "100%"]`,
+          path: [...path, 'rollout', 'batches', index],
+        });
+      }
+      latest[m.kind] = { amount: m.amount, index };
+    });
   }
 
   /** Durations the schema accepts by their form but that are longer than a timer can wait. */

@@ -430,6 +430,22 @@ describe('the keys of the format', () => {
     expect(d!.message).toBe("rollout needs forEach: step 'pause' has a single operation to run, nothing to batch");
   });
 
+  it('refuses rollout batches that do not grow, since each counts the operations started so far', async () => {
+    const [d, ...rest] = await diagnosticsOf(
+      withSteps(
+        '  - id: stop',
+        '    action: ocp.stopAgentProcess',
+        '    connection: ocp',
+        '    forEach: ${{ params.hosts }}',
+        '    with: { hostId: "${{ item }}", alias: obstat2 }',
+        '    rollout: { batches: [1, "50%", 5, 3, "50%"] }',
+      ),
+    );
+    expect(d).toMatchObject({ code: 'SCHEMA', line: 14, column: 39, path: 'steps[0].rollout.batches[3]' });
+    expect(d!.message).toContain("rollout.batches of step 'stop': entry 4 (3) is not more than entry 3 (5)");
+    expect(rest.map((r) => r.path)).toEqual(['steps[0].rollout.batches[4]']);
+  });
+
   it('refuses a retry delay longer than its maxDelay', async () => {
     const [d] = await diagnosticsOf(
       withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: 1s }', '    retry: { attempts: 2, delay: 1m, maxDelay: 5s }'),
