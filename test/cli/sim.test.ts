@@ -80,6 +80,15 @@ async function getJson(url: string, headers: Record<string, string> = {}): Promi
   return { status: res.statusCode, json: text === '' ? undefined : JSON.parse(text) };
 }
 
+/** Polls `check` until it is true, for at most 10 s. */
+async function waitFor(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
@@ -115,7 +124,7 @@ describe('runbook sim', { timeout: 30_000 }, () => {
     await expect(request(`${sim.url}/__sim/stats`)).rejects.toThrow();
   });
 
-  it('prints the credentials configured in the file, not the defaults, and stops on SIGINT', async () => {
+  it('prints the credentials configured in the file, not the defaults, and stops on SIGINT despite a hanging request', async () => {
     const config = ws.write(
       'creds.yaml',
       [
@@ -129,6 +138,7 @@ describe('runbook sim', { timeout: 30_000 }, () => {
     );
     const sim = await startSimCommand(['--config', config]);
     let result: CliResult | undefined;
+    let hanging: Promise<string> = Promise.resolve('never sent');
     try {
       const banner = sim.banner();
       expect(banner).toContain('basic ops / ocp-pass-1');
@@ -139,11 +149,21 @@ describe('runbook sim', { timeout: 30_000 }, () => {
       expect(hosts.status).toBe(200);
       const refused = await getJson(`${sim.url}/api/v2/compute/hosts`, { authorization: basic('admin', 'sim-password') });
       expect(refused.status).toBe(401);
+      // A request left hanging must not keep the command from stopping.
+      const put = await request(`${sim.url}/__sim/faults`, { method: 'PUT', body: '{"hangRate":1}' });
+      await put.body.text();
+      expect(put.statusCode).toBe(204);
+      hanging = request(`${sim.url}/api/v2/time`).then(
+        () => 'answered',
+        () => 'failed',
+      );
+      await waitFor(async () => (await getJson(`${sim.url}/__sim/stats`)).json.inFlight === 1);
     } finally {
       result = await sim.stop('SIGINT');
     }
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('simulator stopped (SIGINT)');
+    expect(await hanging).toBe('failed');
   });
 
   it('refuses --port abc with exit 2, naming the flag, and no stack trace', async () => {
