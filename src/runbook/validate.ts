@@ -256,8 +256,12 @@ class SemanticCheck {
   }
 
   #checkConnection(name: string, spec: unknown): void {
-    if (!isPlainObject(spec)) return;
     const path = ['connections', name];
+    if (UNSAFE_KEYS.has(name)) {
+      this.#add({ code: 'SCHEMA', message: `connection name '${name}' is reserved; choose another name`, path, at: 'key' });
+      return;
+    }
+    if (!isPlainObject(spec)) return;
     if (typeof spec.type === 'string' && !this.registry.connection(spec.type)) {
       const known = this.registry.connections().map((c) => c.definition.type);
       const list = known.length > 0 ? ` (registered types: ${known.join(', ')})` : ' (no connection type is registered)';
@@ -282,7 +286,10 @@ class SemanticCheck {
   #checkStep(step: Record<string, unknown>, index: number, firstById: Map<string, number>): void {
     const path: DocPath = ['steps', index];
     const label = stepLabel(this.#data, index);
-    if (typeof step.id === 'string') {
+    if (typeof step.id === 'string' && UNSAFE_KEYS.has(step.id)) {
+      // Expressions never read prototype keys, so steps.constructor.outputs could not be read.
+      this.#add({ code: 'SCHEMA', message: `step id '${step.id}' is reserved; choose another id`, path: [...path, 'id'] });
+    } else if (typeof step.id === 'string') {
       const first = firstById.get(step.id);
       if (first === undefined) firstById.set(step.id, index);
       else {

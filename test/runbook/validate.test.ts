@@ -321,6 +321,26 @@ describe('the keys of the format', () => {
     expect(d!.message).toContain("must use only lower-case letters, digits and '-', got string 'Stop_All'");
   });
 
+  it('refuses prototype names as step ids and connection names, which expressions could never read', async () => {
+    const diagnostics = await diagnosticsOf(
+      lines(
+        'version: 1',
+        'name: demo',
+        'connections:',
+        '  constructor: { type: http, url: "http://x.example" }',
+        'steps:',
+        '  - { id: prototype, action: core.sleep, with: { duration: 1s } }',
+        '  - { id: constructor, action: core.sleep, with: { duration: 1s } }',
+      ),
+    );
+    expect(diagnostics.map((d) => [d.line, d.column, d.path, d.message])).toEqual([
+      [4, 3, 'connections.constructor', "connection name 'constructor' is reserved; choose another name"],
+      [6, 11, 'steps[0].id', "step id 'prototype' is reserved; choose another id"],
+      [7, 11, 'steps[1].id', "step id 'constructor' is reserved; choose another id"],
+    ]);
+    expect(Object.prototype).not.toHaveProperty('type');
+  });
+
   it('refuses a duplicate step id, naming the line of the first', async () => {
     const [d, ...rest] = await diagnosticsOf(
       withSteps(
