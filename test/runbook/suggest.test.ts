@@ -9,6 +9,13 @@ describe('suggestions for misspelt names', () => {
     expect(suggest('stpes', ['steps', 'params'])).toBe('steps');
   });
 
+  it('recognises an abbreviation of exactly one name', () => {
+    expect(suggest('int', ['string', 'integer', 'number'])).toBe('integer');
+    expect(suggest('bool', ['boolean', 'array'])).toBe('boolean');
+    expect(suggest('co', ['connection'])).toBeUndefined();
+    expect(suggest('con', ['connection', 'concurrency'])).toBeUndefined();
+  });
+
   it('suggests nothing when no name is close', () => {
     expect(suggest('xyz', ['connection', 'steps'])).toBeUndefined();
     expect(suggest('anything', [])).toBeUndefined();
