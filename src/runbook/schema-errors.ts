@@ -225,7 +225,7 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
       const known = isPlainObject(parent.properties) ? Object.keys(parent.properties) : [];
       return {
         code: 'SCHEMA',
-        message: `${placed(`unknown ${wording.keyNoun(path)} '${key}'`, wording.container(path))}${didYouMean(key, known)}`,
+        message: `${placed(`unknown ${wording.keyNoun(path)} '${key}'`, wording.container(path))}${key === '<<' ? '; YAML merge keys are not supported, write the keys out' : didYouMean(key, known)}`,
         path: [...path, key],
         at: 'key',
       };

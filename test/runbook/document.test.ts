@@ -171,6 +171,15 @@ describe('unsafe YAML', () => {
     expect(d!.message).toContain('nests more than');
   });
 
+  it('says that YAML merge keys are not supported', async () => {
+    const [missing, d] = await diagnosticsOf(
+      lines('version: 1', 'name: demo', 'steps:', '  - id: a', '    <<: { action: core.sleep }', '    with: { duration: 1s }'),
+    );
+    expect(missing).toMatchObject({ line: 4, message: "missing required key 'action' in step 'a'" });
+    expect(d).toMatchObject({ code: 'SCHEMA', line: 5, column: 5, path: "steps[0]['<<']" });
+    expect(d!.message).toContain('YAML merge keys are not supported, write the keys out');
+  });
+
   it('refuses tags that would build values other than plain data', async () => {
     const [d] = await diagnosticsOf(lines('version: 1', 'name: demo', 'steps: !custom [1]'));
     expect(d).toMatchObject({ code: 'YAML_SYNTAX', line: 3, column: 8 });
