@@ -25,7 +25,7 @@ Usage:
   runbook apply PLAN [options]             run exactly the operations of a saved plan
   runbook report JOURNAL [--out FILE]      rebuild a run's report from its journal (after a crash)
   runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
-  runbook sim [--port N] [--config FILE]   start the local OCP and BAO simulator
+  runbook sim [--port N] [--host H] [--config FILE]  start the local OCP and BAO simulator
 
 Options of plan, run and apply:
   --param k=v          set a param (repeatable); arrays as [20,21] or 20,21
