@@ -267,6 +267,10 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
       return { code: 'SCHEMA', message: `${label} must have at least ${counted(params.limit, 'item')}`, path };
     case 'maxItems':
       return { code: 'SCHEMA', message: `${label} must have at most ${counted(params.limit, 'item')}`, path };
+    case 'uniqueItems': {
+      const [i, j] = [Number(params.j), Number(params.i)].sort((a, b) => a - b);
+      return { code: 'SCHEMA', message: `${label} must not list the same value twice (items ${i + 1} and ${j + 1} are the same)`, path };
+    }
     case 'minLength':
       return { code: 'SCHEMA', message: `${label} must be at least ${counted(params.limit, 'character')} long`, path };
     case 'maxLength':

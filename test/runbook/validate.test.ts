@@ -233,6 +233,15 @@ describe('actions and their inputs', () => {
     expect(d!.message).toBe("give only one of input 'agentProcessId' and 'alias' for action ocp.stopAgentProcess in step 'stop'");
   });
 
+  it('refuses a list that names the same peer twice, saying which entries', async () => {
+    const [d, ...rest] = await diagnosticsOf(
+      withSteps('  - id: stop-peers', '    action: bao.stopPeers', '    connection: bao', '    with: { peers: [AP1, AP2, AP1] }'),
+    );
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ code: 'SCHEMA', line: 12, column: 13, path: 'steps[0].with.peers' });
+    expect(d!.message).toBe("input 'peers' of step 'stop-peers' must not list the same value twice (items 1 and 3 are the same)");
+  });
+
   it('accepts an expression wherever an input is expected, and checks it later', async () => {
     const runbook = await parse(
       withSteps(
