@@ -1,7 +1,8 @@
 // The simulator's configuration: what users write (SimConfigInput, in code or YAML), its JSON Schema,
 // the documented defaults, and the resolution of one into a fully required SimConfig.
 
-import { Ajv, type ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { RunbookError } from '../errors.js';
 import { MAX_DELAY_MS, faultConfigProblem, faultConfigSchema, type FaultConfig } from './faults.js';
 
@@ -384,9 +385,30 @@ export interface SimConfigProblem {
   atKey?: boolean;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-const validateInput = ajv.compile<SimConfigInput>(simConfigSchema);
-const validateFaults = ajv.compile<FaultConfig>(faultConfigSchema);
+interface SimValidators {
+  input: ValidateFunction<SimConfigInput>;
+  faults: ValidateFunction<FaultConfig>;
+}
+
+const requireFromHere = createRequire(import.meta.url);
+// A lazily built constant, not state: the same validators for every simulator of the process.
+let compiledValidators: SimValidators | undefined;
+
+/**
+ * The config validators, compiled on first use rather than at import: every command of the CLI imports
+ * this module, and only the simulator needs it (compiling cost a tenth of a second at each start).
+ */
+function validators(): SimValidators {
+  if (!compiledValidators) {
+    const { Ajv } = requireFromHere('ajv') as typeof import('ajv');
+    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+    compiledValidators = {
+      input: ajv.compile<SimConfigInput>(simConfigSchema),
+      faults: ajv.compile<FaultConfig>(faultConfigSchema),
+    };
+  }
+  return compiledValidators;
+}
 
 function describeAjvError(e: ErrorObject): string {
   const where = e.instancePath === '' ? 'the config' : e.instancePath;
@@ -401,6 +423,7 @@ function describeAjvError(e: ErrorObject): string {
 
 /** Problems with a SimConfigInput; an empty list when it is valid. Checks the schema, then the rules it cannot express. */
 export function simConfigProblems(input: unknown): SimConfigProblem[] {
+  const validateInput = validators().input;
   if (!validateInput(input)) {
     const errors = (validateInput.errors ?? []).filter((e) => e.keyword !== 'if');
     return errors.map((e) =>
@@ -456,6 +479,7 @@ export function simConfigProblems(input: unknown): SimConfigProblem[] {
 
 /** Validates a FaultConfig (for `setFaults` and `PUT /__sim/faults`); throws RunbookError SCHEMA. */
 export function checkFaultConfig(faults: unknown): FaultConfig {
+  const validateFaults = validators().faults;
   if (!validateFaults(faults)) {
     const msg = (validateFaults.errors ?? []).map(describeAjvError).join('; ');
     throw new RunbookError('SCHEMA', `Invalid fault configuration: ${msg}`);

@@ -46,7 +46,7 @@ export interface Exchange {
 export function decodeSegments(pathname: string): string[] | undefined {
   const raw = pathname.split('/').slice(1);
   try {
-    return raw.map((s) => decodeURIComponent(s));
+    return raw.map((s) => (s.includes('%') ? decodeURIComponent(s) : s));
   } catch {
     return undefined;
   }

@@ -55,6 +55,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+const PASS: FaultOutcome = { kind: 'pass' };
+
 interface CompiledRule {
   method: string | undefined;
   path: RegExp;
@@ -71,6 +73,8 @@ export class FaultInjector {
   private readonly random: () => number;
   private readonly rules: CompiledRule[];
   private readonly config: FaultConfig;
+  /** Outcomes by cumulative probability, in the order the draw is compared with them. */
+  private readonly bands: Array<[number, FaultOutcome]>;
 
   constructor(config: FaultConfig, defaultSeed: number) {
     this.config = config;
@@ -81,6 +85,17 @@ export class FaultInjector {
       remaining: r.count,
       status: r.status ?? 503,
     }));
+    let threshold = 0;
+    const band = (rate: number | undefined, outcome: FaultOutcome): [number, FaultOutcome] => {
+      threshold += rate ?? 0;
+      return [threshold, outcome];
+    };
+    this.bands = [
+      band(config.resetRate, { kind: 'reset' }),
+      band(config.hangRate, { kind: 'hang' }),
+      band(config.errorRate, { kind: 'error', status: 503, reason: 'errorRate' }),
+      band(config.rateLimit429Rate, { kind: 'error', status: 429, reason: 'rateLimit429Rate' }),
+    ];
   }
 
   /** Decides the fate of the next request. Call once per request, in arrival order. */
@@ -89,26 +104,19 @@ export class FaultInjector {
     const outcomeDraw = this.random();
     const latencyMs = latencyOf(this.config.latency, latencyDraw);
 
-    const rule = this.rules.find(
-      (r) => r.remaining > 0 && (r.method === undefined || r.method === method.toUpperCase()) && r.path.test(pathname),
-    );
-    if (rule) {
-      rule.remaining -= 1;
-      return { latencyMs, outcome: { kind: 'error', status: rule.status, reason: 'failFirst' } };
+    if (this.rules.length > 0) {
+      const rule = this.rules.find(
+        (r) => r.remaining > 0 && (r.method === undefined || r.method === method.toUpperCase()) && r.path.test(pathname),
+      );
+      if (rule) {
+        rule.remaining -= 1;
+        return { latencyMs, outcome: { kind: 'error', status: rule.status, reason: 'failFirst' } };
+      }
     }
-
-    let threshold = 0;
-    const bands: Array<[number | undefined, FaultOutcome]> = [
-      [this.config.resetRate, { kind: 'reset' }],
-      [this.config.hangRate, { kind: 'hang' }],
-      [this.config.errorRate, { kind: 'error', status: 503, reason: 'errorRate' }],
-      [this.config.rateLimit429Rate, { kind: 'error', status: 429, reason: 'rateLimit429Rate' }],
-    ];
-    for (const [rate, outcome] of bands) {
-      threshold += rate ?? 0;
+    for (const [threshold, outcome] of this.bands) {
       if (outcomeDraw < threshold) return { latencyMs, outcome };
     }
-    return { latencyMs, outcome: { kind: 'pass' } };
+    return { latencyMs, outcome: PASS };
   }
 }
 

@@ -67,11 +67,17 @@ export function ocpTime(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+00:00');
 }
 
+/** How many formatted times `OcpState.time` remembers before it starts afresh. */
+const RECENT_TIMES = 1024;
+
 export class OcpState implements SimOcpView {
   private readonly hostMap = new Map<number, SimHost>();
   private readonly taskMap = new Map<number, SimTask>();
   private nextPid = 20000;
   private nextTaskId = 100001;
+  /** Tasks still RUNNING: while there are none, reading state has nothing to settle. */
+  private runningTasks = 0;
+  private readonly recentTimes = new Map<number, string>();
 
   constructor(private readonly config: SimOcpConfig) {
     const now = Date.now();
@@ -103,6 +109,20 @@ export class OcpState implements SimOcpView {
         })),
       });
     }
+  }
+
+  /**
+   * `ocpTime`, remembered: every answer carries several times, mostly the same few (now, the creation
+   * time), and formatting them was a good part of the simulator's cost per request.
+   */
+  time(ms: number): string {
+    let text = this.recentTimes.get(ms);
+    if (text === undefined) {
+      if (this.recentTimes.size >= RECENT_TIMES) this.recentTimes.clear();
+      text = ocpTime(ms);
+      this.recentTimes.set(ms, text);
+    }
+    return text;
   }
 
   private allocatePid(): number {
@@ -186,18 +206,21 @@ export class OcpState implements SimOcpView {
     };
     this.nextTaskId += 1;
     this.taskMap.set(task.id, task);
+    this.runningTasks += 1;
     this.settle();
     return task;
   }
 
   /** Applies every task that has ended by now, in order of end time. */
   private settle(): void {
+    if (this.runningTasks === 0) return;
     const now = Date.now();
     const due = [...this.taskMap.values()]
       .filter((t) => t.status === 'RUNNING' && t.finishAt <= now)
       .sort((a, b) => a.finishAt - b.finishAt);
     for (const t of due) {
       t.status = t.willFail ? 'FAILED' : 'SUCCESSFUL';
+      this.runningTasks -= 1;
       const host = this.hostMap.get(t.hostId);
       if (host && !t.willFail) host.agentStatus = t.action === 'stop' ? 'OFFLINE' : 'ONLINE';
     }
@@ -216,12 +239,12 @@ export class OcpState implements SimOcpView {
       startCommand: started ? p.startCommand : null,
       ports: started ? p.ports : null,
       elapsedTime: started && p.startedAt !== null ? Math.floor((now - p.startedAt) / 1000) : 0,
-      lastActiveTime: ocpTime(started ? now : p.lastActiveAt),
+      lastActiveTime: this.time(started ? now : p.lastActiveAt),
       status: p.status,
       operable: p.operable,
       logFilePattern: p.logFilePattern,
-      createTime: ocpTime(p.createdAt),
-      updateTime: ocpTime(p.updatedAt),
+      createTime: this.time(p.createdAt),
+      updateTime: this.time(p.updatedAt),
     };
   }
 
@@ -239,8 +262,8 @@ export class OcpState implements SimOcpView {
       operatingSystemRelease: '7.9',
       idcName: 'sim-idc',
       regionName: 'sim-region',
-      createTime: ocpTime(h.createdAt),
-      updateTime: ocpTime(h.createdAt),
+      createTime: this.time(h.createdAt),
+      updateTime: this.time(h.createdAt),
     };
   }
 
@@ -253,8 +276,8 @@ export class OcpState implements SimOcpView {
       version: '4.2.0-sim',
       status: h.agentStatus,
       processes: h.processes.map((p) => this.processJson(p)),
-      createTime: ocpTime(h.createdAt),
-      updateTime: ocpTime(h.createdAt),
+      createTime: this.time(h.createdAt),
+      updateTime: this.time(h.createdAt),
     };
   }
 
@@ -267,9 +290,9 @@ export class OcpState implements SimOcpView {
       status: t.status,
       creator: 'admin',
       hostId: t.hostId,
-      createTime: ocpTime(t.createdAt),
-      startTime: ocpTime(t.createdAt),
-      finishTime: t.status === 'RUNNING' ? null : ocpTime(t.finishAt),
+      createTime: this.time(t.createdAt),
+      startTime: this.time(t.createdAt),
+      finishTime: t.status === 'RUNNING' ? null : this.time(t.finishAt),
     };
   }
 }

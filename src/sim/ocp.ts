@@ -89,7 +89,7 @@ export class OcpApi {
       {
         successful: false,
         status,
-        timestamp: ocpTime(Date.now()),
+        timestamp: this.state.time(Date.now()),
         duration: Date.now() - ex.receivedAt,
         traceId: this.nextTraceId(),
         server: this.config.serverName,
@@ -119,7 +119,7 @@ export class OcpApi {
       {
         data,
         successful: true,
-        timestamp: ocpTime(Date.now()),
+        timestamp: this.state.time(Date.now()),
         duration: Date.now() - ex.receivedAt,
         status: 200,
         traceId: this.nextTraceId(),

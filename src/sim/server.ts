@@ -1,10 +1,9 @@
 // The simulator's HTTP(S) server: records every request, counts requests in flight, injects faults,
 // dispatches to the OCP and BAO APIs, and serves the /__sim introspection endpoints.
 
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { RunbookError } from '../errors.js';
 import { BaoApi, type SimBaoView } from './bao.js';
 import { checkFaultConfig, resolveSimConfig, type SimConfig, type SimConfigInput } from './config.js';
@@ -22,6 +21,10 @@ import {
 import { FaultInjector, type FaultConfig } from './faults.js';
 import { OcpApi } from './ocp.js';
 import type { SimOcpView } from './ocp-state.js';
+
+// node:http, https and tls are loaded when a simulator starts, not when this module is imported: every
+// command of the CLI imports it, and most never start a simulator.
+const requireFromHere = createRequire(import.meta.url);
 
 export interface SimulatorOptions {
   /** Port to listen on; 0 (the default) picks a free one. */
@@ -85,7 +88,9 @@ class RunningSimulator implements Simulator {
       });
     };
     this.secure = tls !== undefined;
-    this.server = tls ? createHttpsServer({ key: tls.key, cert: tls.cert }, listener) : createHttpServer(listener);
+    this.server = tls
+      ? (requireFromHere('node:https') as typeof import('node:https')).createServer({ key: tls.key, cert: tls.cert }, listener)
+      : (requireFromHere('node:http') as typeof import('node:http')).createServer(listener);
   }
 
   get requests(): RecordedRequest[] {
@@ -273,6 +278,7 @@ class RunningSimulator implements Simulator {
  * (the client sees ECONNRESET), else a plain destroy (the client sees the connection closed).
  */
 function resetConnection(socket: Socket): void {
+  const { TLSSocket } = requireFromHere('node:tls') as typeof import('node:tls');
   if (!(socket instanceof TLSSocket) && typeof socket.resetAndDestroy === 'function') {
     try {
       socket.resetAndDestroy();
@@ -284,15 +290,21 @@ function resetConnection(socket: Socket): void {
   socket.destroy();
 }
 
-/** Reads the whole body; undefined when the client went away first. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  try {
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-  } catch {
-    return undefined;
-  }
-  return Buffer.concat(chunks);
+const NO_BODY = Buffer.alloc(0);
+
+/**
+ * Reads the whole body; undefined when the client went away first. Events rather than `for await`: an
+ * async iterator per request was a visible part of the simulator's cost.
+ */
+function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.once('end', () => resolve(chunks.length === 0 ? NO_BODY : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', () => resolve(undefined));
+    // Closed before the end: the client went away (resolving after 'end' changes nothing).
+    req.once('close', () => resolve(undefined));
+  });
 }
 
 /**
