@@ -1,8 +1,16 @@
 // The machine-readable log: pino NDJSON on stderr or in --log-file, every line passed through the redactor.
 
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, LevelWithSilent } from 'pino';
 import type { Redactor } from '../secrets/redactor.js';
 import { RunbookError } from '../errors.js';
+
+// pino is loaded by the first createLogger, not at start-up: `validate` and `schema` never log. It is
+// CommonJS, so this is synchronous.
+const requireFromHere = createRequire(import.meta.url);
+function loadPino(): typeof import('pino') {
+  return requireFromHere('pino') as typeof import('pino');
+}
 
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
@@ -21,6 +29,7 @@ export function createLogger(options: LoggerOptions): Logger {
   if (!LOG_LEVELS.includes(level)) {
     throw new RunbookError('USAGE', `unknown --log-level '${options.level}'; use one of ${LOG_LEVELS.join(', ')}`);
   }
+  const { pino } = loadPino();
   const destination = options.file
     ? pino.destination({ dest: options.file, sync: true, mkdir: true, append: true })
     : pino.destination({ dest: 2, sync: true });

@@ -2,9 +2,10 @@
 // deadlines, retries of transient failures, redirect refusal, and error classification. Connection types
 // plug in through their session (auth headers, re-login, vendor envelope); actions see only `HttpClient`.
 
+import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { abortableSleep, parseRetryAfter, retryDelayMs } from './backoff.js';
@@ -30,6 +31,13 @@ import type {
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 /** How long `close()` lets in-flight requests finish before it drops the sockets. */
 const POOL_CLOSE_GRACE_MS = 2_000;
+
+// undici is loaded when the first connection opens, not at start-up: commands that send nothing
+// (validate, an offline plan) then start in a fraction of the time. It is CommonJS, so this is synchronous.
+const requireFromHere = createRequire(import.meta.url);
+function loadUndici(): typeof import('undici') {
+  return requireFromHere('undici') as typeof import('undici');
+}
 
 export interface OpenConnectionOptions {
   /** The `connections:` key. */
@@ -128,7 +136,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     );
   }
 
-  const pool = new Pool(target.origin, {
+  const pool = new (loadUndici().Pool)(target.origin, {
     connections: Math.max(1, options.maxConnections),
     pipelining: 1,
     connect: { ...tls.connect, timeout: sessionTimeoutMs },

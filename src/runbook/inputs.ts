@@ -4,7 +4,8 @@
 import type { ValidateFunction } from 'ajv';
 import type { Registry } from '../actions/registry.js';
 import { formatPath } from './document.js';
-import { createAjv, describeSchemaErrors } from './schema-errors.js';
+import { loadOrCompile } from './schema-code-cache.js';
+import { FORMAT_SCHEMA_COMPILER, describeSchemaErrors } from './schema-errors.js';
 
 // Compiled once per registry and action name: expansion calls this for every operation.
 const compiled = new WeakMap<Registry, Map<string, ValidateFunction>>();
@@ -19,7 +20,7 @@ function validatorFor(registry: Registry, actionName: string): ValidateFunction 
   if (!validate) {
     const action = registry.action(actionName)?.definition;
     if (!action) return undefined;
-    validate = createAjv().compile(action.inputs);
+    validate = loadOrCompile(action.inputs, FORMAT_SCHEMA_COMPILER);
     byName.set(actionName, validate);
   }
   return validate;

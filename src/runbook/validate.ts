@@ -11,7 +11,8 @@ import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressi
 import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './durations.js';
 import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
-import { compileCached, createAjv, describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
+import { loadOrCompile } from './schema-code-cache.js';
+import { compileCached, FORMAT_SCHEMA_COMPILER, describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
 
 export interface ValidateOptions {
@@ -61,7 +62,7 @@ export function runbookValidator(registry: Registry, used?: { actions: string[];
   }
   const cached = cache.get(key);
   if (cached) return cached;
-  const validate = createAjv().compile(buildRunbookSchema(registry, used ?? {}));
+  const validate = loadOrCompile(buildRunbookSchema(registry, used ?? {}), FORMAT_SCHEMA_COMPILER);
   if (cache.size >= MAX_CACHED_PER_REGISTRY) cache.delete(cache.keys().next().value as string);
   cache.set(key, validate);
   return validate;
