@@ -2,6 +2,7 @@
 // deadlines, retries of transient failures, redirect refusal, and error classification. Connection types
 // plug in through their session (auth headers, re-login, vendor envelope); actions see only `HttpClient`.
 
+import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -102,6 +103,8 @@ const READ_ONLY_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD']);
 interface PreparedRequest {
   method: HttpMethod;
   pathAndQuery: string;
+  /** The full URL, redacted, for traces and logs. */
+  displayUrl: string;
   headers: Record<string, string>;
   bodyBytes?: Buffer;
   /** The body as the action gave it, redacted, for the trace. */
@@ -117,6 +120,45 @@ interface AttemptSettings {
 }
 
 /**
+ * What aborts one attempt, handed to undici as its `signal`: the attempt's deadline or the run's
+ * cancellation. An EventEmitter (which undici accepts) rather than an AbortController: creating and
+ * wiring an AbortSignal per request was a tenth of the engine's cost per operation.
+ */
+class AttemptSignal extends EventEmitter {
+  aborted = false;
+  reason: unknown = undefined;
+
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    this.emit('abort');
+  }
+}
+
+/**
+ * Attempts in flight, by the signal that cancels them: one listener per signal aborts them all, instead
+ * of a listener per attempt (adding and removing listeners of an AbortSignal costs more the more it has).
+ */
+class AttemptsInFlight {
+  readonly #bySignal = new WeakMap<AbortSignal, Set<AttemptSignal>>();
+
+  /** Aborts `attempt` when `signal` aborts, until the returned function is called. */
+  follow(signal: AbortSignal, attempt: AttemptSignal): () => void {
+    let attempts = this.#bySignal.get(signal);
+    if (!attempts) {
+      const created = new Set<AttemptSignal>();
+      attempts = created;
+      this.#bySignal.set(signal, created);
+      signal.addEventListener('abort', () => created.forEach((a) => a.abort(signal.reason)), { once: true });
+    }
+    const tracked = attempts;
+    tracked.add(attempt);
+    return () => tracked.delete(attempt);
+  }
+}
+
+/**
  * Opens a connection for one run: validates url/tls/headers, opens the connection type's session (which
  * sends nothing yet) and a keep-alive pool. Throws SCHEMA or FILE_NOT_FOUND for a bad entry.
  */
@@ -127,6 +169,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   const staticHeaders = parseStaticHeaders(config.headers, name);
   const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
   const lifetime = new AbortController();
+  const inFlight = new AttemptsInFlight();
 
   if (tls.insecure && target.protocol === 'https:') {
     log.warn(
@@ -154,9 +197,11 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   function prepare(req: HttpRequest): PreparedRequest {
     const headers: Record<string, string> = { ...staticHeaders };
     for (const [key, value] of Object.entries(req.headers ?? {})) headers[key.toLowerCase()] = value;
+    const pathAndQuery = buildPathAndQuery(target.basePath, session.pathPrefix, req);
     const prepared: PreparedRequest = {
       method: req.method,
-      pathAndQuery: buildPathAndQuery(target.basePath, session.pathPrefix, req),
+      pathAndQuery,
+      displayUrl: redactor.redact(target.origin + pathAndQuery),
       headers,
     };
     if (req.body !== undefined) {
@@ -204,14 +249,19 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
 
   /** One attempt: authorize, send, read the whole answer, all within the attempt's deadline. */
   async function sendOnce(prepared: PreparedRequest, settings: AttemptSettings): Promise<{ res: HttpResponse; out: OutgoingRequest }> {
+    let url: URL | undefined;
     const out: OutgoingRequest = {
       method: prepared.method,
-      url: new URL(target.origin + prepared.pathAndQuery),
+      // Parsed only for the sessions that read it (AccessKey signing): most never do.
+      get url(): URL {
+        url ??= new URL(target.origin + prepared.pathAndQuery);
+        return url;
+      },
       pathAndQuery: prepared.pathAndQuery,
       headers: { ...prepared.headers },
     };
     if (prepared.bodyBytes !== undefined) out.body = prepared.bodyBytes;
-    const displayUrl = redactor.redact(target.origin + prepared.pathAndQuery);
+    const displayUrl = prepared.displayUrl;
     const trace = settings.trace;
     if (trace) {
       trace.request = { method: prepared.method, url: displayUrl };
@@ -220,27 +270,26 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     }
     if (settings.signal.aborted) throw cancelled(prepared);
 
-    const deadline = new AbortController();
+    const deadline = new AttemptSignal();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
       deadline.abort(new Error('attempt deadline'));
     }, settings.timeoutMs);
-    const onCancel = (): void => deadline.abort(settings.signal.reason);
-    settings.signal.addEventListener('abort', onCancel, { once: true });
+    const unfollow = inFlight.follow(settings.signal, deadline);
     const started = performance.now();
     try {
       if (settings.hooks) {
         // Most sessions authorize synchronously (a header); only a pending login needs racing the deadline.
         const authorizing = session.authorize(out);
-        if (isPromiseLike(authorizing)) await raceSignal(Promise.resolve(authorizing), deadline.signal);
+        if (isPromiseLike(authorizing)) await raceAttempt(Promise.resolve(authorizing), deadline);
       }
       const answer = await pool.request({
         path: out.pathAndQuery,
         method: out.method,
         headers: out.headers,
         body: out.body ?? null,
-        signal: deadline.signal,
+        signal: deadline,
         headersTimeout: settings.timeoutMs,
         bodyTimeout: settings.timeoutMs,
       });
@@ -268,7 +317,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       throw error;
     } finally {
       clearTimeout(timer);
-      settings.signal.removeEventListener('abort', onCancel);
+      unfollow();
     }
   }
 
@@ -413,6 +462,25 @@ async function closeConnection(session: ConnectionSession, pool: Pool, lifetime:
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Resolves like `promise`, or rejects as soon as the attempt is aborted (the promise itself keeps running). */
+function raceAttempt<T>(promise: Promise<T>, attempt: AttemptSignal): Promise<T> {
+  if (attempt.aborted) return Promise.reject(attempt.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(attempt.reason);
+    attempt.once('abort', onAbort);
+    promise.then(
+      (value) => {
+        attempt.off('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        attempt.off('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 /** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise itself keeps running). */
