@@ -19,9 +19,16 @@ import type { Scope } from '../runbook/expressions.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { ReportBuilder } from '../report/builder.js';
 import type { JournalEvent, JournalSink } from '../report/journal.js';
-import { countOperations, type OperationRecord, type RunReport, type StepRecord, type StepStatus } from '../report/types.js';
+import {
+  MAX_OPERATIONS_WITH_OUTPUTS,
+  countOperations,
+  type OperationRecord,
+  type RunReport,
+  type StepRecord,
+  type StepStatus,
+} from '../report/types.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
-import { stepOutputs } from './outputs.js';
+import { stepOutputs, stepsReadByOthers } from './outputs.js';
 import { rolloutBatches } from './rollout.js';
 
 /** What the executor needs of an open connection. */
@@ -82,15 +89,16 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const stop = options.stop ?? new AbortController().signal;
   const abort = runScopedSignal(options.abort);
   const builder = new ReportBuilder();
+  // The journal first: folding an operation of a large step into the report drops its outputs.
   const emit = (event: JournalEvent) => {
-    builder.apply(event);
     options.journal?.write(event);
+    builder.apply(event);
   };
   const t0 = performance.now();
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
   const unknownOutputs = new Set<string>();
-  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, globalCap };
+  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, globalCap, readLater: stepsReadByOthers(runbook.steps) };
 
   emit({
     type: 'run',
@@ -152,6 +160,8 @@ interface StepRunContext extends ExecuteOptions {
   abort: AbortSignal;
   emit: (event: JournalEvent) => void;
   globalCap: number;
+  /** Steps whose outputs a step reads: a large step keeps its outputs in memory only for these. */
+  readLater: { has(id: string): boolean };
 }
 
 /**
@@ -219,6 +229,10 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   const probes = ctx.mode === 'dry-run' && ctx.online === true && action.mutates;
   const width = Math.min(step.concurrency ?? ctx.globalCap, ctx.globalCap);
   const records: OperationRecord[] = new Array(operations.length);
+  // The report of a large step has no outputs (the builder drops them once they are in the journal); they
+  // are kept here only when a later step reads them.
+  const large = operations.length > MAX_OPERATIONS_WITH_OUTPUTS;
+  const outputs: (Record<string, unknown> | undefined)[] | undefined = !large || ctx.readLater.has(step.id) ? new Array(operations.length) : undefined;
 
   if (probes) await probeAll(step, action, operations, connection, width, ctx);
   if (ctx.mode === 'dry-run') ctx.onStepPlanned?.(step, resolved);
@@ -238,6 +252,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
           : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
     }
     records[i] = record;
+    if (outputs) outputs[i] = record.outputs;
     ctx.emit({ type: 'op', step: step.id, record });
     ctx.onOperation?.(step, record);
   };
@@ -267,9 +282,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   } else if (status === 'cancelled') {
     record.reason = 'the run was cancelled while this step was running';
   }
-  if (executes && !failed && status === 'succeeded') {
-    const outputs = stepOutputs(step, records);
-    if (outputs !== undefined) record.outputs = outputs;
+  if (executes && !failed && status === 'succeeded' && outputs) {
+    const stepLevel = stepOutputs(step, outputs);
+    if (stepLevel !== undefined) record.outputs = stepLevel;
   }
   ctx.emit({
     type: 'stepEnd',
@@ -278,7 +293,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     durationMs: record.durationMs,
     ...(record.reason !== undefined ? { reason: record.reason } : {}),
     ...(record.continueOnError ? { continueOnError: true } : {}),
-    ...(record.outputs !== undefined ? { outputs: record.outputs } : {}),
+    ...(record.outputs !== undefined && !large ? { outputs: record.outputs } : {}),
   });
   return record;
 }

@@ -1,7 +1,7 @@
 // A step's outputs, as later steps read them through `steps.<id>.outputs`.
 
+import { collectReferences } from '../runbook/expressions.js';
 import type { StepSpec } from '../runbook/model.js';
-import type { OperationRecord } from '../report/types.js';
 
 /**
  * A step without `forEach` exposes its single operation's outputs as they are. A fan-out step exposes
@@ -9,12 +9,12 @@ import type { OperationRecord } from '../report/types.js';
  * concatenation of those lists under the same name, so that `forEach: ${{ steps.list.outputs.processes }}`
  * works whether the listing step ran once or once per host.
  */
-export function stepOutputs(step: StepSpec, records: readonly OperationRecord[]): Record<string, unknown> | undefined {
+export function stepOutputs(step: StepSpec, outputs: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown> | undefined {
   if (step.forEach === undefined) {
-    if (records.length !== 1) return records.length === 0 ? undefined : { items: records.map((r) => r.outputs ?? {}) };
-    return records[0]?.outputs;
+    if (outputs.length !== 1) return outputs.length === 0 ? undefined : { items: outputs.map((o) => o ?? {}) };
+    return outputs[0];
   }
-  const items = records.map((r) => r.outputs ?? {});
+  const items = outputs.map((o) => o ?? {});
   const merged: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const outputs of items) {
     for (const [name, value] of Object.entries(outputs)) {
@@ -25,4 +25,23 @@ export function stepOutputs(step: StepSpec, records: readonly OperationRecord[])
     }
   }
   return { ...merged, items };
+}
+
+/**
+ * The ids of the steps whose outputs some step's `if`, `forEach` or `with` reads (`steps.<id>`). When an
+ * expression cannot be read, every step counts as read: keeping outputs is always safe.
+ */
+export function stepsReadByOthers(steps: readonly StepSpec[]): { has(id: string): boolean } {
+  const read = new Set<string>();
+  try {
+    for (const step of steps) {
+      for (const ref of collectReferences([step.if, step.forEach, step.with])) {
+        const id = ref.path[0];
+        if (ref.root === 'steps' && typeof id === 'string') read.add(id);
+      }
+    }
+  } catch {
+    return { has: () => true };
+  }
+  return read;
 }

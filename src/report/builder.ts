@@ -2,7 +2,15 @@
 // crash, so the two can never disagree. A journal without its end line is a run that was interrupted:
 // every operation it does not account for is reported, never silently dropped.
 
-import { REPORT_VERSION, countOperations, emptyCounts, type OperationRecord, type RunReport, type StepRecord } from './types.js';
+import {
+  MAX_OPERATIONS_WITH_OUTPUTS,
+  REPORT_VERSION,
+  countOperations,
+  emptyCounts,
+  type OperationRecord,
+  type RunReport,
+  type StepRecord,
+} from './types.js';
 import type { JournalEvent, StepOutline } from './journal.js';
 
 interface StepState {
@@ -34,9 +42,14 @@ export class ReportBuilder {
         if (event.maxErrors !== undefined) step.maxErrors = event.maxErrors;
         return;
       }
-      case 'op':
-        this.#step(event.step).records.set(event.record.key, event.record);
+      case 'op': {
+        const step = this.#step(event.step);
+        // A large step's outputs stay in the journal; dropped from the record itself, so that a live run
+        // does not hold them either (the executor keeps a copy when a later step reads them).
+        if (event.record.outputs !== undefined && isLarge(step)) delete event.record.outputs;
+        step.records.set(event.record.key, event.record);
         return;
+      }
       case 'stepEnd':
         this.#step(event.id).end = event;
         return;
@@ -127,9 +140,14 @@ export class ReportBuilder {
     if (end?.reason !== undefined) step.reason = end.reason;
     else if (!end) step.reason = state.startedAt === undefined ? 'the run ended before this step started' : 'the run ended while this step was running';
     if (end?.continueOnError) step.continueOnError = true;
-    if (end?.outputs !== undefined) step.outputs = end.outputs;
+    if (end?.outputs !== undefined && !isLarge(state)) step.outputs = end.outputs;
     return step;
   }
+}
+
+/** More operations than MAX_OPERATIONS_WITH_OUTPUTS: the report leaves their outputs to the journal. */
+function isLarge(step: StepState): boolean {
+  return (step.keys?.length ?? 0) > MAX_OPERATIONS_WITH_OUTPUTS;
 }
 
 /** Rebuilds a report from a journal's events. */

@@ -6,6 +6,13 @@ import type { OperationError, RequestPreview } from '../plan/types.js';
 
 export const REPORT_VERSION = 1;
 
+/**
+ * A step with more operations than this keeps their `outputs` (and its own) in the journal only, not in
+ * the report: 100,000 process objects would take most of a run's memory, and nobody reads them there.
+ * Later steps that refer to the step still see its outputs.
+ */
+export const MAX_OPERATIONS_WITH_OUTPUTS = 1_000;
+
 export type RunStatus = 'succeeded' | 'failed' | 'cancelled';
 export type StepStatus = 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 

@@ -226,3 +226,41 @@ describe('the report', () => {
     expect(sim.requests).toHaveLength(0);
   });
 });
+
+describe('outputs of large steps', () => {
+  // 1,001 operations over the 60 simulated hosts: the first stop of each process changes it, the others
+  // find it stopped; every operation has outputs ({ process }).
+  const many = Array.from({ length: 1001 }, (_, i) => (i % 60) + 1);
+
+  it('keeps the outputs of a step of more than 1,000 operations in the journal only, not in the report', async () => {
+    const { code, report } = await run(runbook({ hosts: many, top: 'concurrency: 32' }));
+    expect(code).toBe(0);
+    const step = report.steps[0]!;
+    expect(step.operations).toHaveLength(1001);
+    expect(step.operations.filter((o) => o.outputs !== undefined)).toEqual([]);
+    expect(step.outputs).toBeUndefined();
+    const ops = readFileSync(ws.path('report.json.journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('"type":"op"'))
+      .map((line) => JSON.parse(line) as { record: { outputs?: { process?: { status?: string } } } });
+    expect(ops).toHaveLength(1001);
+    expect(ops.every((e) => e.record.outputs?.process?.status === 'STOPPED')).toBe(true);
+  });
+
+  it('still gives a later step the outputs of a large step it reads', async () => {
+    const more = `  - id: check
+    action: core.assert
+    with:
+      that: "\${{ steps.stop.outputs.items.length == 1001 && steps.stop.outputs.items[1000].process.status == 'STOPPED' }}"`;
+    const { code, report } = await run(runbook({ hosts: many, top: 'concurrency: 32', more }));
+    expect(code).toBe(0);
+    expect(report.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(report.steps[0]!.operations.some((o) => o.outputs !== undefined)).toBe(false);
+  });
+
+  it('keeps the outputs of a step of 1,000 operations or fewer in the report', async () => {
+    const { report } = await run(runbook({ hosts: [21, 22] }));
+    expect(report.steps[0]!.operations.map((o) => (o.outputs?.process as { status?: string } | undefined)?.status)).toEqual(['STOPPED', 'STOPPED']);
+    expect(report.steps[0]!.outputs).toMatchObject({ items: [{ process: { status: 'STOPPED' } }, { process: { status: 'STOPPED' } }] });
+  });
+});
