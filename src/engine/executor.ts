@@ -122,7 +122,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   for (const step of runbook.steps) {
     const resolved =
       options.planned?.get(step.id) ??
-      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs });
+      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs, previews: mode === 'dry-run' });
     if (halted !== undefined || stop.aborted) {
       const reason = stop.aborted ? 'the run was cancelled before this step started' : halted!;
       const record = notStartedStep(step, resolved, stop.aborted ? 'cancelled' : 'skipped', reason, ctx);

@@ -24,6 +24,11 @@ export interface ExpandContext {
   connections: ReadonlyMap<string, ConnectionView>;
   /** Steps whose outputs are not known (a dry run did not execute them). */
   unknownOutputs: ReadonlySet<string>;
+  /**
+   * Whether to work out each operation's `requests` (default true). Plans and previews show them; a run
+   * does not, and skipping them saves a URL per operation (100,000 of them in a large step).
+   */
+  previews?: boolean;
 }
 
 /** Expands a step; never throws for a problem of the runbook, which becomes the step's `error`. */
@@ -54,7 +59,7 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
     const operations: ResolvedOperation[] = [];
     items.forEach((item, index) => {
       const itemScope: Scope = step.forEach === undefined ? ctx.scope : { ...ctx.scope, item, index };
-      operations.push(...expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index));
+      operations.push(...expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false));
     });
     return { ...base, disposition: 'planned', operations: withUniqueKeys(operations) };
   } catch (e) {
@@ -90,6 +95,7 @@ function expandItem(
   registry: Registry,
   item: unknown,
   index: number,
+  previews: boolean,
 ): ResolvedOperation[] {
   const fanned = step.forEach !== undefined;
   const fallbackKey = fanned ? `${step.id}[${index}]` : step.id;
@@ -123,7 +129,7 @@ function expandItem(
       key,
       inputs: p.inputs as Record<string, unknown>,
       ...where,
-      requests: connection ? requests.map((r) => previewRequest(r, connection)) : [],
+      requests: connection && previews ? requests.map((r) => previewRequest(r, connection)) : [],
     };
     if (p.unresolved !== undefined) op.unresolved = p.unresolved;
     return op;

@@ -5,14 +5,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 
-/** Atomically replaces `file` with `content`, creating its folder if needed. */
+/** Text is encoded and written this many characters at a time. */
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * Atomically replaces `file` with `content`, creating its folder if needed. The text is written a
+ * megabyte at a time, so that a report of 100,000 operations is never held twice, as text and as bytes.
+ */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
   const dir = dirname(file);
   await mkdir(dir, { recursive: true });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w', 0o600);
   try {
-    await handle.writeFile(content, 'utf8');
+    for (let at = 0; at < content.length; ) {
+      const end = chunkEnd(content, at);
+      await handle.writeFile(content.slice(at, end), 'utf8'); // from the current position, to the last byte
+      at = end;
+    }
     await handle.sync();
   } catch (e) {
     await handle.close();
@@ -26,6 +36,13 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
     await rm(tmp, { force: true });
     throw e;
   }
+}
+
+/** Where the chunk from `at` ends: never between the two halves of a surrogate pair (each would become U+FFFD). */
+function chunkEnd(content: string, at: number): number {
+  const end = Math.min(at + CHUNK_CHARS, content.length);
+  const last = content.charCodeAt(end - 1);
+  return end < content.length && last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
 }
 
 /** Serialises a value as pretty JSON with a trailing newline. */

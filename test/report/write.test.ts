@@ -42,3 +42,17 @@ describe('writeFileAtomic', () => {
     for (const name of readdirSync(ws.dir)) expect(name === 'report.json' || name.endsWith('.tmp') || name === 'writer.mjs').toBe(true);
   });
 });
+
+describe('writeFileAtomic with large text', () => {
+  it('writes text of several megabytes exactly, a character outside the BMP straddling each megabyte included', async () => {
+    const { writeFileAtomic } = await import('../../src/report/write.js');
+    const mega = 1 << 20;
+    // '😀' is two UTF-16 units: at mega - 1 and 2 * mega - 1 it would be split by a naive chunking.
+    const text = `${'a'.repeat(mega - 1)}😀${'é'.repeat(mega - 2)}😀${'z'.repeat(mega / 2)}\n`;
+    const target = ws.path('large.json');
+    await writeFileAtomic(target, text);
+    expect(readFileSync(target, 'utf8')).toBe(text);
+    await writeFileAtomic(target, '');
+    expect(readFileSync(target, 'utf8')).toBe('');
+  });
+});
