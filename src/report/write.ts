@@ -45,7 +45,41 @@ function chunkEnd(content: string, at: number): number {
   return end < content.length && last >= 0xd800 && last <= 0xdbff ? end - 1 : end;
 }
 
-/** Serialises a value as pretty JSON with a trailing newline. */
+/** Levels indented by `toJson`; anything deeper is written on one line. */
+const INDENTED_LEVELS = 4;
+
+/**
+ * Serialises a value as JSON with a trailing newline: the first levels indented, each value below them on
+ * one line. In a report or a plan that is one line per operation: easy to read and to grep, and a
+ * third of the size of indenting everything (which, for 100,000 operations, is tens of megabytes).
+ */
 export function toJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  return `${render(value, '', 0, '') ?? 'null'}\n`;
+}
+
+/** JSON.stringify, indenting the first INDENTED_LEVELS levels; undefined where JSON.stringify leaves a value out. */
+function render(value: unknown, key: string, depth: number, indent: string): string | undefined {
+  const json = toJsonValue(value, key);
+  if (depth >= INDENTED_LEVELS || json === null || typeof json !== 'object' || isBoxed(json)) return JSON.stringify(json);
+  const inner = `${indent}  `;
+  const lines: string[] = [];
+  if (Array.isArray(json)) {
+    json.forEach((item, i) => lines.push(render(item, String(i), depth + 1, inner) ?? 'null'));
+    return lines.length === 0 ? '[]' : `[\n${inner}${lines.join(`,\n${inner}`)}\n${indent}]`;
+  }
+  for (const [k, v] of Object.entries(json)) {
+    const text = render(v, k, depth + 1, inner);
+    if (text !== undefined) lines.push(`${JSON.stringify(k)}: ${text}`);
+  }
+  return lines.length === 0 ? '{}' : `{\n${inner}${lines.join(`,\n${inner}`)}\n${indent}}`;
+}
+
+/** What JSON.stringify serialises in place of `value`: the result of its toJSON, when it has one. */
+function toJsonValue(value: unknown, key: string): unknown {
+  const toJSON = value !== null && typeof value === 'object' ? (value as { toJSON?: unknown }).toJSON : undefined;
+  return typeof toJSON === 'function' ? (toJSON as (key: string) => unknown).call(value, key) : value;
+}
+
+function isBoxed(value: object): boolean {
+  return value instanceof Number || value instanceof String || value instanceof Boolean;
 }

@@ -1,8 +1,10 @@
-// The report is never half-written: a process killed with SIGKILL at any moment while it replaces the
-// file leaves either the previous complete file or the new complete one.
+// Writing reports and plans: never half-written (a process killed with SIGKILL at any moment while it
+// replaces the file leaves either the previous complete file or the new complete one), exact however large,
+// and laid out one operation per line.
 
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createWorkspace } from '../helpers/workspace.js';
 
@@ -54,5 +56,32 @@ describe('writeFileAtomic with large text', () => {
     expect(readFileSync(target, 'utf8')).toBe(text);
     await writeFileAtomic(target, '');
     expect(readFileSync(target, 'utf8')).toBe('');
+  });
+});
+
+describe('toJson', () => {
+  it('writes the same document as JSON.stringify, whatever the value', async () => {
+    const { toJson } = await import('../../src/report/write.js');
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(JSON.parse(toJson(value))).toEqual(JSON.parse(JSON.stringify(value) ?? 'null'));
+      }),
+    );
+    const odd = { date: new Date(0), skipped: undefined, fn: () => 1, list: [undefined, () => 1, new Number(2)], nested: { a: { b: { c: { d: 1 } } } } };
+    expect(JSON.parse(toJson(odd))).toEqual(JSON.parse(JSON.stringify(odd)));
+  });
+
+  it('puts each operation of a report on its own line, with the levels above it indented', async () => {
+    const { toJson } = await import('../../src/report/write.js');
+    const operations = [
+      { key: 'stop/host=1', status: 'changed', request: { method: 'POST', url: 'http://x/1' } },
+      { key: 'stop/host=2', status: 'failed', error: { code: 'TIMEOUT', message: 'slow' } },
+    ];
+    const text = toJson({ reportVersion: 1, steps: [{ id: 'stop', operations }] });
+    const lines = text.split('\n');
+    expect(lines).toContain(`        ${JSON.stringify(operations[0])},`);
+    expect(lines).toContain(`        ${JSON.stringify(operations[1])}`);
+    expect(lines[1]).toBe('  "reportVersion": 1,');
+    expect(text.endsWith('}\n')).toBe(true);
   });
 });
