@@ -89,10 +89,11 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const stop = options.stop ?? new AbortController().signal;
   const abort = runScopedSignal(options.abort);
   const builder = new ReportBuilder();
-  // The journal first: folding an operation of a large step into the report drops its outputs.
-  const emit = (event: JournalEvent) => {
+  // The report may get a lighter event than the journal: the record of an operation of a large step
+  // without its outputs (see MAX_OPERATIONS_WITH_OUTPUTS).
+  const emit = (event: JournalEvent, inReport: JournalEvent = event) => {
     options.journal?.write(event);
-    builder.apply(event);
+    builder.apply(inReport);
   };
   const t0 = performance.now();
   const globalCap = options.concurrency ?? runbook.concurrency;
@@ -158,7 +159,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
 interface StepRunContext extends ExecuteOptions {
   stop: AbortSignal;
   abort: AbortSignal;
-  emit: (event: JournalEvent) => void;
+  emit: (event: JournalEvent, inReport?: JournalEvent) => void;
   globalCap: number;
   /** Steps whose outputs a step reads: a large step keeps its outputs in memory only for these. */
   readLater: { has(id: string): boolean };
@@ -229,8 +230,8 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   const probes = ctx.mode === 'dry-run' && ctx.online === true && action.mutates;
   const width = Math.min(step.concurrency ?? ctx.globalCap, ctx.globalCap);
   const records: OperationRecord[] = new Array(operations.length);
-  // The report of a large step has no outputs (the builder drops them once they are in the journal); they
-  // are kept here only when a later step reads them.
+  // The operations of a large step keep their outputs in the journal only; they are kept here too when a
+  // later step reads them.
   const large = operations.length > MAX_OPERATIONS_WITH_OUTPUTS;
   const outputs: (Record<string, unknown> | undefined)[] | undefined = !large || ctx.readLater.has(step.id) ? new Array(operations.length) : undefined;
 
@@ -251,9 +252,16 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
           ? { outcome: 'would fail', reason: record.error?.message ?? 'failed' }
           : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
     }
-    records[i] = record;
     if (outputs) outputs[i] = record.outputs;
-    ctx.emit({ type: 'op', step: step.id, record });
+    if (large && record.outputs !== undefined) {
+      // A copy without them rather than `delete`, which would turn every record into a slow, large dictionary.
+      const { outputs: _inJournal, ...kept } = record;
+      records[i] = kept;
+      ctx.emit({ type: 'op', step: step.id, record }, { type: 'op', step: step.id, record: kept });
+    } else {
+      records[i] = record;
+      ctx.emit({ type: 'op', step: step.id, record });
+    }
     ctx.onOperation?.(step, record);
   };
 

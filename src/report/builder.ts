@@ -44,10 +44,13 @@ export class ReportBuilder {
       }
       case 'op': {
         const step = this.#step(event.step);
-        // A large step's outputs stay in the journal; dropped from the record itself, so that a live run
-        // does not hold them either (the executor keeps a copy when a later step reads them).
-        if (event.record.outputs !== undefined && isLarge(step)) delete event.record.outputs;
-        step.records.set(event.record.key, event.record);
+        // A large step's outputs stay in the journal (a live run hands over its records without them).
+        if (event.record.outputs !== undefined && isLarge(step)) {
+          const { outputs: _inJournal, ...kept } = event.record;
+          step.records.set(kept.key, kept);
+        } else {
+          step.records.set(event.record.key, event.record);
+        }
         return;
       }
       case 'stepEnd':
