@@ -2,25 +2,59 @@
 // the text otherwise, undefined when empty. Bodies are not kept beyond that.
 
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
 import { RunbookError } from '../errors.js';
 
 /** Bodies larger than this are refused: no maintenance API answers with more. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-/** Reads a stream to a Buffer, destroying it and throwing BAD_RESPONSE past `limit` bytes. */
-export async function readBodyBytes(body: AsyncIterable<unknown> & { destroy(err?: Error): unknown }, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buf.length;
-    if (size > limit) {
-      body.destroy();
-      throw new RunbookError('BAD_RESPONSE', `the server answered with a body larger than ${limit} bytes; refused`, { details: { limit } });
-    }
-    chunks.push(buf);
-  }
-  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+/** A response body as undici gives it: a readable stream. */
+export type BodyStream = Pick<Readable, 'on' | 'off' | 'destroy'>;
+
+/**
+ * Reads a stream to a Buffer, destroying it and throwing BAD_RESPONSE past `limit` bytes. Listens to its
+ * events rather than iterating it: an async iterator per response was a tenth of the memory a request
+ * allocates.
+ */
+export function readBodyBytes(body: BodyStream, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = (): void => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onData = (chunk: unknown): void => {
+      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+      size += buf.length;
+      if (size > limit) {
+        done();
+        body.destroy();
+        reject(new RunbookError('BAD_RESPONSE', `the server answered with a body larger than ${limit} bytes; refused`, { details: { limit } }));
+        return;
+      }
+      chunks.push(buf);
+    };
+    const onEnd = (): void => {
+      done();
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
+    };
+    const onError = (err: unknown): void => {
+      done();
+      reject(err);
+    };
+    // Closed before its end without an error: the same premature close an iterator reports.
+    const onClose = (): void => {
+      done();
+      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
 }
 
 /** Parses a body: JSON when the content type says so or it looks like JSON and parses; text otherwise. */
@@ -40,7 +74,10 @@ export function parseBody(bytes: Buffer, contentType: string | undefined): unkno
 /** Response headers as a flat record with lower-case names; repeated headers joined with ', '. */
 export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  // for-in, not Object.entries: no array per header of every response.
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    const value = headers[name];
     if (value === undefined) continue;
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }

@@ -196,7 +196,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
 
   function prepare(req: HttpRequest): PreparedRequest {
     const headers: Record<string, string> = { ...staticHeaders };
-    for (const [key, value] of Object.entries(req.headers ?? {})) headers[key.toLowerCase()] = value;
+    if (req.headers) for (const [key, value] of Object.entries(req.headers)) headers[key.toLowerCase()] = value;
     const pathAndQuery = buildPathAndQuery(target.basePath, session.pathPrefix, req);
     const prepared: PreparedRequest = {
       method: req.method,
