@@ -74,7 +74,10 @@ export interface ExecuteOptions {
   planned?: ReadonlyMap<string, ResolvedStep>;
   /** Called as each operation ends (the console line hangs off it). */
   onOperation?: (step: StepSpec, record: OperationRecord) => void;
-  /** Called when a step starts running its operations. */
+  /**
+   * Called when a step starts running its operations. In a run, each operation is released from
+   * `resolved.operations` once it has finished (a step may have 100,000): read them here, not later.
+   */
   onStepStart?: (step: StepSpec, resolved: ResolvedStep) => void;
   /** Called when a step's operations are known (after probes, in an online preview). */
   onStepPlanned?: (step: StepSpec, resolved: ResolvedStep) => void;
@@ -239,6 +242,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   if (ctx.mode === 'dry-run') ctx.onStepPlanned?.(step, resolved);
   ctx.onStepStart?.(step, resolved);
 
+  // A run owns its expansion (a saved plan's belongs to the caller): each operation is let go once it has
+  // finished, so that a large step does not hold every operation's inputs to its end.
+  const release: (ResolvedOperation | undefined)[] | undefined = ctx.mode === 'run' && !ctx.planned?.has(step.id) ? operations : undefined;
   const runOne = async (i: number): Promise<void> => {
     const op = operations[i]!;
     const record = executes
@@ -263,6 +269,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
       ctx.emit({ type: 'op', step: step.id, record });
     }
     ctx.onOperation?.(step, record);
+    if (release) release[i] = undefined;
   };
 
   const batches = step.rollout && executes ? rolloutBatches(step.rollout.batches, operations.length) : [operations.length];
@@ -441,7 +448,7 @@ async function runOperation(
   }
   record.durationMs = Math.round(performance.now() - t0);
   record.attempts = trace.attempts;
-  if (trace.request) record.request = { method: trace.request.method, url: trace.request.url };
+  if (trace.request) record.request = trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url };
   if (trace.response) record.response = trace.response;
   // Outcomes are info: the console already shows them; warn is kept for what needs a person's attention.
   if (ctx.log.isLevelEnabled('info')) {

@@ -23,7 +23,7 @@ describe('journalLine', () => {
     const redactor = new Redactor();
     redactor.add('sim-password');
     redactor.add('pw');
-    const event = { type: 'op', step: 's', record: { key: 'k', status: 'failed', attempts: 1, durationMs: 1, error: { code: 'X', message: 'login sim-password refused', details: { password: 'pw' } } } } as JournalEvent;
+    const event = { type: 'op', step: 's', record: { key: 'k', status: 'failed', attempts: 1, durationMs: 1, error: { code: 'AUTH_FAILED', message: 'login sim-password refused', details: { password: 'pw' } } } } as JournalEvent;
     const line = journalLine(event, redactor);
     expect(line).not.toContain('sim-password');
     expect(line).not.toContain('"pw"');
