@@ -34,7 +34,15 @@ export interface SimulatorOptions {
   config?: SimConfigInput;
   /** Serve HTTPS with this key and certificate (PEM). */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * How many of the most recent requests `requests` keeps (default 10,000): a simulator that runs for
+   * days, or serves a benchmark of 100,000 operations, must not keep every request it ever received.
+   */
+  maxRecordedRequests?: number;
 }
+
+/** Default of `SimulatorOptions.maxRecordedRequests`. */
+export const DEFAULT_MAX_RECORDED_REQUESTS = 10_000;
 
 /** A running simulator. */
 export interface Simulator {
@@ -42,7 +50,10 @@ export interface Simulator {
   readonly url: string;
   /** The resolved configuration it runs with. */
   readonly config: SimConfig;
-  /** Every OCP/BAO request received since start or the last reset, in arrival order (a copy). */
+  /**
+   * The OCP/BAO requests received since start or the last reset, in arrival order (a copy): all of them,
+   * or the most recent `maxRecordedRequests` when there were more.
+   */
   readonly requests: RecordedRequest[];
   /** Highest number of requests handled at once since start or the last reset. */
   readonly maxInFlight: number;
@@ -68,6 +79,9 @@ class RunningSimulator implements Simulator {
   private faults: FaultInjector;
   private faultConfig: FaultConfig;
   private recorded: RecordedRequest[] = [];
+  /** OCP/BAO requests received since start or the last reset (recorded or not). */
+  private received = 0;
+  private readonly maxRecorded: number;
   private current = 0;
   private peak = 0;
   private readonly lifetime = new AbortController();
@@ -76,8 +90,9 @@ class RunningSimulator implements Simulator {
   /** Responses not closed yet: exactly the requests in flight. */
   private readonly openResponses = new Set<ServerResponse>();
 
-  constructor(config: SimConfig, tls: SimulatorOptions['tls']) {
+  constructor(config: SimConfig, tls: SimulatorOptions['tls'], maxRecorded: number) {
     this.config = config;
+    this.maxRecorded = maxRecorded;
     this.ocpApi = new OcpApi(config.ocp);
     this.baoApi = new BaoApi(config.bao);
     this.faultConfig = config.faults;
@@ -94,7 +109,7 @@ class RunningSimulator implements Simulator {
   }
 
   get requests(): RecordedRequest[] {
-    return [...this.recorded];
+    return this.recorded.slice(-this.maxRecorded);
   }
 
   get maxInFlight(): number {
@@ -115,6 +130,7 @@ class RunningSimulator implements Simulator {
 
   resetStats(): void {
     this.recorded = [];
+    this.received = 0;
     this.peak = this.current;
   }
 
@@ -193,7 +209,7 @@ class RunningSimulator implements Simulator {
     const receivedAt = Date.now();
     const method = (req.method ?? 'GET').toUpperCase();
     const query = Object.fromEntries([...queryPairs].reverse());
-    this.recorded.push({ method, path: target, pathname, query, headers, body: body.toString('utf8'), receivedAt });
+    this.record({ method, path: target, pathname, query, headers, body: body.toString('utf8'), receivedAt });
 
     const ex: Exchange = { req, res, method, pathname, segments: [], query, queryPairs, headers, body, receivedAt, signal: this.lifetime.signal };
     const isBao = pathname.startsWith('/baocdp/');
@@ -232,6 +248,14 @@ class RunningSimulator implements Simulator {
     }
   }
 
+  /** Keeps the most recent `maxRecorded` requests; the oldest are dropped in batches, not one by one. */
+  private record(request: RecordedRequest): void {
+    this.received += 1;
+    if (this.maxRecorded === 0) return;
+    this.recorded.push(request);
+    if (this.recorded.length >= 2 * this.maxRecorded) this.recorded = this.recorded.slice(-this.maxRecorded);
+  }
+
   private introspect(
     req: IncomingMessage,
     res: ServerResponse,
@@ -242,9 +266,9 @@ class RunningSimulator implements Simulator {
     const route = `${req.method ?? 'GET'} ${pathname}`;
     switch (route) {
       case 'GET /__sim/requests':
-        return sendJson(res, 200, this.recorded);
+        return sendJson(res, 200, this.requests);
       case 'GET /__sim/stats':
-        return sendJson(res, 200, { maxInFlight: this.peak, inFlight: this.current, requestCount: this.recorded.length });
+        return sendJson(res, 200, { maxInFlight: this.peak, inFlight: this.current, requestCount: this.received });
       case 'POST /__sim/reset':
         this.resetStats();
         if (queryPairs.some(([k, v]) => k === 'state' && v === 'true')) this.resetState();
@@ -313,7 +337,11 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const config = resolveSimConfig(options.config ?? {});
-  const sim = new RunningSimulator(config, options.tls);
+  const maxRecorded = options.maxRecordedRequests ?? DEFAULT_MAX_RECORDED_REQUESTS;
+  if (!Number.isInteger(maxRecorded) || maxRecorded < 0) {
+    throw new RunbookError('USAGE', `maxRecordedRequests must be a whole number of 0 or more (got ${String(maxRecorded)})`);
+  }
+  const sim = new RunningSimulator(config, options.tls, maxRecorded);
   await sim.listen(options.port ?? 0, options.host ?? '127.0.0.1');
   return sim;
 }

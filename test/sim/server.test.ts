@@ -90,6 +90,20 @@ describe('simulator server', () => {
     expect((await call(sim, 'GET', '/__sim/nothing')).status).toBe(404);
   });
 
+  it('keeps only the most recent maxRecordedRequests requests, and still counts every one', async () => {
+    const sim = await startSimulator({ maxRecordedRequests: 3 });
+    sims.push(sim);
+    for (const h of [20, 21, 22, 23, 24, 25, 26]) await ocp(sim, 'GET', `/compute/hosts/${h}/agent`);
+    expect(sim.requests.map((r) => r.pathname)).toEqual(['/api/v2/compute/hosts/24/agent', '/api/v2/compute/hosts/25/agent', '/api/v2/compute/hosts/26/agent']);
+    expect((await call(sim, 'GET', '/__sim/requests')).json).toHaveLength(3);
+    expect((await call(sim, 'GET', '/__sim/stats')).json.requestCount).toBe(7);
+    const none = await startSimulator({ maxRecordedRequests: 0 });
+    sims.push(none);
+    await ocp(none, 'GET', '/compute/hosts');
+    expect(none.requests).toEqual([]);
+    await expect(startSimulator({ maxRecordedRequests: -1 })).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
   it('restores the configured state on POST /__sim/reset?state=true', async () => {
     const sim = await start();
     await ocp(sim, 'POST', '/compute/hosts/20/agent/processes/185/stop');
