@@ -19,6 +19,10 @@ export interface FailFirstRule {
 export interface FaultConfig {
   /** Seed of this fault plan's random sequence; defaults to the simulator's `seed`. */
   seed?: number;
+  /**
+   * How long after its arrival a request is answered, at the earliest. A request that passes is handled
+   * at once and its answer held (so that concurrent requests overlap); an injected fault waits it out first.
+   */
   latency?: LatencySpec;
   /** Answer 503 with the vendor's error body. */
   errorRate?: number;
