@@ -106,6 +106,7 @@ interface PreparedRequest {
   /** The full URL, redacted, for traces and logs. */
   displayUrl: string;
   headers: Record<string, string>;
+  hasHeaders: boolean;
   bodyBytes?: Buffer;
   /** The body as the action gave it, redacted, for the trace. */
   traceBody?: unknown;
@@ -167,6 +168,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   const target = parseConnectionUrl(config.url, name);
   const tls = resolveTls(config.tls, options.baseDir, name);
   const staticHeaders = parseStaticHeaders(config.headers, name);
+  const hasStaticHeaders = Object.keys(staticHeaders).length > 0;
   const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
   const lifetime = new AbortController();
   const inFlight = new AttemptsInFlight();
@@ -195,7 +197,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   const baseUrl = target.origin + target.basePath + withPrefix(session.pathPrefix, '').replace(/\/+$/, '');
 
   function prepare(req: HttpRequest): PreparedRequest {
-    const headers: Record<string, string> = { ...staticHeaders };
+    const headers: Record<string, string> = hasStaticHeaders ? { ...staticHeaders } : {};
     if (req.headers) for (const [key, value] of Object.entries(req.headers)) headers[key.toLowerCase()] = value;
     const pathAndQuery = buildPathAndQuery(target.basePath, session.pathPrefix, req);
     const prepared: PreparedRequest = {
@@ -203,11 +205,16 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       pathAndQuery,
       displayUrl: redactor.redact(target.origin + pathAndQuery),
       headers,
+      hasHeaders: false,
     };
     if (req.body !== undefined) {
       prepared.bodyBytes = Buffer.from(serialiseBody(req), 'utf8');
       prepared.traceBody = redactor.redactValue(req.body);
       headers['content-type'] ??= 'application/json';
+    }
+    for (const _ in headers) {
+      prepared.hasHeaders = true;
+      break;
     }
     return prepared;
   }
@@ -258,7 +265,8 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
         return url;
       },
       pathAndQuery: prepared.pathAndQuery,
-      headers: { ...prepared.headers },
+      // A fresh object for the session to add to; copied only when there is something to copy.
+      headers: prepared.hasHeaders ? { ...prepared.headers } : {},
     };
     if (prepared.bodyBytes !== undefined) out.body = prepared.bodyBytes;
     const displayUrl = prepared.displayUrl;
@@ -266,7 +274,8 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     if (trace) {
       trace.request = { method: prepared.method, url: displayUrl };
       if (prepared.traceBody !== undefined) trace.request.body = prepared.traceBody;
-      delete trace.response;
+      // Not `delete`: that would turn every operation's trace into a slow dictionary.
+      trace.response = undefined;
     }
     if (settings.signal.aborted) throw cancelled(prepared);
 
