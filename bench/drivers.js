@@ -1,0 +1,124 @@
+// The two ways the benchmark stops processes: the engine, driven programmatically the way `runbook run`
+// wires it (without the console), and a bare loop of undici requests sending the same two requests per
+// operation with the same headers and keep-alive pool settings. Each returns its wall time.
+
+import { performance } from 'node:perf_hooks';
+import { pino } from 'pino';
+import { Pool } from 'undici';
+import { BASIC_AUTHORIZATION, PROCESS_ID } from './workloads.js';
+
+/** Where the compiled engine is: ../dist, or BENCH_DIST (to measure another build). */
+export const DIST = new URL(process.env.BENCH_DIST ? `file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}` : '../dist/', import.meta.url);
+
+/** Imports the engine modules the CLI wires together. */
+export async function loadEngine() {
+  const at = (path) => import(new URL(path, DIST).href);
+  const [load, builtins, connections, executor, redactor, journal, artifacts] = await Promise.all([
+    at('runbook/load.js'),
+    at('actions/builtins.js'),
+    at('engine/connections.js'),
+    at('engine/executor.js'),
+    at('secrets/redactor.js'),
+    at('report/journal.js'),
+    at('cli/artifacts.js'),
+  ]);
+  return {
+    parseRunbook: load.parseRunbook,
+    createRegistry: builtins.createRegistry,
+    openRunbookConnections: connections.openRunbookConnections,
+    executeRunbook: executor.executeRunbook,
+    Redactor: redactor.Redactor,
+    openJournal: journal.openJournal,
+    journalPathFor: journal.journalPathFor,
+    writeArtifacts: artifacts.writeArtifacts,
+  };
+}
+
+/**
+ * Loads `text` as a runbook and executes it with a silent logger, as `runbook run` does. Only
+ * `executeRunbook` is timed (expansion included; loading and closing the connections not, as for the
+ * baseline's pool). With `reportFile`, writes the journal beside it and the report through the CLI's
+ * artifact writer, like `runbook run --report`.
+ */
+export async function runEngine(engine, { text, file, params, concurrency, reportFile }) {
+  const registry = engine.createRegistry();
+  const runbook = await engine.parseRunbook(text, file, { registry });
+  const redactor = new engine.Redactor();
+  const log = pino({ level: 'silent' });
+  const connections = engine.openRunbookConnections({
+    runbook,
+    registry,
+    scope: { params, env: {} },
+    redactor,
+    log,
+    maxConnections: concurrency,
+  });
+  const journal = reportFile ? engine.openJournal(engine.journalPathFor(reportFile), redactor) : undefined;
+  let report;
+  const t0 = performance.now();
+  try {
+    report = await engine.executeRunbook({
+      runbook,
+      registry,
+      params,
+      env: {},
+      mode: 'run',
+      connections: connections.map,
+      concurrency,
+      log,
+      redactor,
+      ...(journal ? { journal } : {}),
+    });
+  } finally {
+    journal?.close();
+    await connections.closeAll();
+  }
+  const ms = performance.now() - t0;
+  // The peak so far: running, without writing the report.
+  const runPeakRssMB = process.resourceUsage().maxRSS / 1024;
+  let writeMs;
+  if (reportFile) {
+    const w0 = performance.now();
+    report.params = redactor.redactValue(report.params);
+    await engine.writeArtifacts(report, { report: reportFile }, redactor);
+    writeMs = performance.now() - w0;
+  }
+  const { summary, status } = report;
+  if (status !== 'succeeded' || summary.changed !== summary.total) {
+    const failure = report.steps.flatMap((s) => s.operations).find((o) => o.status !== 'changed');
+    throw new Error(`engine run ${status}: ${JSON.stringify(summary)}; first: ${JSON.stringify(failure)}`);
+  }
+  return { ms, writeMs, runPeakRssMB, summary };
+}
+
+/**
+ * Stops the process on every host of `batches` (arrays of host ids, run one after the other, each at up
+ * to `concurrency` at once) with bare undici: GET the process list, check it, POST the stop, check the answer.
+ */
+export async function runBare({ origin, batches, concurrency }) {
+  const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', authorization: BASIC_AUTHORIZATION };
+  const base = '/api/v2/compute/hosts/';
+  const stopOne = async (host) => {
+    const list = await pool.request({ method: 'GET', path: `${base}${host}/agent/processes?page=1&size=100`, headers });
+    const page = await list.body.json();
+    const before = list.statusCode === 200 ? page.data.contents.find((p) => p.id === PROCESS_ID) : undefined;
+    if (before?.status !== 'STARTED') throw new Error(`bare: host ${host} answered ${list.statusCode} ${JSON.stringify(page).slice(0, 200)}`);
+    const stop = await pool.request({ method: 'POST', path: `${base}${host}/agent/processes/${PROCESS_ID}/stop`, headers });
+    const after = await stop.body.json();
+    if (stop.statusCode !== 200 || after.data.status !== 'STOPPED') throw new Error(`bare: stop on host ${host} answered ${stop.statusCode}`);
+  };
+  const t0 = performance.now();
+  try {
+    for (const hosts of batches) {
+      let next = 0;
+      const worker = async () => {
+        while (next < hosts.length) await stopOne(hosts[next++]);
+      };
+      await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker));
+    }
+    return { ms: performance.now() - t0 };
+  } finally {
+    await pool.close();
+  }
+}
