@@ -57,11 +57,11 @@ export class Registry {
   }
 
   actions(): RegisteredAction[] {
-    return [...this.#actions.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+    return [...this.#actions.values()].sort((a, b) => byText(a.definition.name, b.definition.name));
   }
 
   connections(): RegisteredConnection[] {
-    return [...this.#connections.values()].sort((a, b) => a.definition.type.localeCompare(b.definition.type));
+    return [...this.#connections.values()].sort((a, b) => byText(a.definition.type, b.definition.type));
   }
 
   actionNames(): string[] {
@@ -98,4 +98,9 @@ function checkConnectionShape(value: unknown, source: string): ConnectionDefinit
   if (c.config === null || typeof c.config !== 'object') return problem(`${c.type}: 'config' must be a JSON Schema object`);
   if (typeof c.open !== 'function') return problem(`${c.type}: 'open' must be a function`);
   return value as ConnectionDefinition;
+}
+
+/** Plain code-unit order: names are ASCII, and localeCompare's collation setup costs a cold start 10 ms. */
+function byText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -8,13 +8,7 @@ import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js'
 import { parseDuration } from '../runbook/durations.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
-import { applyCommand } from './apply.js';
-import { planCommand } from './plan.js';
-import { reportCommand } from './report.js';
-import { runCommand } from './run.js';
-import { schemaCommand } from './schema.js';
-import { simCommand } from './sim.js';
-import { validateCommand } from './validate.js';
+// Each command is imported when it is called: `validate` must not pay for the simulator or the transport.
 
 export const USAGE = `runbook: declarative runbooks for OceanBase OCP and BMC BAO maintenance
 
@@ -117,11 +111,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
       case 'validate': {
         const { values, positionals } = parse(rest, SCHEMA_OPTIONS, 'validate');
         if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
-        return await validateCommand(positionals, values.plugin ?? [], io);
+        return await (await import('./validate.js')).validateCommand(positionals, values.plugin ?? [], io);
       }
       case 'plan': {
         const { values, positionals } = parse(rest, PLAN_OPTIONS, 'plan');
-        return await planCommand(
+        return await (await import('./plan.js')).planCommand(
           {
             file: onePositional(positionals, 'plan'),
             params: values.param ?? [],
@@ -139,7 +133,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
       }
       case 'run': {
         const { values, positionals } = parse(rest, RUN_OPTIONS, 'run');
-        return await runCommand(
+        return await (await import('./run.js')).runCommand(
           {
             ...executionOptions(values),
             file: onePositional(positionals, 'run'),
@@ -151,7 +145,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
       }
       case 'apply': {
         const { values, positionals } = parse(rest, APPLY_OPTIONS, 'apply');
-        return await applyCommand(
+        return await (await import('./apply.js')).applyCommand(
           {
             ...executionOptions(values),
             plan: onePositional(positionals, 'apply'),
@@ -162,7 +156,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
       }
       case 'report': {
         const { values, positionals } = parse(rest, REPORT_OPTIONS, 'report');
-        return await reportCommand(
+        return await (await import('./report.js')).reportCommand(
           { journal: onePositional(positionals, 'report'), out: values.out, junit: values.junit, summaryMd: values['summary-md'] },
           io,
         );
@@ -170,12 +164,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
       case 'schema': {
         const { values, positionals } = parse(rest, SCHEMA_OPTIONS, 'schema');
         if (positionals.length > 0) throw new UsageError('schema takes no argument; add plugin actions with --plugin PATH');
-        return await schemaCommand(values.plugin ?? [], io);
+        return await (await import('./schema.js')).schemaCommand(values.plugin ?? [], io);
       }
       case 'sim': {
         const { values, positionals } = parse(rest, SIM_OPTIONS, 'sim');
         if (positionals.length > 0) throw new UsageError(`sim takes no file argument (got ${positionals[0]}); use --config FILE`);
-        return await simCommand(
+        return await (await import('./sim.js')).simCommand(
           {
             port: values.port === undefined ? 8080 : port(values.port),
             host: values.host ?? '127.0.0.1',
