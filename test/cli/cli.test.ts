@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
 let sim: Simulator;
 let ws: Workspace;
@@ -22,11 +23,7 @@ const VALID = `version: 1
 name: cli-test
 params:
   hosts: { type: array, items: { type: integer }, default: [20, 21] }
-connections:
-  ocp:
-    type: ocp
-    url: \${{ env.OCP_URL }}
-    auth: { type: basic, username: "\${{ env.OCP_USER }}", password: "\${{ env.OCP_PASSWORD }}" }
+${OCP_ENV_CONNECTION}
 steps:
   - id: stop
     action: ocp.stopAgentProcess

@@ -11,6 +11,7 @@ import type { RunReport } from '../../src/report/types.js';
 import { BIN, runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
 let sim: Simulator;
 let ws: Workspace;
@@ -47,11 +48,7 @@ function runbook(hosts: number[], extra = '', by = 'agentProcessId: 185'): strin
 name: unattended
 params:
   hosts: { type: array, items: { type: integer }, default: ${JSON.stringify(hosts)} }
-connections:
-  ocp:
-    type: ocp
-    url: \${{ env.OCP_URL }}
-    auth: { type: basic, username: "\${{ env.OCP_USER }}", password: "\${{ env.OCP_PASSWORD }}" }
+${OCP_ENV_CONNECTION}
 steps:
   - id: stop
     action: ocp.stopAgentProcess

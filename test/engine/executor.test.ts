@@ -7,6 +7,7 @@ import type { RunReport } from '../../src/report/types.js';
 import { runMain } from '../helpers/main.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
 let sim: Simulator;
 let ws: Workspace;
@@ -40,11 +41,7 @@ function runbook(opts: StepOptions & { top?: string; more?: string }): string {
 name: engine-test
 params:
   hosts: { type: array, default: ${JSON.stringify(opts.hosts)} }
-connections:
-  ocp:
-    type: ocp
-    url: \${{ env.OCP_URL }}
-    auth: { type: basic, username: "\${{ env.OCP_USER }}", password: "\${{ env.OCP_PASSWORD }}" }
+${OCP_ENV_CONNECTION}
 ${opts.top ?? ''}
 steps:
   - id: stop

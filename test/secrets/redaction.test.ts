@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
 const PASSWORD = 'Tr0ub4dor-and-3-horses';
 const TOKEN_PARAM = 'param-secret-7c1e55d2';
@@ -27,11 +28,7 @@ name: secrets
 params:
   hosts: { type: array, default: [20, 21, 9999] }
   note: { type: string, secret: true, default: none }
-connections:
-  ocp:
-    type: ocp
-    url: \${{ env.OCP_URL }}
-    auth: { type: basic, username: "\${{ env.OCP_USER }}", password: "\${{ env.OCP_PASSWORD }}" }
+${OCP_ENV_CONNECTION}
 steps:
   - id: stop
     action: ocp.stopAgentProcess
