@@ -6,7 +6,7 @@ import { RunbookError } from '../errors.js';
 import { renderJunit } from '../report/junit.js';
 import { renderSummaryMarkdown } from '../report/markdown.js';
 import type { RunReport } from '../report/types.js';
-import { toJson, writeFileAtomic } from '../report/write.js';
+import { writeFileAtomic, writeJsonAtomic, type JsonText } from '../report/write.js';
 import type { Redactor } from '../secrets/redactor.js';
 
 export interface ArtifactPaths {
@@ -21,19 +21,29 @@ export function reportPathInDir(dir: string, runbookName: string, at: Date): str
   return join(dir, `${runbookName}-${stamp}.json`);
 }
 
+/**
+ * Writes the report, and JUnit XML and a Markdown summary when asked, all redacted. The report is written
+ * as it is serialised, a megabyte at a time and redacted piece by piece, so that a report of 100,000
+ * operations is never held as one text or as a redacted copy.
+ */
 export async function writeArtifacts(report: RunReport, paths: ArtifactPaths, redactor: Redactor): Promise<void> {
+  await writeOne(paths.report, () => writeJsonAtomic(paths.report as string, report, redactedJson(redactor)));
+  if (paths.junit === undefined && paths.summaryMd === undefined) return;
   const safe = redactor.redactValue(report);
-  const writes: [string | undefined, () => string][] = [
-    [paths.report, () => toJson(safe)],
-    [paths.junit, () => renderJunit(safe)],
-    [paths.summaryMd, () => renderSummaryMarkdown(safe)],
-  ];
-  for (const [file, render] of writes) {
-    if (file === undefined) continue;
-    try {
-      await writeFileAtomic(file, redactor.redact(render()));
-    } catch (e) {
-      throw new RunbookError('USAGE', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+  await writeOne(paths.junit, () => writeFileAtomic(paths.junit as string, redactor.redact(renderJunit(safe))));
+  await writeOne(paths.summaryMd, () => writeFileAtomic(paths.summaryMd as string, redactor.redact(renderSummaryMarkdown(safe))));
+}
+
+/** JSON text with every secret of `redactor` replaced, piece by piece. */
+export function redactedJson(redactor: Redactor): JsonText {
+  return { value: (value) => redactor.stringify(value), key: (name) => redactor.redact(JSON.stringify(name)) };
+}
+
+async function writeOne(file: string | undefined, write: () => Promise<void>): Promise<void> {
+  if (file === undefined) return;
+  try {
+    await write();
+  } catch (e) {
+    throw new RunbookError('USAGE', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
 }

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { RunbookError } from '../errors.js';
 import type { OperationError } from '../plan/types.js';
-import { REDACTED, type Redactor } from '../secrets/redactor.js';
+import type { Redactor } from '../secrets/redactor.js';
 import type { OperationRecord, RunStatus, StepStatus } from './types.js';
 
 export const JOURNAL_VERSION = 1;
@@ -84,14 +84,9 @@ export function openJournal(file: string, redactor: Redactor): JournalSink {
   };
 }
 
-/**
- * One event as a journal line, redacted. The same as `redact(JSON.stringify(redactValue(event)))` without
- * the deep copy per event: values that are a whole secret (short ones included) are replaced while
- * serialising, and every other occurrence, keys and escaped forms included, in the text.
- */
+/** One event as a journal line, redacted (see `Redactor.stringify`). */
 export function journalLine(event: JournalEvent, redactor: Redactor): string {
-  const line = redactor.size === 0 ? JSON.stringify(event) : JSON.stringify(event, (_key, value: unknown) => (typeof value === 'string' && redactor.has(value) ? REDACTED : value));
-  return redactor.redact(line);
+  return redactor.stringify(event) as string;
 }
 
 /** Reads a journal, tolerating a last line cut short by a crash. */

@@ -2,7 +2,7 @@
 // disk, then renamed over it. A crash at any moment leaves either the old file or the new one.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /** Text is encoded and written this many characters at a time. */
@@ -13,28 +13,60 @@ const CHUNK_CHARS = 1 << 20;
  * megabyte at a time, so that a report of 100,000 operations is never held twice, as text and as bytes.
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await writeAtomic(file, (write) => write(content));
+}
+
+/**
+ * Atomically replaces `file` with what `produce` writes, a megabyte at a time: the whole text is never held
+ * in memory. Written synchronously (a file at the end of a command; nothing else is waiting).
+ */
+export async function writeAtomic(file: string, produce: (write: (text: string) => void) => void): Promise<void> {
   const dir = dirname(file);
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w', 0o600);
+  const fd = openSync(tmp, 'w', 0o600);
   try {
-    for (let at = 0; at < content.length; ) {
-      const end = chunkEnd(content, at);
-      await handle.writeFile(content.slice(at, end), 'utf8'); // from the current position, to the last byte
-      at = end;
-    }
-    await handle.sync();
+    const pending: string[] = [];
+    let pendingChars = 0;
+    const flush = (): void => {
+      if (pendingChars === 0) return;
+      writeText(fd, pending.length === 1 ? (pending[0] as string) : pending.join(''));
+      pending.length = 0;
+      pendingChars = 0;
+    };
+    produce((text) => {
+      pending.push(text);
+      pendingChars += text.length;
+      if (pendingChars >= CHUNK_CHARS) flush();
+    });
+    flush();
+    fsyncSync(fd);
   } catch (e) {
-    await handle.close();
-    await rm(tmp, { force: true });
+    closeSync(fd);
+    rmSync(tmp, { force: true });
     throw e;
   }
-  await handle.close();
+  closeSync(fd);
   try {
-    await rename(tmp, file);
+    renameSync(tmp, file);
   } catch (e) {
-    await rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Atomically replaces `file` with `toJson(value)` (each piece through `text`), never holding the whole text. */
+export async function writeJsonAtomic(file: string, value: unknown, text?: JsonText): Promise<void> {
+  await writeAtomic(file, (write) => writeJson(value, write, text));
+}
+
+/** Writes `text` at the file's current position, a megabyte at a time (never one buffer of the whole). */
+function writeText(fd: number, text: string): void {
+  for (let at = 0; at < text.length; ) {
+    const end = chunkEnd(text, at);
+    const bytes = Buffer.from(end - at === text.length ? text : text.slice(at, end), 'utf8');
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+    at = end;
   }
 }
 
@@ -48,6 +80,19 @@ function chunkEnd(content: string, at: number): number {
 /** Levels indented by `toJson`; anything deeper is written on one line. */
 const INDENTED_LEVELS = 4;
 
+/** How `writeJson` turns what it writes into text: each value below the indented levels, and each key above them. */
+export interface JsonText {
+  /** The JSON text of a value (undefined where JSON.stringify leaves it out). Default JSON.stringify. */
+  value(value: unknown): string | undefined;
+  /** The JSON text of a key, quotes included. Default JSON.stringify. */
+  key(name: string): string;
+}
+
+const PLAIN_JSON: JsonText = {
+  value: (value) => JSON.stringify(value) as string | undefined,
+  key: (name) => JSON.stringify(name),
+};
+
 /**
  * Serialises a value as JSON with a trailing newline: the first levels indented, each value below them on
  * one line. In a report or a plan that is one line per operation: easy to read and to grep, and a
@@ -56,45 +101,51 @@ const INDENTED_LEVELS = 4;
 export function toJson(value: unknown): string {
   // One list of pieces joined once: nested joins would hold the operations' text three times over.
   const parts: string[] = [];
-  if (!render(value, '', 0, '', parts)) parts.push('null');
-  parts.push('\n');
+  writeJson(value, (piece) => parts.push(piece));
   return parts.join('');
 }
 
-/**
- * Appends the JSON of `value` to `parts`, indenting the first INDENTED_LEVELS levels; false (and nothing
- * appended) where JSON.stringify leaves the value out.
- */
-function render(value: unknown, key: string, depth: number, indent: string, parts: string[]): boolean {
-  const json = toJsonValue(value, key);
-  if (depth >= INDENTED_LEVELS || json === null || typeof json !== 'object' || isBoxed(json)) {
-    const text = JSON.stringify(json) as string | undefined;
-    if (text === undefined) return false;
-    parts.push(text);
-    return true;
-  }
+/** Writes the text of `toJson(value)` piece by piece to `write` (with `text`, e.g. redacting each piece). */
+export function writeJson(value: unknown, write: (piece: string) => void, text: JsonText = PLAIN_JSON): void {
+  const json = toJsonValue(value, '');
+  if (isLeaf(json, 0)) write(text.value(json) ?? 'null');
+  else renderComposite(json as object, 0, '', write, text);
+  write('\n');
+}
+
+/** Written on one line: anything below the indented levels, and every value that is not an object or a list. */
+function isLeaf(json: unknown, depth: number): boolean {
+  return depth >= INDENTED_LEVELS || json === null || typeof json !== 'object' || isBoxed(json);
+}
+
+/** Writes an object or a list of an indented level, its members one per line. */
+function renderComposite(json: object, depth: number, indent: string, write: (piece: string) => void, text: JsonText): void {
   const inner = `${indent}  `;
   let written = 0;
   const separator = (): string => (written === 0 ? `\n${inner}` : `,\n${inner}`);
-  if (Array.isArray(json)) {
-    parts.push('[');
-    for (let i = 0; i < json.length; i += 1) {
-      parts.push(separator());
-      if (!render(json[i], String(i), depth + 1, inner, parts)) parts.push('null'); // holes too, as JSON.stringify does
+  const member = (item: unknown, key: string, prefix: string, whenLeftOut: string | undefined): void => {
+    const json = toJsonValue(item, key);
+    if (!isLeaf(json, depth + 1)) {
+      write(`${separator()}${prefix}`);
+      renderComposite(json as object, depth + 1, inner, write, text);
       written += 1;
+      return;
     }
-    parts.push(written === 0 ? ']' : `\n${indent}]`);
-    return true;
+    // What JSON.stringify leaves out (undefined, a function) is null in a list and absent from an object.
+    const value = text.value(json) ?? whenLeftOut;
+    if (value === undefined) return;
+    write(`${separator()}${prefix}${value}`);
+    written += 1;
+  };
+  if (Array.isArray(json)) {
+    write('[');
+    for (let i = 0; i < json.length; i += 1) member(json[i], String(i), '', 'null'); // holes too, as JSON.stringify does
+    write(written === 0 ? ']' : `\n${indent}]`);
+    return;
   }
-  parts.push('{');
-  for (const [name, item] of Object.entries(json)) {
-    const mark = parts.length;
-    parts.push(separator(), `${JSON.stringify(name)}: `);
-    if (render(item, name, depth + 1, inner, parts)) written += 1;
-    else parts.length = mark; // left out, as JSON.stringify does
-  }
-  parts.push(written === 0 ? '}' : `\n${indent}}`);
-  return true;
+  write('{');
+  for (const [name, item] of Object.entries(json)) member(item, name, `${text.key(name)}: `, undefined);
+  write(written === 0 ? '}' : `\n${indent}}`);
 }
 
 /** What JSON.stringify serialises in place of `value`: the result of its toJSON, when it has one. */

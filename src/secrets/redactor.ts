@@ -42,6 +42,19 @@ export class Redactor {
     return pattern ? text.replace(pattern, REDACTED) : text;
   }
 
+  /**
+   * The JSON text of `value` with every secret replaced, as `redact(JSON.stringify(redactValue(value)))`
+   * without the deep copy: values that are a whole secret (short ones included) are replaced while
+   * serialising, every other occurrence (in keys, in longer strings, escaped) in the text. Undefined where
+   * JSON.stringify leaves the value out.
+   */
+  stringify(value: unknown): string | undefined {
+    const text = (
+      this.#secrets.size === 0 ? JSON.stringify(value) : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && this.#secrets.has(v) ? REDACTED : v))
+    ) as string | undefined;
+    return text === undefined ? undefined : this.redact(text);
+  }
+
   /** Returns a deep copy with every string redacted. Non-plain objects are copied as plain data. */
   redactValue<T>(value: T): T {
     if (this.#secrets.size === 0) return value;

@@ -86,3 +86,55 @@ describe('toJson', () => {
     expect(text.endsWith('}\n')).toBe(true);
   });
 });
+
+describe('writeJsonAtomic with redaction', () => {
+  it('writes, piece by piece, the same text as redacting a redacted copy of the whole document', async () => {
+    const { toJson, writeJson } = await import('../../src/report/write.js');
+    const { redactedJson } = await import('../../src/cli/artifacts.js');
+    const { Redactor } = await import('../../src/secrets/redactor.js');
+    // Secrets short and long, with characters that JSON and URLs escape, and values made of them.
+    const secretArb = fc.oneof(fc.constantFrom('pw', 's3cr3t-p4ss', 'quote"and\\slash', 'naïve pässword'), fc.string({ minLength: 1, maxLength: 12 }));
+    const valueArb = fc.letrec((tie) => ({
+      value: fc.oneof(
+        { depthSize: 'small' },
+        fc.jsonValue({ maxDepth: 2 }),
+        secretArb,
+        fc.array(tie('value'), { maxLength: 4 }),
+        fc.dictionary(fc.oneof(fc.string({ maxLength: 6 }), secretArb), tie('value'), { maxKeys: 4 }),
+      ),
+    })).value;
+    fc.assert(
+      fc.property(fc.array(secretArb, { maxLength: 3 }), valueArb, (secrets, value) => {
+        const redactor = new Redactor();
+        for (const s of secrets) redactor.add(s);
+        const pieces: string[] = [];
+        writeJson(value, (piece) => pieces.push(piece), redactedJson(redactor));
+        expect(pieces.join('')).toBe(redactor.redact(toJson(redactor.redactValue(value))));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes a report of 100,000 operations exactly, with no secret in it, without holding its text', async () => {
+    const { writeJsonAtomic, toJson } = await import('../../src/report/write.js');
+    const { redactedJson } = await import('../../src/cli/artifacts.js');
+    const { Redactor } = await import('../../src/secrets/redactor.js');
+    const redactor = new Redactor();
+    redactor.addBasic('admin', 'Tr0ub4dor&3');
+    const operations = Array.from({ length: 100_000 }, (_, i) => ({
+      key: `stop/host=${i}`,
+      status: 'changed',
+      request: { method: 'POST', url: `https://ocp.example.com/api/v2/compute/hosts/${i}/stop${i === 77_777 ? '?token=Tr0ub4dor%263' : ''}` },
+    }));
+    const report = { reportVersion: 1, params: { password: 'Tr0ub4dor&3' }, steps: [{ id: 'stop', operations }] };
+    const target = ws.path('big-report.json');
+    await writeJsonAtomic(target, report, redactedJson(redactor));
+    const written = readFileSync(target, 'utf8');
+    expect(written).toBe(redactor.redact(toJson(redactor.redactValue(report))));
+    expect(written).not.toContain('Tr0ub4dor');
+    const parsed = JSON.parse(written) as typeof report;
+    expect(parsed.steps[0]!.operations).toHaveLength(100_000);
+    expect(parsed.steps[0]!.operations[77_777]!.request.url).toMatch(/token=\[REDACTED\]$/);
+    expect(parsed.params.password).toBe('[REDACTED]');
+  });
+});
