@@ -247,9 +247,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   const release: (ResolvedOperation | undefined)[] | undefined = ctx.mode === 'run' && !ctx.planned?.has(step.id) ? operations : undefined;
   const runOne = async (i: number): Promise<void> => {
     const op = operations[i]!;
-    const record = executes
+    const { record, outputs: produced } = executes
       ? await runOperation(op, step, action, registered.source, connection, budget, ctx)
-      : previewRecord(op);
+      : { record: previewRecord(op), outputs: undefined };
     if (record.status === 'failed') budget.recordFailure();
     if (executes && ctx.mode === 'dry-run') {
       // A read-only step that really ran during an online preview: its outcome is known, not predicted.
@@ -258,17 +258,12 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
           ? { outcome: 'would fail', reason: record.error?.message ?? 'failed' }
           : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
     }
-    if (outputs) outputs[i] = record.outputs;
-    if (large && record.outputs !== undefined) {
-      // A copy without them rather than `delete`, which would turn every record into a slow, large dictionary.
-      const { outputs: _inJournal, ...kept } = record;
-      records[i] = kept;
-      ctx.emit({ type: 'op', step: step.id, record }, { type: 'op', step: step.id, record: kept });
-    } else {
-      records[i] = record;
-      ctx.emit({ type: 'op', step: step.id, record });
-    }
-    ctx.onOperation?.(step, record);
+    if (outputs) outputs[i] = produced;
+    const full = produced === undefined ? record : withOutputs(record, produced);
+    // A large step keeps the record without its outputs (they are in the journal).
+    records[i] = large ? record : full;
+    ctx.emit({ type: 'op', step: step.id, record: full }, large ? { type: 'op', step: step.id, record } : undefined);
+    ctx.onOperation?.(step, full);
     if (release) release[i] = undefined;
   };
 
@@ -414,6 +409,12 @@ function operationContext(
   };
 }
 
+/** An operation's record, and the outputs its action returned (kept apart: a large step does not keep them). */
+interface Finished {
+  record: OperationRecord;
+  outputs: Record<string, unknown> | undefined;
+}
+
 async function runOperation(
   op: ResolvedOperation,
   step: StepSpec,
@@ -422,42 +423,69 @@ async function runOperation(
   connection: RunConnection | undefined,
   budget: FailureBudget,
   ctx: StepRunContext,
-): Promise<OperationRecord> {
-  const skipped = (reason: string): OperationRecord => ({ key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason });
-  if (op.error) return { key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error };
+): Promise<Finished> {
+  const notRun = (record: OperationRecord): Finished => ({ record, outputs: undefined });
+  const skipped = (reason: string): Finished => notRun({ key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason });
+  if (op.error) return notRun({ key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error });
   const done = ctx.resume?.done.get(op.key);
   if (done !== undefined && action.mutates) return skipped(`done in run ${ctx.resume!.runId} (${done}); not sent again`);
   if (ctx.stop.aborted) return skipped('the run was cancelled before this operation started');
   if (budget.broken) return skipped(`not started: step '${step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
 
-  const startedAt = new Date();
+  const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const { ctx: runCtx, trace } = operationContext(op, step, connection, ctx, ctx.mode !== 'run');
-  const record: OperationRecord = { key: op.key, status: 'failed', attempts: 0, durationMs: 0, startedAt: startedAt.toISOString() };
+  let status: OperationRecord['status'];
+  let outputs: Record<string, unknown> | undefined;
+  let error: OperationRecord['error'];
   try {
     const result = await action.run(operationOf(op), runCtx);
     const checked = checkRunResult(result, action.name);
-    record.status = checked.status;
-    if (checked.outputs !== undefined) record.outputs = checked.outputs;
+    status = checked.status;
+    outputs = checked.outputs;
   } catch (e) {
-    record.status = 'failed';
-    record.error =
+    status = 'failed';
+    error =
       ctx.abort.aborted && !(isRunbookError(e) && e.code !== 'CANCELLED' && e.code !== 'INTERNAL')
         ? { code: 'CANCELLED', message: 'aborted: the run was cancelled while this operation was in flight' }
         : toOperationError(e, source === 'builtin' ? undefined : pluginNameOf(ctx.registry, action.name));
   }
-  record.durationMs = Math.round(performance.now() - t0);
-  record.attempts = trace.attempts;
-  if (trace.request) record.request = trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url };
-  if (trace.response) record.response = trace.response;
+  const durationMs = Math.round(performance.now() - t0);
+  const attempts = trace.attempts;
+  const request = trace.request && (trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url });
+  const response = trace.response;
+  // Built whole, in one literal, in the common case: a record that gains properties one by one keeps them
+  // in a separate array, and a large step holds 100,000 records to its end.
+  let record: OperationRecord;
+  if (error === undefined && request !== undefined && response !== undefined) {
+    record = { key: op.key, status, attempts, durationMs, startedAt, request, response };
+  } else {
+    record = { key: op.key, status, attempts, durationMs, startedAt };
+    if (error !== undefined) record.error = error;
+    if (request !== undefined) record.request = request;
+    if (response !== undefined) record.response = response;
+  }
   // Outcomes are info: the console already shows them; warn is kept for what needs a person's attention.
   if (ctx.log.isLevelEnabled('info')) {
     runCtx.log.info(
-      { status: record.status, ms: record.durationMs, attempts: record.attempts, ...(record.error ? { code: record.error.code, error: record.error.message } : {}) },
+      { status, ms: durationMs, attempts, ...(error ? { code: error.code, error: error.message } : {}) },
       'operation finished',
     );
   }
-  return record;
+  return { record, outputs };
+}
+
+/** The record with its outputs, in the order of the report's fields (outputs after startedAt). */
+function withOutputs(record: OperationRecord, outputs: Record<string, unknown>): OperationRecord {
+  const { key, status, attempts, durationMs, startedAt, error, request, response, reason } = record;
+  const full: OperationRecord = { key, status, attempts, durationMs };
+  if (startedAt !== undefined) full.startedAt = startedAt;
+  full.outputs = outputs;
+  if (error !== undefined) full.error = error;
+  if (request !== undefined) full.request = request;
+  if (response !== undefined) full.response = response;
+  if (reason !== undefined) full.reason = reason;
+  return full;
 }
 
 /** An action's `run` must resolve to `{ status: 'changed' | 'unchanged', outputs? }`. */
