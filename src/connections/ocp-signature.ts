@@ -53,16 +53,21 @@ export function contentMd5(body?: Buffer | string): string {
   return createHash('md5').update(body).digest('hex').toUpperCase();
 }
 
+const UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
+
 /** RFC 3986 strict percent-encoding: only `A-Za-z0-9-._~` stay as they are, hex is upper-case. */
 export function rfc3986Encode(value: string): string {
+  // Most values (numbers, names) need no encoding at all.
+  if (UNRESERVED.test(value)) return value;
   // encodeURIComponent leaves !'()* alone and already uses upper-case hex; finish the job.
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** The canonical query: parameters sorted by key (code-unit order), each `enc(k)=enc(v)`, joined by `&`. */
 export function canonicalQuery(params: Record<string, string>): string {
-  return Object.keys(params)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-    .map((k) => `${rfc3986Encode(k)}=${rfc3986Encode(params[k] as string)}`)
-    .join('&');
+  const keys = Object.keys(params);
+  if (keys.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  let query = '';
+  for (const k of keys) query += `${query === '' ? '' : '&'}${rfc3986Encode(k)}=${rfc3986Encode(params[k] as string)}`;
+  return query;
 }

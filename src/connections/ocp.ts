@@ -69,14 +69,16 @@ export const ocpConnection = defineConnection({
   },
   open(config, ctx): ConnectionSession {
     const auth = readOcpAuth(config, ctx.redactor);
+    // Encoded once per connection, not per request.
+    const basic = auth.type === 'basic' ? basicAuthorization(auth.username, auth.password) : undefined;
     return {
       pathPrefix: urlPathEndsWith(config.url, OCP_PATH_PREFIX) ? '' : OCP_PATH_PREFIX,
       authorize(req) {
         // OCP wants the JSON content type on every request, a POST without a body included.
         req.headers['content-type'] ??= OCP_CONTENT_TYPE;
-        if (auth.type === 'basic') {
-          req.headers.authorization = basicAuthorization(auth.username, auth.password);
-        } else {
+        if (basic !== undefined) {
+          req.headers.authorization = basic;
+        } else if (auth.type === 'accessKey') {
           signRequest(req, auth.accessKeyId, auth.accessKeySecret);
         }
       },

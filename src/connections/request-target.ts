@@ -61,11 +61,16 @@ export function buildPathAndQuery(basePath: string, prefix: string | undefined, 
     throw new RunbookError('INTERNAL', `request path '${req.path}' contains '?' or '#'; pass query parameters in query and build paths with encodePath`);
   }
   const path = req.path.startsWith('/') ? req.path : `/${req.path}`;
-  const params: Record<string, string> = {};
-  for (const [key, value] of Object.entries(req.query ?? {})) {
-    if (value !== undefined) params[key] = String(value);
+  let query = '';
+  if (req.query !== undefined) {
+    const params: Record<string, string> = {};
+    for (const key in req.query) {
+      if (!Object.hasOwn(req.query, key)) continue;
+      const value = req.query[key];
+      if (value !== undefined) params[key] = String(value);
+    }
+    query = canonicalQuery(params);
   }
-  const query = canonicalQuery(params);
   const full = basePath + withPrefix(prefix, path);
   return query === '' ? full : `${full}?${query}`;
 }

@@ -92,6 +92,31 @@ export interface ConnectionRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * A request as a session's `authorize` sees it. Its `url` is parsed on first read, for the sessions that
+ * need it (AccessKey signing): most never do. A class, so that the getter is not a new closure per request.
+ */
+class Outgoing implements OutgoingRequest {
+  readonly #origin: string;
+  #url: URL | undefined;
+  body?: Buffer;
+
+  constructor(
+    readonly method: HttpMethod,
+    origin: string,
+    readonly pathAndQuery: string,
+    /** A fresh object for the session to add to. */
+    readonly headers: Record<string, string>,
+  ) {
+    this.#origin = origin;
+  }
+
+  get url(): URL {
+    this.#url ??= new URL(this.#origin + this.pathAndQuery);
+    return this.#url;
+  }
+}
+
 /** A new, empty trace for one operation. */
 export function createOperationTrace(): OperationTrace {
   return { attempts: 0, requests: 0 };
@@ -256,18 +281,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
 
   /** One attempt: authorize, send, read the whole answer, all within the attempt's deadline. */
   async function sendOnce(prepared: PreparedRequest, settings: AttemptSettings): Promise<{ res: HttpResponse; out: OutgoingRequest }> {
-    let url: URL | undefined;
-    const out: OutgoingRequest = {
-      method: prepared.method,
-      // Parsed only for the sessions that read it (AccessKey signing): most never do.
-      get url(): URL {
-        url ??= new URL(target.origin + prepared.pathAndQuery);
-        return url;
-      },
-      pathAndQuery: prepared.pathAndQuery,
-      // A fresh object for the session to add to; copied only when there is something to copy.
-      headers: prepared.hasHeaders ? { ...prepared.headers } : {},
-    };
+    const out = new Outgoing(prepared.method, target.origin, prepared.pathAndQuery, prepared.hasHeaders ? { ...prepared.headers } : {});
     if (prepared.bodyBytes !== undefined) out.body = prepared.bodyBytes;
     const displayUrl = prepared.displayUrl;
     const trace = settings.trace;

@@ -1,5 +1,6 @@
 // The OCP AccessKey signature against the vendor's published test vectors, and its canonical forms.
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalQuery, contentMd5, ocpSignature, ocpStringToSign, rfc3986Encode } from '../../src/connections/ocp-signature.js';
 
@@ -67,6 +68,13 @@ describe('OCP AccessKey signature (vendor test vectors)', () => {
 describe('canonical forms', () => {
   it('leaves only A-Za-z0-9-._~ unescaped, with upper-case hex', () => {
     expect(rfc3986Encode("a-._~Z9 !'()*+/?#%é")).toBe('a-._~Z9%20%21%27%28%29%2A%2B%2F%3F%23%25%C3%A9');
+    // The shortcut for values that need no encoding agrees with the full encoding, whatever the text.
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9._~-]*$/), fc.string({ unit: 'grapheme' })), (value) => {
+        const full = encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+        expect(rfc3986Encode(value)).toBe(full);
+      }),
+    );
   });
 
   it('gives an empty MD5 for an empty body and hashes Buffers and strings alike', () => {

@@ -62,7 +62,8 @@ export async function runProcessVerb(
     if (now.status === verb.wanted) return { status: 'unchanged', outputs: { process: now } };
     throw e;
   }
-  after = after ? { ...after, hostId: typeof after.hostId === 'number' ? after.hostId : hostId } : await findProcess(ctx.http, { hostId, agentProcessId: before.id });
+  if (after === undefined) after = await findProcess(ctx.http, { hostId, agentProcessId: before.id });
+  else if (typeof after.hostId !== 'number') after = { ...after, hostId };
   if (after.status !== verb.wanted) {
     throw new RunbookError(
       'UNEXPECTED_STATE',

@@ -66,7 +66,8 @@ export async function listProcesses(http: HttpClient, hostId: number): Promise<A
     let added = 0;
     for (const p of contents) {
       if (byId.has(p.id)) continue;
-      byId.set(p.id, { ...p, hostId: typeof p.hostId === 'number' ? p.hostId : hostId });
+      // Copied only when OCP left the host id out: the answer is not kept anywhere else.
+      byId.set(p.id, typeof p.hostId === 'number' ? p : { ...p, hostId });
       added += 1;
     }
     // A server that ignores `page` would repeat the same page forever: stop when a page brings nothing new.
