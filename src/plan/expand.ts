@@ -57,10 +57,12 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
     const items = fanOutItems(step, ctx.scope);
     const connection = step.connection === undefined ? undefined : ctx.connections.get(step.connection);
     const operations: ResolvedOperation[] = [];
-    items.forEach((item, index) => {
-      const itemScope: Scope = step.forEach === undefined ? ctx.scope : { ...ctx.scope, item, index };
-      operations.push(...expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false));
-    });
+    const { params, env, steps } = ctx.scope;
+    for (let index = 0; index < items.length; index += 1) {
+      const item = items[index];
+      const itemScope: Scope = step.forEach === undefined ? ctx.scope : { params, env, steps, item, index };
+      for (const op of expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false)) operations.push(op);
+    }
     return { ...base, disposition: 'planned', operations: withUniqueKeys(operations) };
   } catch (e) {
     return { ...base, disposition: 'failed', reason: messageOf(e), error: toOperationError(e), operations: [] };

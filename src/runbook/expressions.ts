@@ -439,10 +439,28 @@ export function evaluateCondition(value: unknown, scope: Scope, options: Evaluat
   throw new RunbookError('EXPRESSION', `'if' must be true, false or a \${{ }} expression, got ${JSON.stringify(value)}`);
 }
 
+/**
+ * Parsed templates and expressions, by their text: a step's `with:` is evaluated once per item, and a
+ * step may have 100,000 items. Bounded: emptied when full (a runbook has a few hundred expressions).
+ */
+const PARSE_CACHE_LIMIT = 2_000;
+const parsedTemplates = new Map<string, readonly TemplatePart[]>();
+const parsedSources = new Map<string, { expr: Expr; text: string }>();
+
+function remember<V>(cache: Map<string, V>, key: string, parse: () => V): V {
+  let value = cache.get(key);
+  if (value === undefined) {
+    value = parse(); // a parse error is thrown, and not remembered
+    if (cache.size >= PARSE_CACHE_LIMIT) cache.clear();
+    cache.set(key, value);
+  }
+  return value;
+}
+
 function evaluateString(text: string, scope: Scope, options: EvaluateOptions): unknown {
-  let parts: TemplatePart[];
+  let parts: readonly TemplatePart[];
   try {
-    parts = splitTemplate(text);
+    parts = remember(parsedTemplates, text, () => splitTemplate(text));
   } catch (error) {
     throw asEvaluationError(error, text);
   }
@@ -467,13 +485,13 @@ function evaluateString(text: string, scope: Scope, options: EvaluateOptions): u
 }
 
 function evaluateSource(source: string, scope: Scope, options: EvaluateOptions): unknown {
-  let expr: Expr;
+  let parsed: { expr: Expr; text: string };
   try {
-    expr = parseExpression(source);
+    parsed = remember(parsedSources, source, () => ({ expr: parseExpression(source), text: `\${{${source}}}` }));
   } catch (error) {
     throw asEvaluationError(error, `\${{${source}}}`);
   }
-  return evaluate(expr, { scope, options, lenient: false, text: `\${{${source}}}` });
+  return evaluate(parsed.expr, { scope, options, lenient: false, text: parsed.text });
 }
 
 function asEvaluationError(error: unknown, text: string): RunbookError {

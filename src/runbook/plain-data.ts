@@ -12,7 +12,9 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** Sets an own, enumerable property, even for `__proto__`, without invoking any setter. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  // Object.prototype has one setter, __proto__; any other key is a plain assignment (and a fast one).
+  if (key === '__proto__') Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+  else target[key] = value;
 }
 
 /** Reads an own property of a plain object, or undefined. */
