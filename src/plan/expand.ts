@@ -125,17 +125,32 @@ function expandItem(
     return [{ key: fallbackKey, inputs, ...where, requests: [], error: toOperationError(e, pluginNameOf(registry, action.name)) }];
   }
   return planned.map((p, n) => {
-    const key = p.key !== undefined ? `${step.id}/${p.key}` : planned.length > 1 ? `${fallbackKey}#${n + 1}` : fallbackKey;
-    const requests = p.request === undefined ? [] : Array.isArray(p.request) ? p.request : [p.request];
-    const op: ResolvedOperation = {
-      key,
-      inputs: p.inputs as Record<string, unknown>,
-      ...where,
-      requests: connection && previews ? requests.map((r) => previewRequest(r, connection)) : [],
-    };
+    const key = flat(p.key !== undefined ? `${step.id}/${p.key}` : planned.length > 1 ? `${fallbackKey}#${n + 1}` : fallbackKey);
+    const inputs = p.inputs as Record<string, unknown>;
+    let requests: RequestPreview[] = NO_REQUESTS;
+    if (connection && previews && p.request !== undefined) {
+      requests = (Array.isArray(p.request) ? p.request : [p.request]).map((r) => previewRequest(r, connection));
+    }
+    // One literal per shape: properties added later, or spread in, would sit in a separate array, and a
+    // step may hold 100,000 of these.
+    const op: ResolvedOperation = fanned ? { key, inputs, item, index, requests } : { key, inputs, requests };
     if (p.unresolved !== undefined) op.unresolved = p.unresolved;
     return op;
   });
+}
+
+/** Shared by every operation whose requests are not worked out (a run): never added to. */
+const NO_REQUESTS: RequestPreview[] = [];
+
+/**
+ * The same text, made one flat string. A key built from pieces is a tree of them (`stop/` + `host=` +
+ * ...), three times the memory of the text, and an operation keeps its key to the end of the run.
+ * Reading a character makes the engine flatten the tree in place (the garbage collector then drops
+ * the pieces).
+ */
+function flat(text: string): string {
+  text.charCodeAt(0);
+  return text;
 }
 
 function previewRequest(req: HttpRequest, connection: ConnectionView): RequestPreview {
