@@ -22,11 +22,14 @@ import type { JournalEvent, JournalSink } from '../report/journal.js';
 import {
   MAX_OPERATIONS_WITH_OUTPUTS,
   countOperations,
+  emptyCounts,
   type OperationRecord,
   type RunReport,
   type StepRecord,
+  type StatusCounts,
   type StepStatus,
 } from '../report/types.js';
+import { spilledOperations } from '../report/spilled.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { stepOutputs, stepsReadByOthers } from './outputs.js';
 import { rolloutBatches } from './rollout.js';
@@ -92,17 +95,17 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const stop = options.stop ?? new AbortController().signal;
   const abort = runScopedSignal(options.abort);
   const builder = new ReportBuilder();
-  // The report may get a lighter event than the journal: the record of an operation of a large step
-  // without its outputs (see MAX_OPERATIONS_WITH_OUTPUTS).
-  const emit = (event: JournalEvent, inReport: JournalEvent = event) => {
+  // The report may get a lighter event than the journal (the record of an operation of a large step
+  // without its outputs, see MAX_OPERATIONS_WITH_OUTPUTS), or none (a record left in the journal).
+  const emit = (event: JournalEvent, inReport: JournalEvent | null = event) => {
     options.journal?.write(event);
-    builder.apply(inReport);
+    if (inReport !== null) builder.apply(inReport);
   };
   const t0 = performance.now();
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
   const unknownOutputs = new Set<string>();
-  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, globalCap, readLater: stepsReadByOthers(runbook.steps) };
+  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, globalCap, readLater: stepsReadByOthers(runbook.steps) };
 
   emit({
     type: 'run',
@@ -162,7 +165,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
 interface StepRunContext extends ExecuteOptions {
   stop: AbortSignal;
   abort: AbortSignal;
-  emit: (event: JournalEvent, inReport?: JournalEvent) => void;
+  emit: (event: JournalEvent, inReport?: JournalEvent | null) => void;
+  builder: ReportBuilder;
   globalCap: number;
   /** Steps whose outputs a step reads: a large step keeps its outputs in memory only for these. */
   readLater: { has(id: string): boolean };
@@ -232,7 +236,15 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   const executes = ctx.mode === 'run' || (ctx.online === true && !action.mutates);
   const probes = ctx.mode === 'dry-run' && ctx.online === true && action.mutates;
   const width = Math.min(step.concurrency ?? ctx.globalCap, ctx.globalCap);
-  const records: OperationRecord[] = new Array(operations.length);
+  // A large step that runs with a journal on disk leaves its records there (where each line is, is all it
+  // keeps) and reads them back for the report; otherwise it keeps them here.
+  const journal = ctx.journal;
+  const spill =
+    operations.length > MAX_OPERATIONS_WITH_OUTPUTS && executes && ctx.mode === 'run' && journal?.file !== undefined && journal.position !== undefined
+      ? { file: journal.file, offsets: new Float64Array(operations.length), lengths: new Uint32Array(operations.length) }
+      : undefined;
+  const records: OperationRecord[] = spill ? [] : new Array(operations.length);
+  const counts = emptyCounts();
   // The operations of a large step keep their outputs in the journal only; they are kept here too when a
   // later step reads them.
   const large = operations.length > MAX_OPERATIONS_WITH_OUTPUTS;
@@ -260,9 +272,18 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     }
     if (outputs) outputs[i] = produced;
     const full = produced === undefined ? record : withOutputs(record, produced);
-    // A large step keeps the record without its outputs (they are in the journal).
-    records[i] = large ? record : full;
-    ctx.emit({ type: 'op', step: step.id, record: full }, large ? { type: 'op', step: step.id, record } : undefined);
+    counts.total += 1;
+    counts[record.status] += 1;
+    if (spill) {
+      const at = journal!.position!;
+      ctx.emit({ type: 'op', step: step.id, record: full }, null);
+      spill.offsets[i] = at;
+      spill.lengths[i] = journal!.position! - at - 1; // without the newline
+    } else {
+      // A large step keeps the record without its outputs (they are in the journal).
+      records[i] = large ? record : full;
+      ctx.emit({ type: 'op', step: step.id, record: full }, large ? { type: 'op', step: step.id, record } : undefined);
+    }
     ctx.onOperation?.(step, full);
     if (release) release[i] = undefined;
   };
@@ -278,10 +299,12 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     start = end;
   }
 
-  const summary = countOperations(records);
+  const summary = counts;
+  const recorded = spill ? spilledOperations(spill) : records;
+  if (spill) ctx.builder.spilled(step.id, recorded, summary);
   const failed = budget.broken;
   const status: StepStatus = failed ? 'failed' : ctx.stop.aborted && summary.skipped > 0 ? 'cancelled' : 'succeeded';
-  const record = stepRecordOf(step, status, undefined, records);
+  const record = stepRecordOf(step, status, undefined, recorded, summary);
   record.startedAt = startedAt;
   record.durationMs = Math.round(performance.now() - t0);
   record.maxErrors = budget.allowed;
@@ -308,7 +331,13 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   return record;
 }
 
-function stepRecordOf(step: StepSpec, status: StepStatus, reason: string | undefined, operations: OperationRecord[]): StepRecord {
+function stepRecordOf(
+  step: StepSpec,
+  status: StepStatus,
+  reason: string | undefined,
+  operations: OperationRecord[],
+  summary: StatusCounts = countOperations(operations),
+): StepRecord {
   return {
     id: step.id,
     ...(step.name !== undefined ? { name: step.name } : {}),
@@ -317,7 +346,7 @@ function stepRecordOf(step: StepSpec, status: StepStatus, reason: string | undef
     status,
     ...(reason !== undefined ? { reason } : {}),
     durationMs: 0,
-    summary: countOperations(operations),
+    summary,
     operations,
   };
 }

@@ -9,6 +9,7 @@ import {
   emptyCounts,
   type OperationRecord,
   type RunReport,
+  type StatusCounts,
   type StepRecord,
 } from './types.js';
 import type { JournalEvent, StepOutline } from './journal.js';
@@ -19,6 +20,8 @@ interface StepState {
   keys?: string[];
   maxErrors?: number;
   records: Map<string, OperationRecord>;
+  /** A large step whose records the live run left in the journal: the list that reads them back. */
+  spilled?: { operations: OperationRecord[]; summary: StatusCounts };
   end?: Extract<JournalEvent, { type: 'stepEnd' }>;
 }
 
@@ -62,6 +65,14 @@ export class ReportBuilder {
     }
   }
 
+  /**
+   * Hands over the records of a step that the live run left in the journal (its op events are not
+   * applied): `operations` reads them back in order, `summary` counts them.
+   */
+  spilled(stepId: string, operations: OperationRecord[], summary: StatusCounts): void {
+    this.#step(stepId).spilled = { operations, summary };
+  }
+
   /** True once the run's end line was seen. */
   get complete(): boolean {
     return this.#end !== undefined;
@@ -73,7 +84,7 @@ export class ReportBuilder {
     const interrupted = this.#end === undefined;
     const steps = [...this.#steps.values()].map((s) => this.#buildStep(s, interrupted));
     const summary = emptyCounts();
-    for (const s of steps) countOperations(s.operations, summary);
+    for (const s of steps) addCounts(summary, s.summary);
     const finishedAt = this.#end?.finishedAt ?? latestTime(steps) ?? run.startedAt;
     const report: RunReport = {
       reportVersion: REPORT_VERSION,
@@ -111,22 +122,7 @@ export class ReportBuilder {
 
   #buildStep(state: StepState, interrupted: boolean): StepRecord {
     const { outline, end } = state;
-    const operations: OperationRecord[] = [];
-    const keys = state.keys ?? [];
-    for (const key of keys) {
-      const record = state.records.get(key);
-      if (record) operations.push(record);
-      else if (interrupted) {
-        operations.push({ key, status: 'failed', attempts: 0, durationMs: 0, error: { code: 'CANCELLED', message: INTERRUPTED } });
-      } else {
-        operations.push({ key, status: 'skipped', attempts: 0, durationMs: 0, reason: 'no outcome was recorded' });
-      }
-    }
-    // Records whose key was not announced (should not happen) are still kept, never dropped. Through a
-    // Set, not keys.includes: a step may have 100,000 operations.
-    const announced = new Set(keys);
-    for (const [key, record] of state.records) if (!announced.has(key)) operations.push(record);
-    const summary = countOperations(operations);
+    const { operations, summary } = state.spilled ?? this.#operationsOf(state, interrupted);
     const status = end?.status ?? (state.startedAt === undefined ? (interrupted ? 'cancelled' : 'skipped') : 'cancelled');
     const step: StepRecord = {
       id: outline.id,
@@ -146,6 +142,34 @@ export class ReportBuilder {
     if (end?.outputs !== undefined && !isLarge(state)) step.outputs = end.outputs;
     return step;
   }
+
+  /** The step's records in the order its keys were announced; what has no record is accounted for. */
+  #operationsOf(state: StepState, interrupted: boolean): { operations: OperationRecord[]; summary: StatusCounts } {
+    const operations: OperationRecord[] = [];
+    const keys = state.keys ?? [];
+    for (const key of keys) {
+      const record = state.records.get(key);
+      if (record) operations.push(record);
+      else if (interrupted) {
+        operations.push({ key, status: 'failed', attempts: 0, durationMs: 0, error: { code: 'CANCELLED', message: INTERRUPTED } });
+      } else {
+        operations.push({ key, status: 'skipped', attempts: 0, durationMs: 0, reason: 'no outcome was recorded' });
+      }
+    }
+    // Records whose key was not announced (should not happen) are still kept, never dropped. Through a
+    // Set, not keys.includes: a step may have 100,000 operations.
+    const announced = new Set(keys);
+    for (const [key, record] of state.records) if (!announced.has(key)) operations.push(record);
+    return { operations, summary: countOperations(operations) };
+  }
+}
+
+function addCounts(into: StatusCounts, more: StatusCounts): void {
+  into.total += more.total;
+  into.changed += more.changed;
+  into.unchanged += more.unchanged;
+  into.failed += more.failed;
+  into.skipped += more.skipped;
 }
 
 /** More operations than MAX_OPERATIONS_WITH_OUTPUTS: the report leaves their outputs to the journal. */

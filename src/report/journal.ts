@@ -55,6 +55,12 @@ export type JournalEvent =
 export interface JournalSink {
   write(event: JournalEvent): void;
   close(): void;
+  /**
+   * A journal on disk: its path, and how many bytes it holds so far (where the next line starts). The
+   * executor then leaves a large step's records there and reads them back when the report needs them.
+   */
+  readonly file?: string;
+  readonly position?: number;
 }
 
 /** The journal path of a report: `<report>.journal.jsonl`. */
@@ -71,10 +77,17 @@ export function openJournal(file: string, redactor: Redactor): JournalSink {
   mkdirSync(dirname(file), { recursive: true });
   const fd = openSync(file, 'w', 0o600);
   let open = true;
+  let position = 0;
   return {
+    file,
+    get position() {
+      return position;
+    },
     write(event) {
       if (!open) return;
-      writeSync(fd, `${journalLine(event, redactor)}\n`);
+      const bytes = Buffer.from(`${journalLine(event, redactor)}\n`, 'utf8');
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      position += bytes.length;
     },
     close() {
       if (!open) return;

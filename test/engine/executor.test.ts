@@ -244,6 +244,32 @@ describe('outputs of large steps', () => {
     expect(ops.every((e) => e.record.outputs?.process?.status === 'STOPPED')).toBe(true);
   });
 
+  it('reports every operation of a large step in the step order, failures included, when it leaves them in the journal', async () => {
+    // Host 999 does not exist: every hundredth operation fails, and the sixth failure breaks the budget.
+    const hosts = many.map((h, i) => (i % 100 === 0 ? 999 : h));
+    const { code, stdout, report } = await run(runbook({ hosts, top: 'concurrency: 8', extra: 'maxErrors: 5' }));
+    expect(code).toBe(1);
+    const step = report.steps[0]!;
+    expect(step.status).toBe('failed');
+    const journal = readFileSync(ws.path('report.json.journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; keys?: string[] });
+    const announced = journal.find((e) => e.type === 'step')!.keys!;
+    expect(step.operations.map((o) => o.key)).toEqual(announced);
+    expect(step.summary).toEqual({
+      total: 1001,
+      changed: step.operations.filter((o) => o.status === 'changed').length,
+      unchanged: step.operations.filter((o) => o.status === 'unchanged').length,
+      failed: step.operations.filter((o) => o.status === 'failed').length,
+      skipped: step.operations.filter((o) => o.status === 'skipped').length,
+    });
+    expect(step.summary.failed).toBeGreaterThanOrEqual(6);
+    expect(step.summary.skipped).toBeGreaterThan(0);
+    expect(report.summary).toEqual(step.summary);
+    const failed = step.operations.filter((o) => o.status === 'failed');
+    expect(failed.every((o) => o.key.startsWith('stop/host=999/') && o.error?.code === 'NOT_FOUND')).toBe(true);
+    // The console lists the failures, read back from the journal too.
+    for (const o of failed) expect(stdout).toContain(`${o.key}: NOT_FOUND`);
+  });
+
   it('still gives a later step the outputs of a large step it reads', async () => {
     const more = `  - id: check
     action: core.assert
