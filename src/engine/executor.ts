@@ -438,6 +438,19 @@ function operationContext(
   };
 }
 
+let isoMs = -1;
+let isoText = '';
+
+/** The time as ISO text, formatted once per millisecond: operations that start together share it. */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
+}
+
 /** An operation's record, and the outputs its action returned (kept apart: a large step does not keep them). */
 interface Finished {
   record: OperationRecord;
@@ -461,7 +474,7 @@ async function runOperation(
   if (ctx.stop.aborted) return skipped('the run was cancelled before this operation started');
   if (budget.broken) return skipped(`not started: step '${step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
 
-  const startedAt = new Date().toISOString();
+  const startedAt = isoNow();
   const t0 = performance.now();
   const { ctx: runCtx, trace } = operationContext(op, step, connection, ctx, ctx.mode !== 'run');
   let status: OperationRecord['status'];
