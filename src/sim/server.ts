@@ -199,6 +199,9 @@ class RunningSimulator implements Simulator {
       return;
     }
 
+    // Latency is counted from here, when the request's head has been read, not from after its body: with
+    // a hundred requests arriving together, reading the bodies would add the others' turns to each one.
+    const arrivedAt = performance.now();
     this.current += 1;
     this.peak = Math.max(this.peak, this.current);
     this.openResponses.add(res);
@@ -222,7 +225,7 @@ class RunningSimulator implements Simulator {
       // Handled now, answered no sooner than `latency` after arrival: the simulator's own work overlaps the
       // wait, as in a server with threads to spare, so that a hundred concurrent requests all take about
       // `latency` and the simulator is not the bottleneck of a latency-bound run.
-      holdAnswer(res, receivedAt + decision.latencyMs, this.lifetime.signal);
+      holdAnswer(res, arrivedAt + decision.latencyMs, this.lifetime.signal);
     } else {
       await delay(decision.latencyMs, this.lifetime.signal);
       if (this.lifetime.signal.aborted) return;
