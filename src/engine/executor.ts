@@ -105,7 +105,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
   const unknownOutputs = new Set<string>();
-  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, globalCap, readLater: stepsReadByOthers(runbook.steps) };
+  const sleep = (ms: number): Promise<void> => delay(ms, undefined, { signal: abort.signal });
+  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, sleep, globalCap, readLater: stepsReadByOthers(runbook.steps) };
 
   emit({
     type: 'run',
@@ -167,6 +168,8 @@ interface StepRunContext extends ExecuteOptions {
   abort: AbortSignal;
   emit: (event: JournalEvent, inReport?: JournalEvent | null) => void;
   builder: ReportBuilder;
+  /** Waits, or rejects early when the run is aborted (one function for every operation). */
+  sleep: (ms: number) => Promise<void>;
   globalCap: number;
   /** Steps whose outputs a step reads: a large step keeps its outputs in memory only for these. */
   readLater: { has(id: string): boolean };
@@ -421,21 +424,39 @@ function operationContext(
         readOnly,
       })
     : noConnectionClient(step.action);
-  // The child logger is made on first use: most operations never log, and a child costs a serialisation.
-  let log: Logger | undefined;
-  return {
-    trace,
-    ctx: {
-      step: { id: step.id },
-      http,
-      get log(): Logger {
-        log ??= ctx.log.child({ step: step.id, operation: op.key });
-        return log;
-      },
-      signal: ctx.abort,
-      sleep: (ms) => delay(ms, undefined, { signal: ctx.abort }),
-    },
-  };
+  return { trace, ctx: new OperationContext(step.id, http, ctx, op.key) };
+}
+
+/**
+ * What an action's `run` and `probe` get. A class, so that the `log` getter is not a new closure per
+ * operation; `sleep` stays an own function (actions may destructure it).
+ */
+class OperationContext implements RunContext {
+  readonly step: { id: string };
+  readonly signal: AbortSignal;
+  readonly sleep: (ms: number) => Promise<void>;
+  #log: Logger | undefined;
+  readonly #run: StepRunContext;
+  readonly #key: string;
+
+  constructor(
+    stepId: string,
+    readonly http: HttpClient,
+    run: StepRunContext,
+    key: string,
+  ) {
+    this.step = { id: stepId };
+    this.signal = run.abort;
+    this.sleep = run.sleep;
+    this.#run = run;
+    this.#key = key;
+  }
+
+  /** A child logger bound to the operation, made on first use: most operations never log. */
+  get log(): Logger {
+    this.#log ??= this.#run.log.child({ step: this.step.id, operation: this.#key });
+    return this.#log;
+  }
 }
 
 let isoMs = -1;
