@@ -95,8 +95,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const stop = options.stop ?? new AbortController().signal;
   const abort = runScopedSignal(options.abort);
   const builder = new ReportBuilder();
-  // The report may get a lighter event than the journal (the record of an operation of a large step
-  // without its outputs, see MAX_OPERATIONS_WITH_OUTPUTS), or none (a record left in the journal).
+  // Every event goes to the journal; the report folds all but the operations of a running step, whose
+  // records the step hands over whole when it ends (see ReportBuilder.handOver).
   const emit = (event: JournalEvent, inReport: JournalEvent | null = event) => {
     options.journal?.write(event);
     if (inReport !== null) builder.apply(inReport);
@@ -285,7 +285,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     } else {
       // A large step keeps the record without its outputs (they are in the journal).
       records[i] = large ? record : full;
-      ctx.emit({ type: 'op', step: step.id, record: full }, large ? { type: 'op', step: step.id, record } : undefined);
+      ctx.emit({ type: 'op', step: step.id, record: full }, null);
     }
     ctx.onOperation?.(step, full);
     if (release) release[i] = undefined;
@@ -303,8 +303,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   }
 
   const summary = counts;
+  // The report takes the step's records as they are, in order, rather than folding each op event.
   const recorded = spill ? spilledOperations(spill) : records;
-  if (spill) ctx.builder.spilled(step.id, recorded, summary);
+  ctx.builder.handOver(step.id, recorded, summary);
   const failed = budget.broken;
   const status: StepStatus = failed ? 'failed' : ctx.stop.aborted && summary.skipped > 0 ? 'cancelled' : 'succeeded';
   const record = stepRecordOf(step, status, undefined, recorded, summary);

@@ -20,8 +20,8 @@ interface StepState {
   keys?: string[];
   maxErrors?: number;
   records: Map<string, OperationRecord>;
-  /** A large step whose records the live run left in the journal: the list that reads them back. */
-  spilled?: { operations: OperationRecord[]; summary: StatusCounts };
+  /** The records a live run handed over, in the step's order (for a large step, read back from the journal). */
+  handedOver?: { operations: OperationRecord[]; summary: StatusCounts };
   end?: Extract<JournalEvent, { type: 'stepEnd' }>;
 }
 
@@ -66,11 +66,12 @@ export class ReportBuilder {
   }
 
   /**
-   * Hands over the records of a step that the live run left in the journal (its op events are not
-   * applied): `operations` reads them back in order, `summary` counts them.
+   * Takes a step's records from the live run, in the step's order, instead of folding its op events (which
+   * the run then does not apply): `summary` counts them. For a large step they may be a list that reads
+   * them back from the journal.
    */
-  spilled(stepId: string, operations: OperationRecord[], summary: StatusCounts): void {
-    this.#step(stepId).spilled = { operations, summary };
+  handOver(stepId: string, operations: OperationRecord[], summary: StatusCounts): void {
+    this.#step(stepId).handedOver = { operations, summary };
   }
 
   /** True once the run's end line was seen. */
@@ -122,7 +123,7 @@ export class ReportBuilder {
 
   #buildStep(state: StepState, interrupted: boolean): StepRecord {
     const { outline, end } = state;
-    const { operations, summary } = state.spilled ?? this.#operationsOf(state, interrupted);
+    const { operations, summary } = state.handedOver ?? this.#operationsOf(state, interrupted);
     const status = end?.status ?? (state.startedAt === undefined ? (interrupted ? 'cancelled' : 'skipped') : 'cancelled');
     const step: StepRecord = {
       id: outline.id,
