@@ -1,61 +1,10 @@
-// Reads an answer's body with a size cap and turns it into what actions see: parsed JSON when it is JSON,
-// the text otherwise, undefined when empty. Bodies are not kept beyond that.
+// What an answer's body becomes for actions: parsed JSON when it is JSON, the text otherwise, undefined
+// when empty (bodies are read, with their size cap, in exchange.ts). Bodies are not kept beyond that.
 
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
-import { RunbookError } from '../errors.js';
 
 /** Bodies larger than this are refused: no maintenance API answers with more. */
 export const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-/** A response body as undici gives it: a readable stream. */
-export type BodyStream = Pick<Readable, 'on' | 'off' | 'destroy'>;
-
-/**
- * Reads a stream to a Buffer, destroying it and throwing BAD_RESPONSE past `limit` bytes. Listens to its
- * events rather than iterating it: an async iterator per response was a tenth of the memory a request
- * allocates.
- */
-export function readBodyBytes(body: BodyStream, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const done = (): void => {
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      body.off('close', onClose);
-    };
-    const onData = (chunk: unknown): void => {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-      size += buf.length;
-      if (size > limit) {
-        done();
-        body.destroy();
-        reject(new RunbookError('BAD_RESPONSE', `the server answered with a body larger than ${limit} bytes; refused`, { details: { limit } }));
-        return;
-      }
-      chunks.push(buf);
-    };
-    const onEnd = (): void => {
-      done();
-      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));
-    };
-    const onError = (err: unknown): void => {
-      done();
-      reject(err);
-    };
-    // Closed before its end without an error: the same premature close an iterator reports.
-    const onClose = (): void => {
-      done();
-      reject(Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
-    };
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    body.on('close', onClose);
-  });
-}
 
 /** Parses a body: JSON when the content type says so or it looks like JSON and parses; text otherwise. */
 export function parseBody(bytes: Buffer, contentType: string | undefined): unknown {

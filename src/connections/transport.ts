@@ -2,7 +2,6 @@
 // deadlines, retries of transient failures, redirect refusal, and error classification. Connection types
 // plug in through their session (auth headers, re-login, vendor envelope); actions see only `HttpClient`.
 
-import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -12,7 +11,8 @@ import type { Redactor } from '../secrets/redactor.js';
 import { abortableSleep, parseRetryAfter, retryDelayMs } from './backoff.js';
 import { classifyTransportError, isTransientStatus } from './classify-error.js';
 import { buildPathAndQuery, parseConnectionUrl, withPrefix } from './request-target.js';
-import { bodySnippet, flattenHeaders, parseBody, readBodyBytes } from './response-body.js';
+import { Attempt, exchange } from './exchange.js';
+import { MAX_BODY_BYTES, bodySnippet, flattenHeaders, parseBody } from './response-body.js';
 import { resolveTls } from './tls.js';
 import type {
   ConnectionContext,
@@ -146,34 +146,17 @@ interface AttemptSettings {
 }
 
 /**
- * What aborts one attempt, handed to undici as its `signal`: the attempt's deadline or the run's
- * cancellation. An EventEmitter (which undici accepts) rather than an AbortController: creating and
- * wiring an AbortSignal per request was a tenth of the engine's cost per operation.
- */
-class AttemptSignal extends EventEmitter {
-  aborted = false;
-  reason: unknown = undefined;
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    this.emit('abort');
-  }
-}
-
-/**
  * Attempts in flight, by the signal that cancels them: one listener per signal aborts them all, instead
  * of a listener per attempt (adding and removing listeners of an AbortSignal costs more the more it has).
  */
 class AttemptsInFlight {
-  readonly #bySignal = new WeakMap<AbortSignal, Set<AttemptSignal>>();
+  readonly #bySignal = new WeakMap<AbortSignal, Set<Attempt>>();
 
   /** Aborts `attempt` when `signal` aborts, until the returned function is called. */
-  follow(signal: AbortSignal, attempt: AttemptSignal): () => void {
+  follow(signal: AbortSignal, attempt: Attempt): () => void {
     let attempts = this.#bySignal.get(signal);
     if (!attempts) {
-      const created = new Set<AttemptSignal>();
+      const created = new Set<Attempt>();
       attempts = created;
       this.#bySignal.set(signal, created);
       signal.addEventListener('abort', () => created.forEach((a) => a.abort(signal.reason)), { once: true });
@@ -293,32 +276,36 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     }
     if (settings.signal.aborted) throw cancelled(prepared);
 
-    const deadline = new AttemptSignal();
+    const attempt = new Attempt();
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      deadline.abort(new Error('attempt deadline'));
+      attempt.abort(new Error('attempt deadline'));
     }, settings.timeoutMs);
-    const unfollow = inFlight.follow(settings.signal, deadline);
+    const unfollow = inFlight.follow(settings.signal, attempt);
     const started = performance.now();
     try {
       if (settings.hooks) {
         // Most sessions authorize synchronously (a header); only a pending login needs racing the deadline.
         const authorizing = session.authorize(out);
-        if (isPromiseLike(authorizing)) await raceAttempt(Promise.resolve(authorizing), deadline);
+        if (isPromiseLike(authorizing)) await raceAttempt(Promise.resolve(authorizing), attempt);
       }
-      const answer = await pool.request({
-        path: out.pathAndQuery,
-        method: out.method,
-        headers: out.headers,
-        body: out.body ?? null,
-        signal: deadline,
-        headersTimeout: settings.timeoutMs,
-        bodyTimeout: settings.timeoutMs,
-      });
-      const bytes = await readBodyBytes(answer.body);
+      const answer = await exchange(
+        pool,
+        {
+          path: out.pathAndQuery,
+          method: out.method,
+          headers: out.headers,
+          body: out.body ?? null,
+          headersTimeout: settings.timeoutMs,
+          bodyTimeout: settings.timeoutMs,
+        },
+        attempt,
+        MAX_BODY_BYTES,
+      );
+      const bytes = answer.bytes;
       const headers = flattenHeaders(answer.headers);
-      const res: HttpResponse = { status: answer.statusCode, headers, body: parseBody(bytes, headers['content-type']) };
+      const res: HttpResponse = { status: answer.status, headers, body: parseBody(bytes, headers['content-type']) };
       const traceId = settings.hooks ? session.traceIdOf?.(res) : undefined;
       if (traceId !== undefined) res.traceId = traceId;
       if (trace) trace.response = traceId === undefined ? { status: res.status } : { status: res.status, traceId };
@@ -491,18 +478,17 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 /** Resolves like `promise`, or rejects as soon as the attempt is aborted (the promise itself keeps running). */
-function raceAttempt<T>(promise: Promise<T>, attempt: AttemptSignal): Promise<T> {
+function raceAttempt<T>(promise: Promise<T>, attempt: Attempt): Promise<T> {
   if (attempt.aborted) return Promise.reject(attempt.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(attempt.reason);
-    attempt.once('abort', onAbort);
+    attempt.onAbort = () => reject(attempt.reason);
     promise.then(
       (value) => {
-        attempt.off('abort', onAbort);
+        attempt.onAbort = undefined;
         resolve(value);
       },
       (err: unknown) => {
-        attempt.off('abort', onAbort);
+        attempt.onAbort = undefined;
         reject(err);
       },
     );
