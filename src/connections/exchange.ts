@@ -6,6 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { RunbookError } from '../errors.js';
+import type { DeadlineTracker } from './deadlines.js';
 
 /**
  * What aborts one attempt: its deadline or the run's cancellation. Whoever waits on the attempt sets
@@ -15,6 +16,19 @@ export class Attempt {
   aborted = false;
   reason: unknown = undefined;
   onAbort: (() => void) | undefined = undefined;
+  /** Set when the attempt's deadline passed (before it is aborted). */
+  timedOut = false;
+  /** Set once the attempt is over, whatever its outcome. */
+  ended = false;
+  /** The deadline queue the attempt is in, told when it ends. */
+  deadlines: DeadlineTracker | undefined = undefined;
+
+  /** The attempt is over: its deadline no longer applies. */
+  end(): void {
+    this.ended = true;
+    this.onAbort = undefined;
+    this.deadlines?.settle();
+  }
 
   abort(reason: unknown): void {
     if (this.aborted) return;

@@ -11,6 +11,7 @@ import type { Redactor } from '../secrets/redactor.js';
 import { abortableSleep, parseRetryAfter, retryDelayMs } from './backoff.js';
 import { classifyTransportError, isTransientStatus } from './classify-error.js';
 import { buildPathAndQuery, parseConnectionUrl, withPrefix } from './request-target.js';
+import { Deadlines } from './deadlines.js';
 import { Attempt, exchange } from './exchange.js';
 import { MAX_BODY_BYTES, bodySnippet, flattenHeaders, parseBody } from './response-body.js';
 import { resolveTls } from './tls.js';
@@ -152,8 +153,8 @@ interface AttemptSettings {
 class AttemptsInFlight {
   readonly #bySignal = new WeakMap<AbortSignal, Set<Attempt>>();
 
-  /** Aborts `attempt` when `signal` aborts, until the returned function is called. */
-  follow(signal: AbortSignal, attempt: Attempt): () => void {
+  /** Aborts `attempt` when `signal` aborts, until it is deleted from the returned set. */
+  follow(signal: AbortSignal, attempt: Attempt): Set<Attempt> {
     let attempts = this.#bySignal.get(signal);
     if (!attempts) {
       const created = new Set<Attempt>();
@@ -161,9 +162,8 @@ class AttemptsInFlight {
       this.#bySignal.set(signal, created);
       signal.addEventListener('abort', () => created.forEach((a) => a.abort(signal.reason)), { once: true });
     }
-    const tracked = attempts;
-    tracked.add(attempt);
-    return () => tracked.delete(attempt);
+    attempts.add(attempt);
+    return attempts;
   }
 }
 
@@ -180,6 +180,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
   const lifetime = new AbortController();
   const inFlight = new AttemptsInFlight();
+  const deadlines = new Deadlines();
 
   if (tls.insecure && target.protocol === 'https:') {
     log.warn(
@@ -277,12 +278,8 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     if (settings.signal.aborted) throw cancelled(prepared);
 
     const attempt = new Attempt();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort(new Error('attempt deadline'));
-    }, settings.timeoutMs);
-    const unfollow = inFlight.follow(settings.signal, attempt);
+    deadlines.start(attempt, settings.timeoutMs);
+    const following = inFlight.follow(settings.signal, attempt);
     const started = performance.now();
     try {
       if (settings.hooks) {
@@ -319,15 +316,15 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     } catch (err) {
       const error = settings.signal.aborted
         ? cancelled(prepared)
-        : classifyTransportError(err, failureContext(prepared, settings, timedOut));
+        : classifyTransportError(err, failureContext(prepared, settings, attempt.timedOut));
       log.debug(
         { connection: name, method: out.method, url: displayUrl, code: error.code, ms: Math.round(performance.now() - started) },
         'http request failed',
       );
       throw error;
     } finally {
-      clearTimeout(timer);
-      unfollow();
+      attempt.end();
+      following.delete(attempt);
     }
   }
 
