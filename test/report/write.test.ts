@@ -88,7 +88,7 @@ describe('toJson', () => {
 });
 
 describe('writeJsonAtomic with redaction', () => {
-  it('writes, piece by piece, the same text as redacting a redacted copy of the whole document', async () => {
+  it('writes, piece by piece, the same document as redacting a redacted copy of the whole, with no secret in it', async () => {
     const { toJson, writeJson } = await import('../../src/report/write.js');
     const { redactedJson } = await import('../../src/cli/artifacts.js');
     const { Redactor } = await import('../../src/secrets/redactor.js');
@@ -109,7 +109,11 @@ describe('writeJsonAtomic with redaction', () => {
         for (const s of secrets) redactor.add(s);
         const pieces: string[] = [];
         writeJson(value, (piece) => pieces.push(piece), redactedJson(redactor));
-        expect(pieces.join('')).toBe(redactor.redact(toJson(redactor.redactValue(value))));
+        const text = pieces.join('');
+        // The same document (a redacted copy merges two keys that redact alike; the text keeps both, and a
+        // reader keeps the last, as the copy did) and no secret in it.
+        expect(JSON.parse(text)).toEqual(JSON.parse(redactor.redact(toJson(redactor.redactValue(value)))));
+        for (const secret of secrets) if (secret.length >= 4) expect(text).not.toContain(JSON.stringify(secret).slice(1, -1));
       }),
       { numRuns: 300 },
     );
