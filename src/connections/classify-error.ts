@@ -104,6 +104,21 @@ export function classifyTransportError(err: unknown, ctx: FailureContext): Runbo
   return new RunbookError('CONNECTION_ERROR', `${where}: ${what}`, { transient, details: { cause: code } });
 }
 
+/** Codes after which the request certainly never reached the server. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * Whether the server may have acted on a request that failed this way: yes, unless the connection could
+ * not be made or the server answered 429 or 503 (it refused the request). A timeout or a connection
+ * dropped after sending leaves it unknown.
+ */
+export function mayHaveActed(failure: RunbookError): boolean {
+  const status = failure.details?.status;
+  if (status === 429 || status === 503) return false;
+  const cause = failure.details?.cause;
+  return !(typeof cause === 'string' && NOT_SENT_CODES.has(cause));
+}
+
 /** Whether an HTTP status is worth retrying: too many requests, or a server-side failure. */
 export function isTransientStatus(status: number): boolean {
   return status === 429 || status >= 500;

@@ -9,7 +9,7 @@ import type { Pool } from 'undici';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { abortableSleep, parseRetryAfter, retryDelayMs } from './backoff.js';
-import { classifyTransportError, isTransientStatus } from './classify-error.js';
+import { classifyTransportError, isTransientStatus, mayHaveActed } from './classify-error.js';
 import { buildPathAndQuery, parseConnectionUrl, withPrefix } from './request-target.js';
 import { Deadlines } from './deadlines.js';
 import { Attempt, exchange } from './exchange.js';
@@ -124,6 +124,17 @@ export function createOperationTrace(): OperationTrace {
 }
 
 const READ_ONLY_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD']);
+/** Methods whose requests may be sent twice (RFC 9110), unless a request says otherwise. */
+const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+/** A transient failure of a request that is not idempotent, which is therefore not sent again. */
+function notRetried(failure: RunbookError, prepared: { method: HttpMethod }): RunbookError {
+  return new RunbookError(
+    failure.code,
+    `${failure.message}; not retried: a ${prepared.method} request is not idempotent and the server may have acted on it, so check what it did before running this operation again`,
+    { details: { ...failure.details, retried: false }, transient: false },
+  );
+}
 
 /** A request once its body is serialised and its target resolved; the same for every attempt. */
 interface PreparedRequest {
@@ -253,6 +264,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
         failure = settings.signal.aborted ? cancelled(prepared) : classifyTransportError(err, failureContext(prepared, settings, false));
       }
       if (!failure.transient || attempt >= retry.attempts) throw failure;
+      if (!(req.idempotent ?? IDEMPOTENT_METHODS.has(req.method)) && mayHaveActed(failure)) throw notRetried(failure, prepared);
       const waitMs = retryDelayMs(retry, attempt, retryAfterMs);
       log.debug({ connection: name, code: failure.code, attempt, waitMs }, 'transient failure; retrying');
       try {

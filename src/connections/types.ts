@@ -17,6 +17,13 @@ export interface HttpRequest {
   /** JSON-serialisable body; omitted means no body. */
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * Whether sending the request twice has the same effect as sending it once. Default: true for GET,
+   * HEAD, PUT and DELETE, false for POST and PATCH. A request that is not idempotent is retried only when
+   * the server cannot have acted on it (the connection was refused, or it answered 429 or 503), never
+   * after a timeout or a dropped connection.
+   */
+  idempotent?: boolean;
 }
 
 export interface HttpResponse<T = unknown> {

@@ -255,6 +255,53 @@ describe('deadlines and broken connections', () => {
   });
 });
 
+describe('requests that are not idempotent', () => {
+  it('does not send a POST again after a timeout: the server may have acted on it', async () => {
+    const server = await serve(() => undefined);
+    const { client } = opened({ url: server.url });
+    const { http, trace } = client({ timeoutMs: 100, retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } });
+    const err = await failureOf(() => http.request({ method: 'POST', path: '/stop', body: { id: 1 } }));
+    expect(err).toMatchObject({ code: 'TIMEOUT', transient: false, details: { retried: false } });
+    expect(err.message).toMatch(/not retried: a POST request is not idempotent and the server may have acted on it/);
+    expect(server.seen).toHaveLength(1);
+    expect(trace.attempts).toBe(1);
+  });
+
+  it('does not send a PATCH again when the connection drops after it was sent, nor after a 500', async () => {
+    const dropping = await serve((req) => req.socket.destroy());
+    const failing = await serve((_req, res) => json(res, 500, { message: 'half done' }));
+    for (const server of [dropping, failing]) {
+      const { client } = opened({ url: server.url });
+      const err = await failureOf(() => client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'PATCH', path: '/x', body: {} }));
+      expect(err.details).toMatchObject({ retried: false });
+      expect(server.seen).toHaveLength(1);
+    }
+  });
+
+  it('still retries a POST the server refused (503, 429) or that could not connect', async () => {
+    const answers = [503, 429, 200];
+    const server = await serve((_req, res) => json(res, answers.shift() ?? 200, { ok: 1 }));
+    const { client } = opened({ url: server.url });
+    const res = await client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'POST', path: '/x', body: {} });
+    expect(res.body).toEqual({ ok: 1 });
+    expect(server.seen).toHaveLength(3);
+    const port = await freePort();
+    const refused = opened({ url: `http://127.0.0.1:${port}` }).client({ retry: { attempts: 2, delayMs: 1, maxDelayMs: 5 } });
+    const err = await failureOf(() => refused.http.request({ method: 'POST', path: '/x' }));
+    expect(err).toMatchObject({ code: 'CONNECTION_ERROR', transient: true });
+    expect(refused.trace.attempts).toBe(2);
+  });
+
+  it('retries a POST after a timeout when the request says it is idempotent', async () => {
+    const server = await serve(() => undefined);
+    const { client } = opened({ url: server.url });
+    const { http } = client({ timeoutMs: 100, retry: { attempts: 2, delayMs: 1, maxDelayMs: 5 } });
+    const err = await failureOf(() => http.request({ method: 'POST', path: '/stop', idempotent: true }));
+    expect(err).toMatchObject({ code: 'TIMEOUT', transient: true });
+    expect(server.seen).toHaveLength(2);
+  });
+});
+
 describe('cancellation', () => {
   it('fails a request in flight with CANCELLED, not retried, when the run is cancelled', async () => {
     const server = await serve(() => undefined);

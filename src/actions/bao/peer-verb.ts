@@ -108,7 +108,9 @@ export async function runPeerGroupVerb(op: Operation<PeerGroup>, ctx: RunContext
   const sent: string[] = [];
   for (const batch of splitIntoBatches(toSend, batchSize)) {
     try {
-      await withPeerNotFound(batch, () => ctx.http.request(peerGroupRequest(batch, verb)));
+      // Sent twice, it does what it does once (a peer already stopped, or started, stays so): it may be
+      // retried after a timeout like a PUT.
+      await withPeerNotFound(batch, () => ctx.http.request({ ...peerGroupRequest(batch, verb), idempotent: true }));
     } catch (e) {
       if (sent.length === 0 || !isRunbookError(e)) throw e;
       // Earlier batches were accepted: say so, or the user would think nothing changed.

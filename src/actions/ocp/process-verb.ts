@@ -54,7 +54,9 @@ export async function runProcessVerb(
   const path = encodePath`/compute/hosts/${hostId}/agent/processes/${before.id}/${verb.verb}`;
   let after: AgentProcess | undefined;
   try {
-    after = processFromAnswer((await ctx.http.request({ method: 'POST', path })).body);
+    // A stop sent twice stops once (OCP refuses the second, handled below); a restart sent twice restarts
+    // twice, so only a stop may be retried after a timeout.
+    after = processFromAnswer((await ctx.http.request({ method: 'POST', path, idempotent: verb.skipWhenAlreadyThere })).body);
   } catch (e) {
     // A process stopped by someone else since the read may be refused with CMP07019: read again before failing.
     if (!(isRunbookError(e) && verb.skipWhenAlreadyThere && isStateConflict(e))) throw e;
