@@ -12,6 +12,7 @@ interface RequestInputs {
   query?: Record<string, string | number | boolean>;
   headers?: Record<string, string>;
   body?: unknown;
+  idempotent?: boolean;
   expect?: number[];
   extract?: Record<string, string>;
 }
@@ -35,6 +36,12 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
       query: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, description: 'Query parameters.' },
       headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra request headers.' },
       body: { description: 'JSON body.' },
+      idempotent: {
+        type: 'boolean',
+        description:
+          'Whether sending the request twice does what sending it once does. Default: true for GET, HEAD, PUT and DELETE, false for POST and PATCH. ' +
+          'A request that is not idempotent is not retried after a timeout or a dropped connection.',
+      },
       expect: {
         type: 'array',
         items: { type: 'integer', minimum: 100, maximum: 599 },
@@ -64,12 +71,19 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
     ];
   },
   async run(op, ctx) {
-    const { path, query, headers, body, expect, extract } = op.inputs;
+    const { path, query, headers, body, expect, extract, idempotent } = op.inputs;
     const method = op.inputs.method ?? 'GET';
     let status: number;
     let answer: unknown;
     try {
-      const res = await ctx.http.request({ method, path, ...(query ? { query } : {}), ...(headers ? { headers } : {}), ...(body !== undefined ? { body } : {}) });
+      const res = await ctx.http.request({
+        method,
+        path,
+        ...(query ? { query } : {}),
+        ...(headers ? { headers } : {}),
+        ...(body !== undefined ? { body } : {}),
+        ...(idempotent !== undefined ? { idempotent } : {}),
+      });
       status = res.status;
       answer = res.body;
     } catch (e) {
