@@ -70,6 +70,11 @@ export interface RunResult<O = Record<string, unknown>> {
 export interface Prediction {
   outcome: Exclude<PredictedOutcome, 'unknown until run'>;
   reason: string;
+  /**
+   * The request the operation would send, when the probe has learned something `plan` could not (an alias
+   * resolved to an id, say): the preview then shows it instead of the planned one.
+   */
+  request?: HttpRequest;
 }
 
 /** An action: one module, one object. */

@@ -12,7 +12,7 @@ import type { Registry } from '../actions/registry.js';
 import type { OperationTrace } from '../connections/transport.js';
 import type { HttpClient, RetryPolicy } from '../connections/types.js';
 import { RunbookError, isRunbookError } from '../errors.js';
-import { expandStep, messageOf, pluginNameOf, toOperationError, type ConnectionView } from '../plan/expand.js';
+import { expandStep, messageOf, pluginNameOf, previewRequest, toOperationError, type ConnectionView } from '../plan/expand.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import { DEFAULTS, type Runbook, type StepSpec } from '../runbook/model.js';
 import type { Scope } from '../runbook/expressions.js';
@@ -393,6 +393,11 @@ async function probeAll(
     try {
       const p = await probe(operationOf(op), runCtx);
       op.prediction = { outcome: p.outcome, reason: p.reason };
+      if (p.request) {
+        // The probe knows the request exactly (an alias it resolved, say): show that one.
+        op.requests = [previewRequest(p.request, connection)];
+        delete op.unresolved;
+      }
     } catch (e) {
       op.prediction = { outcome: 'would fail', reason: messageOf(e) };
     }

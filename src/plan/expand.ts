@@ -153,7 +153,8 @@ function flat(text: string): string {
   return text;
 }
 
-function previewRequest(req: HttpRequest, connection: ConnectionView): RequestPreview {
+/** A request as a preview shows it: method, full URL (redacted), body. */
+export function previewRequest(req: HttpRequest, connection: ConnectionView): RequestPreview {
   const preview: RequestPreview = { method: req.method, url: connection.urlFor(req) };
   if (req.body !== undefined) preview.body = req.body;
   return preview;

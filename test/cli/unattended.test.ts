@@ -85,6 +85,18 @@ describe('plan --online', () => {
     expect(r.stdout).toContain('4 operations in 1 step: 1 would change, 1 unchanged, 2 would fail.');
   });
 
+  it('shows the request with the id the probe found for an alias', async () => {
+    ws = createWorkspace();
+    const file = ws.write('rb.yaml', runbook([1], '', 'alias: obstat2'));
+    const r = await runCli(['plan', file, '--online', '--json'], { env: env() });
+    expect(r.code).toBe(0);
+    const op = JSON.parse(r.stdout).steps[0].operations[0];
+    expect(op.prediction.outcome).toBe('would change');
+    expect(op.requests).toEqual([{ method: 'POST', url: `${sim.url}/api/v2/compute/hosts/1/agent/processes/185/stop` }]);
+    expect(op.unresolved).toBeUndefined();
+    expect(r.stdout).not.toContain('{alias=');
+  });
+
   it('offline, sends nothing and marks what needs a lookup as unknown until run; --json matches its schema', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', runbook([1, 2], '', 'alias: obstat2'));

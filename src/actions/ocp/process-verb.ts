@@ -88,7 +88,11 @@ export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunCon
   const name = `'${p.alias ?? p.id}' (${p.id})`;
   if (verb.skipWhenAlreadyThere && p.status === verb.wanted) return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
   if (p.operable === false) return { outcome: 'would fail', reason: `process ${name} is not operable` };
-  return { outcome: 'would change', reason: `process ${name} is ${p.status}, so ${verb.verb} it` };
+  return {
+    outcome: 'would change',
+    reason: `process ${name} is ${p.status}, so ${verb.verb} it`,
+    request: { method: 'POST', path: encodePath`/compute/hosts/${op.inputs.hostId}/agent/processes/${p.id}/${verb.verb}` },
+  };
 }
 
 /** OCP's "the agent state does not allow the operation" (CMP07019, 7019 before 4.2), or a bare 409. */
