@@ -185,7 +185,12 @@ describe.each(verbs)('$action.name', ({ action, verb, wanted }) => {
       if (verb === 'restart') bed.sim.ocp.setProcessStatus(20, 185, 'STOPPED');
       const { ctx } = bed.context({ readOnly: true });
       const prediction = await action.probe!({ key: 'k', inputs: { hostId: 20, alias: 'obstat2' } }, ctx);
-      expect(prediction).toEqual({ outcome: 'would change', reason: expect.stringContaining(`'obstat2' (185)`) });
+      // The alias is resolved: the request it would send names the process id.
+      expect(prediction).toEqual({
+        outcome: 'would change',
+        reason: expect.stringContaining(`'obstat2' (185)`),
+        request: { method: 'POST', path: `/compute/hosts/20/agent/processes/185/${verb}` },
+      });
       expect(bed.sim.requests.length).toBeGreaterThan(0);
       expect(mutatingRequests(bed.sim)).toEqual([]);
     });

@@ -36,6 +36,7 @@ describe('ocp.restartAgentProcess', () => {
     await expect(restartAgentProcess.probe!({ key: 'k', inputs: { hostId: 20, agentProcessId: 185 } }, ctx)).resolves.toEqual({
       outcome: 'would change',
       reason: "process 'obstat2' (185) is STARTED, so restart it",
+      request: { method: 'POST', path: '/compute/hosts/20/agent/processes/185/restart' },
     });
   });
 });
