@@ -28,7 +28,8 @@ export function formatPlanStep(step: ResolvedStep, position: string): string {
     return `${title}\n  ${step.disposition}: ${step.reason ?? ''}\n`;
   }
   const lines = [`${title}  (${plural(step.operations.length, 'operation')})`];
-  const width = Math.min(48, Math.max(0, ...step.operations.map((o) => o.key.length)));
+  // A loop, not Math.max(...keys): a step of a few hundred thousand operations would overflow the arguments.
+  const width = Math.min(48, step.operations.reduce((w, o) => Math.max(w, o.key.length), 0));
   for (const op of step.operations) {
     const key = op.key.padEnd(width);
     if (op.error) {
