@@ -157,13 +157,26 @@ async function latencyBound() {
   try {
     const text = fanOutRunbook(sim.url, concurrency);
     const file = join(REPO, 'bench', 'latency.yaml');
+    // The client's CPU per request too: what it spends between answers decides how long a wave of 100
+    // answers waits for it.
+    const cpu = { engine: [], bare: [] };
+    const cpuPerRequestUs = (before, requests) => {
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / requests;
+    };
     const engineRun = async (hosts) => {
       await sim.resetState();
-      return (await runEngine(engine, { text, file, params: { hosts }, concurrency })).ms;
+      const before = process.cpuUsage();
+      const { ms } = await runEngine(engine, { text, file, params: { hosts }, concurrency });
+      cpu.engine.push(cpuPerRequestUs(before, hosts.length * requestsPerOperation));
+      return ms;
     };
     const bareRun = async (hosts, c = concurrency) => {
       await sim.resetState();
-      return (await runBare({ origin: sim.url, batches: [hosts], concurrency: c })).ms;
+      const before = process.cpuUsage();
+      const { ms } = await runBare({ origin: sim.url, batches: [hosts], concurrency: c });
+      if (c === concurrency) cpu.bare.push(cpuPerRequestUs(before, hosts.length * requestsPerOperation));
+      return ms;
     };
     await engineRun(hostIds(400));
     await bareRun(hostIds(400));
@@ -173,6 +186,8 @@ async function latencyBound() {
     for (let i = 0; i < REPEATS; i += 1) deliveredMs.push((await bareRun(hostIds(sequential), 1)) / (sequential * requestsPerOperation));
     const deliveredLatencyMs = median(deliveredMs);
     const idealMs = (n * requestsPerOperation * deliveredLatencyMs) / concurrency;
+    cpu.engine.length = 0;
+    cpu.bare.length = 0;
     const engineMs = [];
     const bareMs = [];
     for (let i = 0; i < REPEATS; i += 1) {
@@ -201,6 +216,7 @@ async function latencyBound() {
       bareMs,
       bareRatio: bareMedian / idealMs,
       bareNominalRatio: bareMedian / nominalIdealMs,
+      clientCpuPerRequestUs: { engine: cpu.engine, bare: cpu.bare },
     };
     const l = deliveredLatencyMs.toFixed(1);
     rows.push(
@@ -217,6 +233,14 @@ async function latencyBound() {
         ms(engineMedian),
         `N x L / C = ${ms(nominalIdealMs)} (L = 2 x 20 ms); bare undici ${(bareMedian / nominalIdealMs).toFixed(2)}`,
         nominalRatio,
+        '- (reported)',
+        undefined,
+      ),
+      row(
+        '2   client CPU per request (process.cpuUsage)',
+        `${median(cpu.engine).toFixed(0)} us/request`,
+        `bare undici ${median(cpu.bare).toFixed(0)} us/request`,
+        median(cpu.engine) / median(cpu.bare),
         '- (reported)',
         undefined,
       ),
