@@ -1,6 +1,8 @@
 // Replaces every known secret value with [REDACTED] in text and in JSON-like values.
 // One redactor travels with a run; anything that prints, logs or writes a file goes through it.
 
+import { setOwn } from '../runbook/plain-data.js';
+
 export const REDACTED = '[REDACTED]';
 
 /** Secrets shorter than this are not matched inside longer text (too many false hits), only whole values. */
@@ -66,7 +68,8 @@ export class Redactor {
     if (Array.isArray(value)) return value.map((v) => this.#walk(v));
     if (value !== null && typeof value === 'object') {
       const out: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) out[this.redact(k)] = this.#walk(v);
+      // setOwn: a key named __proto__ (a server's JSON may have one) stays a key, not the copy's prototype.
+      for (const [k, v] of Object.entries(value)) setOwn(out, this.redact(k), this.#walk(v));
       return out;
     }
     return value;
