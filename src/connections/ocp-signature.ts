@@ -63,10 +63,16 @@ export function rfc3986Encode(value: string): string {
   return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+function inOrder(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i += 1) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
+}
+
 /** The canonical query: parameters sorted by key (code-unit order), each `enc(k)=enc(v)`, joined by `&`. */
 export function canonicalQuery(params: Record<string, string>): string {
   const keys = Object.keys(params);
-  if (keys.length > 1) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Sorting allocates even when there is nothing to move: most queries are written in order already.
+  if (!inOrder(keys)) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   let query = '';
   for (const k of keys) query += `${query === '' ? '' : '&'}${rfc3986Encode(k)}=${rfc3986Encode(params[k] as string)}`;
   return query;

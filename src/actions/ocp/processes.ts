@@ -57,7 +57,10 @@ export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): str
  * Throws NOT_FOUND when OCP has no such host.
  */
 export async function listProcesses(http: HttpClient, hostId: number): Promise<AgentProcess[]> {
-  const byId = new Map<number, AgentProcess>();
+  const processes: AgentProcess[] = [];
+  // A host has a handful of processes: a scan finds a repeated id; a set takes over for a long list.
+  let ids: Set<number> | undefined;
+  const seen = (id: number): boolean => (ids ? ids.has(id) : processes.some((q) => q.id === id));
   for (let page = 1; ; page += 1) {
     // Awaited here rather than through withHostNotFound: one async frame less on every operation's path.
     let res: HttpResponse;
@@ -69,13 +72,15 @@ export async function listProcesses(http: HttpClient, hostId: number): Promise<A
     const { contents, totalPages } = readPage(res.body);
     let added = 0;
     for (const p of contents) {
-      if (byId.has(p.id)) continue;
+      if (seen(p.id)) continue;
       // Copied only when OCP left the host id out: the answer is not kept anywhere else.
-      byId.set(p.id, typeof p.hostId === 'number' ? p : { ...p, hostId });
+      processes.push(typeof p.hostId === 'number' ? p : { ...p, hostId });
+      if (ids) ids.add(p.id);
+      else if (processes.length > 64) ids = new Set(processes.map((q) => q.id));
       added += 1;
     }
     // A server that ignores `page` would repeat the same page forever: stop when a page brings nothing new.
-    if (added === 0 || page >= totalPages) return [...byId.values()];
+    if (added === 0 || page >= totalPages) return processes;
   }
 }
 
