@@ -20,8 +20,12 @@ export function parseBody(bytes: Buffer, contentType: string | undefined): unkno
   return text;
 }
 
-/** Response headers as a flat record with lower-case names; repeated headers joined with ', '. */
+/**
+ * Response headers as a flat record with lower-case names; repeated headers joined with ', '. The record
+ * undici made for this answer is returned as it is when it already is one (the common case): no copy.
+ */
 export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  if (isFlat(headers)) return headers as Record<string, string>;
   const out: Record<string, string> = {};
   // for-in, not Object.entries: no array per header of every response.
   for (const name in headers) {
@@ -31,6 +35,14 @@ export function flattenHeaders(headers: IncomingHttpHeaders): Record<string, str
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
+}
+
+function isFlat(headers: IncomingHttpHeaders): boolean {
+  if (Object.getPrototypeOf(headers) !== Object.prototype) return false;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name) || typeof headers[name] !== 'string' || name !== name.toLowerCase()) return false;
+  }
+  return true;
 }
 
 /** A short one-line excerpt of a body for messages and error details (redact it before use). */

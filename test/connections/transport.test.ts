@@ -35,6 +35,19 @@ describe('requests and answers', () => {
     expect(server.seen[0]?.url).toBe('/base/things?a=1&b=x%20y&c=true');
   });
 
+  it('gives answer headers with lower-case names, a repeated header joined with a comma', async () => {
+    const server = await serve((_req, res) => {
+      res.setHeader('X-Multi', ['a', 'b']);
+      res.setHeader('X-Single', 'v');
+      json(res, 200, {});
+    });
+    const { client } = opened({ url: server.url });
+    const res = await client().http.request({ method: 'GET', path: '/h' });
+    expect(res.headers['x-multi']).toBe('a, b');
+    expect(res.headers['x-single']).toBe('v');
+    expect(Object.keys(res.headers).every((k) => k === k.toLowerCase())).toBe(true);
+  });
+
   it('sends an encoded path exactly as built, so dot segments and slashes in names stay inside one segment', async () => {
     const server = await serve((_req, res) => json(res, 200, {}));
     const { client } = opened({ url: server.url });
