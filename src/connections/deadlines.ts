@@ -9,12 +9,16 @@ import type { Attempt } from './exchange.js';
 const DEADLINE_PASSED = 'attempt deadline';
 
 interface Entry {
-  attempt: Attempt;
+  /** Undefined once the attempt has ended: an ended attempt is not kept alive by its place in the queue. */
+  attempt: Attempt | undefined;
   /** performance.now() at which the attempt is aborted. */
   at: number;
 }
 
-class DeadlineQueue {
+/** What a slot behind the head holds. */
+const EMPTY: Entry = { attempt: undefined, at: 0 };
+
+class DeadlineQueue implements DeadlineTracker {
   readonly #timeoutMs: number;
   #entries: Entry[] = [];
   #head = 0;
@@ -27,15 +31,25 @@ class DeadlineQueue {
 
   add(attempt: Attempt): void {
     const at = performance.now() + this.#timeoutMs;
-    this.#entries.push({ attempt, at });
+    const entry: Entry = { attempt, at };
+    this.#entries.push(entry);
+    attempt.deadlines = this;
+    attempt.deadlineEntry = entry;
     if (this.#timer === undefined) this.#arm(at);
   }
 
-  /** Drops the attempts that have ended from the front, so that the queue holds only those in flight. */
-  settle(): void {
+  /**
+   * `attempt` has ended: its entry lets go of it, and the ended attempts at the front are dropped, so that
+   * the queue holds only those in flight.
+   */
+  settle(attempt: Attempt): void {
+    const entry = attempt.deadlineEntry as Entry | undefined;
+    if (entry) entry.attempt = undefined;
+    attempt.deadlineEntry = undefined;
     const entries = this.#entries;
     let head = this.#head;
-    while (head < entries.length && (entries[head] as Entry).attempt.ended) head += 1;
+    // Slots behind the head are cleared: their entries must not be kept until the next compaction.
+    while (head < entries.length && (entries[head] as Entry).attempt === undefined) entries[head++] = EMPTY;
     if (head === entries.length) {
       this.#entries = [];
       this.#head = 0;
@@ -57,10 +71,13 @@ class DeadlineQueue {
     let head = this.#head;
     for (; head < entries.length; head += 1) {
       const entry = entries[head] as Entry;
-      if (entry.attempt.ended) continue;
-      if (entry.at > now) break;
-      entry.attempt.timedOut = true;
-      entry.attempt.abort(new Error(DEADLINE_PASSED));
+      const attempt = entry.attempt;
+      if (attempt !== undefined) {
+        if (entry.at > now) break;
+        attempt.timedOut = true;
+        attempt.abort(new Error(DEADLINE_PASSED));
+      }
+      entries[head] = EMPTY;
     }
     this.#head = head;
     if (head === entries.length) {
@@ -98,12 +115,11 @@ export class Deadlines {
       queue = new DeadlineQueue(timeoutMs);
       this.#queues.set(timeoutMs, queue);
     }
-    attempt.deadlines = queue;
     queue.add(attempt);
   }
 }
 
 /** What an attempt needs to tell its queue that it has ended. */
 export interface DeadlineTracker {
-  settle(): void;
+  settle(attempt: Attempt): void;
 }

@@ -18,16 +18,14 @@ export class Attempt {
   onAbort: (() => void) | undefined = undefined;
   /** Set when the attempt's deadline passed (before it is aborted). */
   timedOut = false;
-  /** Set once the attempt is over, whatever its outcome. */
-  ended = false;
-  /** The deadline queue the attempt is in, told when it ends. */
+  /** The deadline queue the attempt is in, told when it ends, and the attempt's place in it. */
   deadlines: DeadlineTracker | undefined = undefined;
+  deadlineEntry: unknown = undefined;
 
   /** The attempt is over: its deadline no longer applies. */
   end(): void {
-    this.ended = true;
     this.onAbort = undefined;
-    this.deadlines?.settle();
+    this.deadlines?.settle(this);
   }
 
   abort(reason: unknown): void {
