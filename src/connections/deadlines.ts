@@ -1,7 +1,7 @@
 // Per-attempt deadlines without a timer per request. Attempts with the same timeout expire in the order
 // they started, so one queue per timeout value and one timer for its oldest live attempt are enough: a
 // request adds itself to the end of its queue and marks itself done when it ends. A timer (and its
-// closure) per request was a tenth of what the engine spends per request under a hundred in flight.
+// closure) per request cost about a tenth of the engine's CPU per request with a hundred in flight.
 
 import type { Attempt } from './exchange.js';
 
