@@ -132,22 +132,6 @@ export function delay(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/**
- * Holds the answer to a request until `until` (on the `performance.now()` clock): the response's `end` waits until then
- * (at once when `signal` aborts, if the response can still be written).
- */
-export function holdAnswer(res: ServerResponse, until: number, signal: AbortSignal): void {
-  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-  res.end = ((...args: unknown[]) => {
-    const wait = until - performance.now();
-    if (wait <= 0 || signal.aborted) return end(...args);
-    void delay(wait, signal).then(() => {
-      if (canAnswer(res)) end(...args);
-    });
-    return res;
-  }) as ServerResponse['end'];
-}
-
 /** Matches decoded segments against a pattern like `['compute', 'hosts', ':hostId']`; returns the params. */
 export function matchRoute(segments: string[], pattern: string[]): Record<string, string> | undefined {
   if (segments.length !== pattern.length) return undefined;

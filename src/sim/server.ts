@@ -9,9 +9,9 @@ import { RunbookError } from '../errors.js';
 import { BaoApi, type SimBaoView } from './bao.js';
 import { checkFaultConfig, resolveSimConfig, type SimConfig, type SimConfigInput } from './config.js';
 import {
+  canAnswer,
   decodeSegments,
   delay,
-  holdAnswer,
   flattenHeaders,
   parseQuery,
   sendEmpty,
@@ -21,6 +21,7 @@ import {
   type RecordedRequest,
 } from './exchange.js';
 import { FaultInjector, type FaultConfig } from './faults.js';
+import { HeldAnswers } from './held-answers.js';
 import { OcpApi } from './ocp.js';
 import type { SimOcpView } from './ocp-state.js';
 
@@ -87,6 +88,8 @@ class RunningSimulator implements Simulator {
   private current = 0;
   private peak = 0;
   private readonly lifetime = new AbortController();
+  /** Answers waiting out their latency. */
+  private readonly held = new HeldAnswers();
   private closing: Promise<void> | undefined;
   private readonly secure: boolean;
   /** Responses not closed yet: exactly the requests in flight. */
@@ -178,6 +181,7 @@ class RunningSimulator implements Simulator {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.lifetime.abort();
+      this.held.releaseAll();
       const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeAllConnections();
       // Wait for every open response's 'close', so that inFlight is 0 once close() resolves.
@@ -225,7 +229,7 @@ class RunningSimulator implements Simulator {
       // Handled now, answered no sooner than `latency` after arrival: the simulator's own work overlaps the
       // wait, as in a server with threads to spare, so that a hundred concurrent requests all take about
       // `latency` and the simulator is not the bottleneck of a latency-bound run.
-      holdAnswer(res, arrivedAt + decision.latencyMs, this.lifetime.signal);
+      this.held.hold(res, arrivedAt + decision.latencyMs, canAnswer);
     } else {
       await delay(decision.latencyMs, this.lifetime.signal);
       if (this.lifetime.signal.aborted) return;

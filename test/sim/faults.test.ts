@@ -91,27 +91,52 @@ describe('FaultInjector', () => {
 });
 
 describe('latency', () => {
-  it('waits a fixed latency before every answer', async () => {
+  it('waits a fixed latency before every answer, never less', async () => {
     const sim = await start({ faults: { latency: 80 } });
     for (let i = 0; i < 3; i += 1) {
-      const t0 = Date.now();
+      const t0 = performance.now();
       expect(await outcome(sim)).toBe('200');
-      const took = Date.now() - t0;
-      expect(took).toBeGreaterThanOrEqual(75);
+      const took = performance.now() - t0;
+      expect(took).toBeGreaterThanOrEqual(80);
       expect(took).toBeLessThan(10_000);
     }
+  });
+
+  it('holds each of many concurrent answers for the whole latency, counted from its own arrival', async () => {
+    const sim = await start({ faults: { latency: 30 } });
+    // Sent in two waves 10 ms apart, so that the held answers are due at different times.
+    const timed = async (host: number, after: number): Promise<number> => {
+      await new Promise((resolve) => setTimeout(resolve, after));
+      const t0 = performance.now();
+      expect(await outcome(sim, `/api/v2/compute/hosts/${host}/agent`)).toBe('200');
+      return performance.now() - t0;
+    };
+    const took = await Promise.all(Array.from({ length: 40 }, (_, i) => timed(20 + (i % 20), i < 20 ? 0 : 10)));
+    for (const ms of took) expect(ms).toBeGreaterThanOrEqual(30);
+    expect(sim.inFlight).toBe(0);
   });
 
   it('waits a latency drawn from a range before every answer, on OCP and BAO paths', async () => {
     const sim = await start({ faults: { latency: { min: 60, max: 120 } } });
     for (const path of ['/api/v2/compute/hosts', '/baocdp/rest/info/peer']) {
-      const t0 = Date.now();
+      const t0 = performance.now();
       const answer = await outcome(sim, path);
-      const took = Date.now() - t0;
+      const took = performance.now() - t0;
       expect(['200', '401']).toContain(answer);
-      expect(took).toBeGreaterThanOrEqual(55);
+      expect(took).toBeGreaterThanOrEqual(60);
       expect(took).toBeLessThan(10_000);
     }
+  });
+
+  it('answers the requests it holds at once when it closes', async () => {
+    const sim = await start({ faults: { latency: 60_000 } });
+    const pending = Promise.all([outcome(sim), outcome(sim, '/api/v2/compute/hosts/21/agent')]);
+    await eventually(() => sim.inFlight === 2);
+    const t0 = performance.now();
+    await sim.close();
+    const answers = await pending;
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    for (const a of answers) expect(['200', ...CONNECTION_ERRORS]).toContain(a);
   });
 });
 
