@@ -34,11 +34,17 @@ export async function loadEngine() {
   };
 }
 
+/** CPU time of this process (every thread: the collector's helpers too) since `before`, in ms. */
+function cpuMsSince(before) {
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000;
+}
+
 /**
  * Loads `text` as a runbook and executes it with a silent logger, as `runbook run` does. Only
- * `executeRunbook` is timed (expansion included; loading and closing the connections not, as for the
- * baseline's pool). With `reportFile`, writes the journal beside it and the report through the CLI's
- * artifact writer, like `runbook run --report`.
+ * `executeRunbook` is timed, wall and CPU (expansion included; loading, opening and closing the
+ * connections not, as the baseline's pool is not). With `reportFile`, writes the journal beside it and
+ * the report through the CLI's artifact writer, like `runbook run --report`.
  */
 export async function runEngine(engine, { text, file, params, concurrency, reportFile }) {
   const registry = engine.createRegistry();
@@ -55,6 +61,9 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
   });
   const journal = reportFile ? engine.openJournal(engine.journalPathFor(reportFile), redactor) : undefined;
   let report;
+  let ms;
+  let cpuMs;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
     report = await engine.executeRunbook({
@@ -69,11 +78,12 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
       redactor,
       ...(journal ? { journal } : {}),
     });
+    ms = performance.now() - t0;
+    cpuMs = cpuMsSince(cpu0);
   } finally {
     journal?.close();
     await connections.closeAll();
   }
-  const ms = performance.now() - t0;
   // The peak so far: running, without writing the report.
   const runPeakRssMB = process.resourceUsage().maxRSS / 1024;
   let writeMs;
@@ -88,12 +98,13 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
     const failure = report.steps.flatMap((s) => s.operations).find((o) => o.status !== 'changed');
     throw new Error(`engine run ${status}: ${JSON.stringify(summary)}; first: ${JSON.stringify(failure)}`);
   }
-  return { ms, writeMs, runPeakRssMB, summary };
+  return { ms, cpuMs, writeMs, runPeakRssMB, summary };
 }
 
 /**
  * Stops the process on every host of `batches` (arrays of host ids, run one after the other, each at up
  * to `concurrency` at once) with bare undici: GET the process list, check it, POST the stop, check the answer.
+ * Timed, wall and CPU, from the first request to the last answer (the pool's close not).
  */
 export async function runBare({ origin, batches, concurrency }) {
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
@@ -108,6 +119,7 @@ export async function runBare({ origin, batches, concurrency }) {
     const after = await stop.body.json();
     if (stop.statusCode !== 200 || after.data.status !== 'STOPPED') throw new Error(`bare: stop on host ${host} answered ${stop.statusCode}`);
   };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
     for (const hosts of batches) {
@@ -117,7 +129,8 @@ export async function runBare({ origin, batches, concurrency }) {
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker));
     }
-    return { ms: performance.now() - t0 };
+    const ms = performance.now() - t0;
+    return { ms, cpuMs: cpuMsSince(cpu0) };
   } finally {
     await pool.close();
   }
