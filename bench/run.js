@@ -2,8 +2,9 @@
 // latency L under cap C take at least N x L / C), and what it costs per operation, per step, in memory
 // and at start-up. Every ratio is against a baseline measured in the same run, on the same machine.
 //
-// Where the simulator runs, and why:
-// - Scenarios 1 and 5 (no latency): in this process. The engine and its bare-undici baseline then pay
+// Each scenario runs in a fresh process of its own (this script again, with --scenario N), so that none
+// inherits the heap or the compiled code another left behind. Where the simulator runs, and why:
+// - Scenarios 1 and 5 (no latency): in the scenario's process. The engine and its bare-undici baseline then pay
 //   exactly the same simulator CPU on the same thread, so their difference is all the engine's own cost
 //   (and a little more: the engine's allocations also make the collector work on the simulator's objects).
 //   Scenario 1 is also measured with the simulator in a child process, as in production, where it works in
@@ -31,35 +32,58 @@ const REPEATS = 3;
 // send, without its bookkeeping growing with the workload.
 const SIM_RECORDED = 16;
 
-const only = parseOnly(process.argv.slice(2));
-const { startSimulator } = await import(new URL('sim/index.js', DIST).href);
-const engine = await loadEngine();
-const rows = [];
-const results = {
-  when: new Date().toISOString(),
-  node: process.version,
-  cpus: cpus().length,
-  loadavgAtStart: loadavg(),
-  dist: fileURLToPath(DIST),
-  simulator: 'in this process for scenarios 1 and 5; in a child process for 2; for 3 the engine and the simulator each in a child process',
-  scenarios: {},
-};
-const scratch = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
+const argv = process.argv.slice(2);
+const only = parseOnly(argv);
+const SCENARIOS = [1, 2, 3, 4, 5].filter(only);
 
-try {
-  if (only(1)) await overhead();
-  if (only(2)) await latencyBound();
-  if (only(3)) await scale();
-  if (only(4)) await coldStart();
-  if (only(5)) await manySteps();
-} finally {
-  rmSync(scratch, { recursive: true, force: true });
+// What the scenario functions below fill in (in the child process that runs them).
+const rows = [];
+const results = { scenarios: {} };
+let engine;
+let startSimulator;
+let scratch;
+
+if (argv.includes('--scenario')) {
+  // A child of the run below: one scenario; its rows and results as one JSON line on stdout.
+  await runScenario(Number(argv[argv.indexOf('--scenario') + 1]));
+  process.stdout.write(`${JSON.stringify({ rows, scenarios: results.scenarios })}\n`);
+} else {
+  const run = {
+    when: new Date().toISOString(),
+    node: process.version,
+    cpus: cpus().length,
+    loadavgAtStart: loadavg(),
+    dist: fileURLToPath(DIST),
+    processes:
+      'each scenario in a fresh process; the simulator in that process for scenarios 1 and 5, in a child process for 2 and 3 (and for 1 again); the engine in a process of its own for 3 and for the cold runs of 2',
+    scenarios: {},
+  };
+  const table = [];
+  for (const n of SCENARIOS) {
+    const child = JSON.parse((await runNode([fileURLToPath(import.meta.url), '--scenario', String(n)], {})).trim().split('\n').at(-1));
+    table.push(...child.rows);
+    Object.assign(run.scenarios, child.scenarios);
+  }
+  run.loadavgAtEnd = loadavg();
+  console.log(renderTable(table));
+  writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify({ ...run, table }, null, 2)}\n`);
+  console.log(`\nnode ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; details in bench/results.json`);
 }
 
-results.loadavgAtEnd = loadavg();
-console.log(renderTable(rows));
-writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify({ ...results, table: rows }, null, 2)}\n`);
-console.log(`\nnode ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; details in bench/results.json`);
+/**
+ * Runs scenario `n` in this process. Each scenario gets a fresh process: none inherits the heap another
+ * left behind (scenario 1 alone runs 130,000 operations), and none finds code another has compiled.
+ */
+async function runScenario(n) {
+  ({ startSimulator } = await import(new URL('sim/index.js', DIST).href));
+  engine = await loadEngine();
+  scratch = mkdtempSync(join(tmpdir(), 'runbook-bench-'));
+  try {
+    await [overhead, latencyBound, scale, coldStart, manySteps][n - 1]();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
 
 /** Scenario 1: 20,000 stops at concurrency 64 with no latency: what the engine adds to each operation. */
 async function overhead() {
@@ -433,8 +457,13 @@ async function startSimProcess(config) {
 }
 
 /** Runs bench/worker.js in a fresh process with `env` and returns the JSON line it prints. */
-function runWorker(env) {
-  const args = [fileURLToPath(new URL('worker.js', import.meta.url))];
+async function runWorker(env) {
+  const out = await runNode([fileURLToPath(new URL('worker.js', import.meta.url))], env);
+  return JSON.parse(out.trim().split('\n').at(-1));
+}
+
+/** Runs node with `args` (stderr shown as it comes) and resolves with its stdout. */
+function runNode(args, env) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: REPO,
@@ -447,7 +476,7 @@ function runWorker(env) {
       out += chunk;
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1))) : reject(new Error(`bench/worker.js exited ${code}`))));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`node ${args.join(' ')} exited ${code}`))));
   });
 }
 
