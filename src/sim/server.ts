@@ -206,6 +206,7 @@ class RunningSimulator implements Simulator {
     // Latency is counted from here, when the request's head has been read, not from after its body: with
     // a hundred requests arriving together, reading the bodies would add the others' turns to each one.
     const arrivedAt = performance.now();
+    this.held.releaseDue(arrivedAt);
     this.current += 1;
     this.peak = Math.max(this.peak, this.current);
     this.openResponses.add(res);

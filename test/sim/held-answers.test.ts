@@ -69,6 +69,34 @@ describe('HeldAnswers', () => {
     expect(sent).toEqual(dueOrder);
   });
 
+  it('releaseDue sends at once what is due, and only that, without waiting for its timer', async () => {
+    const held = new HeldAnswers();
+    const seen: Array<{ heldAtFirst: boolean; sentByReleaseDue: boolean }> = [];
+    const sent: Sent[] = [];
+    let n = 0;
+    server = createServer((_req, res) => {
+      // The first answer falls due during the busy wait; the second not for another 50 ms.
+      const until = performance.now() + (n++ === 0 ? 1 : 50);
+      res.on('finish', () => sent.push({ until, at: performance.now() }));
+      held.hold(res, until, canAnswer);
+      res.end('ok');
+      const heldAtFirst = !res.writableEnded;
+      busy(3);
+      held.releaseDue();
+      // Checked before returning to the event loop: no timer can have sent it.
+      seen.push({ heldAtFirst, sentByReleaseDue: res.writableEnded });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    expect(await get(url)).toBe('ok');
+    expect(await get(url)).toBe('ok');
+    expect(seen).toEqual([
+      { heldAtFirst: true, sentByReleaseDue: true },
+      { heldAtFirst: true, sentByReleaseDue: false },
+    ]);
+    for (const s of sent) expect(s.at).toBeGreaterThanOrEqual(s.until);
+  });
+
   it('sends what it holds at once on releaseAll, and holds nothing afterwards', async () => {
     const held = new HeldAnswers();
     const sent: Sent[] = [];
