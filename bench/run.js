@@ -172,9 +172,9 @@ async function overheadWithSimInChild(n, concurrency, textWithUrl, file) {
  * target is judged against that; the ratio to the configured figure is reported beside it, with bare
  * undici's own ratio to both.
  *
- * The judged runs are warm: both clients first run the whole workload twice, so that what is measured is
- * the engine's steady cost, not V8 compiling it (the engine has far more code to compile than the bare
- * loop). What compiling costs an operator, who starts a fresh process for every run, is measured too: each
+ * The judged runs are warm: both clients first run the whole workload four times, so that what is
+ * measured is the engine's steady cost, not V8 compiling it (the engine has far more code to compile than
+ * the bare loop: after two runs its CPU per request still fell from one run to the next). What compiling costs an operator, who starts a fresh process for every run, is measured too: each
  * client once in a fresh process, reported beside the target.
  */
 async function latencyBound() {
@@ -203,7 +203,7 @@ async function latencyBound() {
       await sim.resetState();
       cold[client] = await runWorker({ BENCH_CLIENT: client, BENCH_SIM_URL: sim.url, BENCH_OPS: String(n), BENCH_CONCURRENCY: String(concurrency) });
     }
-    for (let i = 0; i < 2; i += 1) {
+    for (let i = 0; i < 4; i += 1) {
       await engineRun(hostIds(n));
       await bareRun(hostIds(n));
     }
