@@ -3,10 +3,10 @@
 
 import { join } from 'node:path';
 import { RunbookError } from '../errors.js';
-import { renderJunit } from '../report/junit.js';
+import { writeJunit } from '../report/junit.js';
 import { renderSummaryMarkdown } from '../report/markdown.js';
 import type { RunReport } from '../report/types.js';
-import { writeFileAtomic, writeJsonAtomic, type JsonText } from '../report/write.js';
+import { writeAtomic, writeFileAtomic, writeJsonAtomic, type JsonText } from '../report/write.js';
 import type { Redactor } from '../secrets/redactor.js';
 
 export interface ArtifactPaths {
@@ -22,16 +22,17 @@ export function reportPathInDir(dir: string, runbookName: string, at: Date): str
 }
 
 /**
- * Writes the report, and JUnit XML and a Markdown summary when asked, all redacted. The report is written
- * as it is serialised, a megabyte at a time and redacted piece by piece, so that a report of 100,000
- * operations is never held as one text or as a redacted copy.
+ * Writes the report, and JUnit XML and a Markdown summary when asked, all redacted. The report and the XML
+ * are written as they are serialised, a megabyte at a time and redacted piece by piece, so that a report
+ * of 100,000 operations is never held as one text or as a redacted copy.
  */
 export async function writeArtifacts(report: RunReport, paths: ArtifactPaths, redactor: Redactor): Promise<void> {
   await writeOne(paths.report, () => writeJsonAtomic(paths.report as string, report, redactedJson(redactor)));
-  if (paths.junit === undefined && paths.summaryMd === undefined) return;
-  const safe = redactor.redactValue(report);
-  await writeOne(paths.junit, () => writeFileAtomic(paths.junit as string, redactor.redact(renderJunit(safe))));
-  await writeOne(paths.summaryMd, () => writeFileAtomic(paths.summaryMd as string, redactor.redact(renderSummaryMarkdown(safe))));
+  // Both read the report as it is, redacting every text they take from it: no redacted copy of a report
+  // of 100,000 operations is made, and the JUnit XML is written a line at a time.
+  const redact = (text: string): string => redactor.redact(text);
+  await writeOne(paths.junit, () => writeAtomic(paths.junit as string, (write) => writeJunit(report, (line) => write(redact(line)), redact)));
+  await writeOne(paths.summaryMd, () => writeFileAtomic(paths.summaryMd as string, redact(renderSummaryMarkdown(report, { redact }))));
 }
 
 /** JSON text with every secret of `redactor` replaced, piece by piece. */

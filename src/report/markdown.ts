@@ -1,9 +1,9 @@
 // A Markdown summary of a run, for a pull-request comment or a CI job summary.
 
-import type { RunReport } from './types.js';
+import type { OperationRecord, RunReport } from './types.js';
 
 /** Escapes what would break a Markdown table cell. */
-function cell(text: string): string {
+function escapeCell(text: string): string {
   return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/`/g, "'");
 }
 
@@ -14,14 +14,22 @@ const ICON: Record<string, string> = {
   skipped: '⏭️',
 };
 
-/** One table of steps, then one table of the operations that failed (at most `maxFailures` rows). */
-export function renderSummaryMarkdown(report: RunReport, maxFailures = 50): string {
+/**
+ * One table of steps, then one table of the operations that failed (at most `maxFailures` rows). Every
+ * text taken from the report goes through `redact` before it is escaped for a table cell, which could
+ * otherwise hide a secret from the redactor. The operations are read one by one (a large step's list
+ * reads them back from the journal); only the failures are kept.
+ */
+export function renderSummaryMarkdown(report: RunReport, options: { redact?: (text: string) => string; maxFailures?: number } = {}): string {
+  const redact = options.redact ?? ((text: string) => text);
+  const maxFailures = options.maxFailures ?? 50;
+  const cell = (text: string): string => escapeCell(redact(text));
   const s = report.summary;
   const lines = [
     `## ${ICON[report.status] ?? ''} runbook \`${cell(report.runbook.name)}\`: ${report.status}`,
     '',
     `${s.total} operations: ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped` +
-      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id \`${report.runId}\`${report.resumedFrom ? `, resumed from \`${report.resumedFrom}\`` : ''}).`,
+      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id \`${cell(report.runId)}\`${report.resumedFrom ? `, resumed from \`${cell(report.resumedFrom)}\`` : ''}).`,
     '',
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',
@@ -32,13 +40,20 @@ export function renderSummaryMarkdown(report: RunReport, maxFailures = 50): stri
       `| ${cell(step.id)} | ${cell(step.action)} | ${ICON[step.status] ?? ''} ${step.status} | ${c.changed} | ${c.unchanged} | ${c.failed} | ${c.skipped} |`,
     );
   }
-  const failures = report.steps.flatMap((step) => step.operations.filter((o) => o.status === 'failed').map((o) => ({ step, o })));
-  if (failures.length > 0) {
-    lines.push('', '### Failures', '', '| operation | error | message |', '|---|---|---|');
-    for (const { o } of failures.slice(0, maxFailures)) {
-      lines.push(`| ${cell(o.key)} | ${cell(o.error?.code ?? '')} | ${cell(o.error?.message ?? '')} |`);
+  // Only the rows shown are kept: a step where all of 100,000 operations failed is not held in memory.
+  const shown: OperationRecord[] = [];
+  let failed = 0;
+  for (const step of report.steps) {
+    for (const o of step.operations) {
+      if (o.status !== 'failed') continue;
+      failed += 1;
+      if (shown.length < maxFailures) shown.push(o);
     }
-    if (failures.length > maxFailures) lines.push('', `…and ${failures.length - maxFailures} more failures; see the JSON report.`);
+  }
+  if (failed > 0) {
+    lines.push('', '### Failures', '', '| operation | error | message |', '|---|---|---|');
+    for (const o of shown) lines.push(`| ${cell(o.key)} | ${cell(o.error?.code ?? '')} | ${cell(o.error?.message ?? '')} |`);
+    if (failed > maxFailures) lines.push('', `…and ${failed - maxFailures} more failures; see the JSON report.`);
   }
   return `${lines.join('\n')}\n`;
 }
