@@ -107,19 +107,9 @@ async function overhead() {
     const same = await sameRequests(sim, () => engineRun(hostIds(2)), () => bareRun(hostIds(2)));
     await engineRun(hostIds(2_000));
     await bareRun(hostIds(2_000));
-    const engineMs = [];
-    const bareMs = [];
-    for (let i = 0; i < REPEATS; i += 1) {
-      // Alternate which goes first, so that a slow patch of the machine does not always hit the same one.
-      if (i % 2 === 0) {
-        bareMs.push(await bareRun(hostIds(n)));
-        engineMs.push(await engineRun(hostIds(n)));
-      } else {
-        engineMs.push(await engineRun(hostIds(n)));
-        bareMs.push(await bareRun(hostIds(n)));
-      }
-      log(`1 overhead: engine ${engineMs.at(-1).toFixed(0)} ms, bare ${bareMs.at(-1).toFixed(0)} ms`);
-    }
+    const { engine: engineMs, bare: bareMs } = await alternating(REPEATS, () => engineRun(hostIds(n)), () => bareRun(hostIds(n)), (e, b) =>
+      log(`1 overhead: engine ${e.toFixed(0)} ms, bare ${b.toFixed(0)} ms`),
+    );
     const engineMedian = median(engineMs);
     const bareMedian = median(bareMs);
     const ratio = engineMedian / bareMedian;
@@ -213,19 +203,9 @@ async function latencyBound() {
     for (let i = 0; i < REPEATS; i += 1) deliveredMs.push((await bareRun(hostIds(sequential), 1)).ms / (sequential * requestsPerOperation));
     const deliveredLatencyMs = median(deliveredMs);
     const idealMs = (requests * deliveredLatencyMs) / concurrency;
-    const engineRuns = [];
-    const bareRuns = [];
-    for (let i = 0; i < repeats; i += 1) {
-      // Alternate which goes first, so that a slow patch of the machine does not always hit the same one.
-      if (i % 2 === 0) {
-        engineRuns.push(await engineRun(hostIds(n)));
-        bareRuns.push(await bareRun(hostIds(n)));
-      } else {
-        bareRuns.push(await bareRun(hostIds(n)));
-        engineRuns.push(await engineRun(hostIds(n)));
-      }
-      log(`2 latency-bound: engine ${engineRuns.at(-1).ms.toFixed(0)} ms, bare ${bareRuns.at(-1).ms.toFixed(0)} ms, ideal ${idealMs.toFixed(0)} ms (configured ${nominalIdealMs} ms)`);
-    }
+    const { engine: engineRuns, bare: bareRuns } = await alternating(repeats, () => engineRun(hostIds(n)), () => bareRun(hostIds(n)), (e, b) =>
+      log(`2 latency-bound: engine ${e.ms.toFixed(0)} ms, bare ${b.ms.toFixed(0)} ms, ideal ${idealMs.toFixed(0)} ms (configured ${nominalIdealMs} ms)`),
+    );
     log(`2 latency-bound, cold: engine ${cold.engine.ms.toFixed(0)} ms, bare ${cold.bare.ms.toFixed(0)} ms`);
     const engineMs = engineRuns.map((r) => r.ms);
     const bareMs = bareRuns.map((r) => r.ms);
@@ -454,6 +434,25 @@ async function startSimProcess(config) {
       await closed;
     },
   };
+}
+
+/**
+ * Runs the engine and the baseline `times` times each, alternating which goes first, so that a slow patch
+ * of the machine does not always hit the same one; `each` sees every pair as it comes.
+ */
+async function alternating(times, engineRun, bareRun, each) {
+  const results = { engine: [], bare: [] };
+  for (let i = 0; i < times; i += 1) {
+    if (i % 2 === 0) {
+      results.engine.push(await engineRun());
+      results.bare.push(await bareRun());
+    } else {
+      results.bare.push(await bareRun());
+      results.engine.push(await engineRun());
+    }
+    each(results.engine.at(-1), results.bare.at(-1));
+  }
+  return results;
 }
 
 /** Runs bench/worker.js in a fresh process with `env` and returns the JSON line it prints. */
