@@ -1,7 +1,7 @@
 // Answers held back to model server latency: each is sent no sooner than its time, all of them from one
-// timer, earliest first. A timer, a promise and an abort listener per held answer made the simulator spend
-// more of its time per request on holding answers than on routing them, and with a hundred requests in
-// flight that bunched the answers of a benchmark's waves.
+// timer, earliest first. A timer per held answer counts from the event loop's clock, which lags behind when
+// the loop is busy, so under load answers went out up to a millisecond early; it also cost a promise and
+// an abort listener per answer.
 
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
