@@ -18,7 +18,7 @@ const ICON: Record<string, string> = {
  * One table of steps, then one table of the operations that failed (at most `maxFailures` rows). Every
  * text taken from the report goes through `redact` before it is escaped for a table cell, which could
  * otherwise hide a secret from the redactor. The operations are read one by one (a large step's list
- * reads them back from the journal); only the failures are kept.
+ * reads them back from the journal); of the failures, only those shown are kept.
  */
 export function renderSummaryMarkdown(report: RunReport, options: { redact?: (text: string) => string; maxFailures?: number } = {}): string {
   const redact = options.redact ?? ((text: string) => text);
