@@ -274,9 +274,11 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
           : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' };
     }
     if (outputs) outputs[i] = produced;
-    const full = produced === undefined ? record : withOutputs(record, produced);
     counts.total += 1;
     counts[record.status] += 1;
+    // The record with its outputs is for the journal, the console and a small step's report: with none of
+    // them (a large step run without a report), neither it nor the journal event is made.
+    const full = produced === undefined || !(journal || ctx.onOperation || !large) ? record : withOutputs(record, produced);
     if (spill) {
       const at = journal!.position!;
       ctx.emit({ type: 'op', step: step.id, record: full }, null);
@@ -285,7 +287,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     } else {
       // A large step keeps the record without its outputs (they are in the journal).
       records[i] = large ? record : full;
-      ctx.emit({ type: 'op', step: step.id, record: full }, null);
+      if (journal) ctx.emit({ type: 'op', step: step.id, record: full }, null);
     }
     ctx.onOperation?.(step, full);
     if (release) release[i] = undefined;
@@ -493,13 +495,11 @@ async function runOperation(
   budget: FailureBudget,
   ctx: StepRunContext,
 ): Promise<Finished> {
-  const notRun = (record: OperationRecord): Finished => ({ record, outputs: undefined });
-  const skipped = (reason: string): Finished => notRun({ key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason });
   if (op.error) return notRun({ key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error });
   const done = ctx.resume?.done.get(op.key);
-  if (done !== undefined && action.mutates) return skipped(`done in run ${ctx.resume!.runId} (${done}); not sent again`);
-  if (ctx.stop.aborted) return skipped('the run was cancelled before this operation started');
-  if (budget.broken) return skipped(`not started: step '${step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
+  if (done !== undefined && action.mutates) return skipped(op, `done in run ${ctx.resume!.runId} (${done}); not sent again`);
+  if (ctx.stop.aborted) return skipped(op, 'the run was cancelled before this operation started');
+  if (budget.broken) return skipped(op, `not started: step '${step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
 
   const startedAt = isoNow();
   const t0 = performance.now();
@@ -542,6 +542,14 @@ async function runOperation(
     );
   }
   return { record, outputs };
+}
+
+function notRun(record: OperationRecord): Finished {
+  return { record, outputs: undefined };
+}
+
+function skipped(op: ResolvedOperation, reason: string): Finished {
+  return notRun({ key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason });
 }
 
 /** The record with its outputs, in the order of the report's fields (outputs after startedAt). */
