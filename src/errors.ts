@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   USAGE: 'the command line is not valid',
   PLAN_STALE: 'a saved plan no longer matches its runbook, or is too old',
   LOCKED: 'another run of the same runbook holds the lock',
+  LOCK_UNUSABLE: 'the lock path or its folder cannot be used safely: not a regular file, not yours, writable by others, or not writable',
 
   // Run time: one operation failed. Exit code 1.
   INVALID_INPUT: 'the resolved inputs of an operation do not match the action input schema',
