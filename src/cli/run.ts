@@ -63,15 +63,25 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
     if (!options.quiet) io.stdout.write(redactor.redact(text));
   };
 
+  // Signals are watched before the lock is taken and until it is released, so that no signal can end the
+  // process while it holds the lock. A signal before the run starts cancels it (the report says so).
+  const interruption = watchSignals(options.graceMs, log, (text) => io.stderr.write(redactor.redact(text)));
   let lock: RunLock | undefined;
-  if (!options.dryRun) lock = acquireLock(options.lock ? resolvePath(io, options.lock) : defaultLockPath(runbook.file, runbook.name), runbook.name, log);
-  const simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
+  let simulator: RunSimulator | undefined;
   try {
+    if (!options.dryRun) {
+      const notice = (text: string) => {
+        if (!options.quiet) io.stderr.write(redactor.redact(text));
+      };
+      lock = acquireLock(options.lock ? resolvePath(io, options.lock) : defaultLockPath(runbook.file, runbook.name, io.env), runbook.name, { log, notice });
+    }
+    simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
     if (simulator) say(`Using the built-in simulator at ${simulator.sim.url} for every ocp and bao connection.\n\n`);
-    return await execute(options, io, loaded, log, say, simulator, resume, applied);
+    return await execute(options, io, loaded, log, say, simulator, interruption, resume, applied);
   } finally {
     await simulator?.sim.close();
     lock?.release();
+    interruption.dispose();
   }
 }
 
@@ -104,6 +114,7 @@ async function execute(
   log: Logger,
   say: (text: string) => void,
   simulator: RunSimulator | undefined,
+  interruption: Interruption,
   resume: ResumeFrom | undefined,
   applied: AppliedPlan | undefined,
 ): Promise<ExitCode> {
@@ -137,7 +148,6 @@ async function execute(
     }
   }
 
-  const interruption = watchSignals(options.graceMs, log, (text) => io.stderr.write(redactor.redact(text)));
   let stepNumber = 0;
   const run: ExecuteOptions = {
     runbook,
@@ -175,7 +185,6 @@ async function execute(
   try {
     report = await executeRunbook(run);
   } finally {
-    interruption.dispose();
     journal?.close();
     await connections.closeAll();
   }
