@@ -40,7 +40,7 @@ run and apply:
   --concurrency N      override the runbook's global concurrency
   --grace DURATION     time in-flight operations get after SIGINT/SIGTERM (default 30s)
   --quiet              print nothing on success, only the failures on failure (for cron)
-  --lock FILE          lock file (default: one per runbook in the system temp folder)
+  --lock FILE          lock file (default: one per runbook in a folder of your own, see README)
 run:
   --dry-run            expand and report what would be sent; send nothing
   --resume FILE        run again only what did not complete in that report or journal
