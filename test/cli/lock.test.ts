@@ -2,12 +2,13 @@
 // unusable lock path is exit 2 with what to do, and taking over a stale lock is one line for a person.
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/report/types.js';
-import { runCli } from '../helpers/cli.js';
+import { ROOT, runCli } from '../helpers/cli.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
@@ -126,6 +127,22 @@ describe('the run lock', { timeout: 60_000 }, () => {
     expect(r.code).toBe(143);
     expect((JSON.parse(readFileSync(report, 'utf8')) as RunReport).status).toBe('cancelled');
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('releases the lock when the process ends through process.exit() or an uncaught error', () => {
+    ws = createWorkspace();
+    const lockModule = pathToFileURL(join(ROOT, 'dist/engine/lock.js')).href;
+    for (const ending of ['process.exit(4)', "setTimeout(() => { throw new Error('boom'); }, 10)"]) {
+      const lock = ws.path('rb.lock');
+      const script = `import { acquireLock } from ${JSON.stringify(lockModule)};
+acquireLock(${JSON.stringify(lock)}, 'rb');
+if (!(await import('node:fs')).existsSync(${JSON.stringify(lock)})) process.exit(9);
+${ending};`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+      expect(r.status, r.stderr).not.toBe(9);
+      expect(r.status).not.toBe(0);
+      expect(existsSync(lock), `lock left after ${ending}`).toBe(false);
+    }
   });
 
   it('says in one human line on stderr that it took over a stale lock, and nothing under --quiet', async () => {
