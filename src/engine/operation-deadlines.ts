@@ -13,22 +13,47 @@ export interface OperationGuard {
   readonly stopped: Promise<never>;
 }
 
-interface Entry extends OperationGuard {
-  controller: AbortController;
-  reject: (reason: unknown) => void;
+/** A place in a queue: it lets go of its operation once that has ended. */
+interface Slot {
+  guard: Guard | undefined;
   /** performance.now() at which the operation is stopped. */
   at: number;
-  live: boolean;
-  queue: DeadlineQueue | undefined;
-  /** What the operation is, for the error it is stopped with at its deadline. */
-  what: string;
 }
 
 const ignore = (): void => undefined;
 
+class Guard implements OperationGuard {
+  readonly #controller = new AbortController();
+  readonly signal = this.#controller.signal;
+  readonly stopped: Promise<never>;
+  #reject!: (reason: unknown) => void;
+  /** Undefined once the operation has ended or was stopped. */
+  slot: Slot | undefined;
+  queue: DeadlineQueue | undefined;
+
+  constructor(
+    /** What the operation is, for the error it is stopped with at its deadline. */
+    readonly what: string,
+  ) {
+    this.stopped = new Promise<never>((_, reject) => {
+      this.#reject = reject;
+    });
+    // A guard nobody is racing any more must not become an unhandled rejection.
+    this.stopped.catch(ignore);
+  }
+
+  /** The rejection first, so that a race settles on it rather than on what the aborted action throws. */
+  stop(reason: unknown): void {
+    if (this.slot) this.slot.guard = undefined;
+    this.slot = undefined;
+    this.#reject(reason);
+    this.#controller.abort(reason);
+  }
+}
+
 class DeadlineQueue {
   /** Slots behind the head are cleared: an ended operation is not kept by its place in the queue. */
-  #entries: (Entry | undefined)[] = [];
+  #slots: (Slot | undefined)[] = [];
   #head = 0;
   #timer: NodeJS.Timeout | undefined;
 
@@ -37,26 +62,30 @@ class DeadlineQueue {
     readonly timedOut: (timeoutMs: number, what: string) => unknown,
   ) {}
 
-  add(entry: Entry): void {
-    this.#entries.push(entry);
-    if (this.#timer === undefined) this.#arm(entry.at);
+  add(guard: Guard): void {
+    const slot: Slot = { guard, at: performance.now() + this.timeoutMs };
+    guard.slot = slot;
+    guard.queue = this;
+    this.#slots.push(slot);
+    if (this.#timer === undefined) this.#arm(slot.at);
   }
 
-  settle(entry: Entry): void {
-    entry.live = false;
+  settle(guard: Guard): void {
+    guard.slot!.guard = undefined;
+    guard.slot = undefined;
     this.#dropEnded();
   }
 
   /** Stops every live operation with `reason` (the run was aborted). */
   stopAll(reason: unknown): void {
-    const entries = this.#entries;
+    const slots = this.#slots;
     this.dispose();
-    for (const entry of entries) if (entry?.live) stop(entry, reason);
+    for (const slot of slots) slot?.guard?.stop(reason);
   }
 
   /** Lets go of every operation and of the timer. */
   dispose(): void {
-    this.#entries = [];
+    this.#slots = [];
     this.#head = 0;
     this.#disarm();
   }
@@ -64,31 +93,32 @@ class DeadlineQueue {
   #expire(): void {
     this.#timer = undefined;
     const now = performance.now();
-    const entries = this.#entries;
-    for (let i = this.#head; i < entries.length; i += 1) {
-      const entry = entries[i]!;
-      if (!entry.live) continue;
-      if (entry.at > now) break;
-      stop(entry, this.timedOut(this.timeoutMs, entry.what));
+    const slots = this.#slots;
+    for (let i = this.#head; i < slots.length; i += 1) {
+      const slot = slots[i]!;
+      const guard = slot.guard;
+      if (guard === undefined) continue;
+      if (slot.at > now) break;
+      guard.stop(this.timedOut(this.timeoutMs, guard.what));
     }
     this.#dropEnded();
   }
 
   /** Drops the ended operations at the front, and arms the timer for the oldest live one. */
   #dropEnded(): void {
-    const entries = this.#entries;
+    const slots = this.#slots;
     let head = this.#head;
-    while (head < entries.length && !entries[head]!.live) entries[head++] = undefined;
-    if (head === entries.length) {
+    while (head < slots.length && slots[head]!.guard === undefined) slots[head++] = undefined;
+    if (head === slots.length) {
       this.dispose();
       return;
     }
     this.#head = head;
-    if (head > 1024 && head * 2 > entries.length) {
-      this.#entries = entries.slice(head);
+    if (head > 1024 && head * 2 > slots.length) {
+      this.#slots = slots.slice(head);
       this.#head = 0;
     }
-    if (this.#timer === undefined) this.#arm(entries[head]!.at);
+    if (this.#timer === undefined) this.#arm(slots[head]!.at);
   }
 
   #arm(at: number): void {
@@ -99,13 +129,6 @@ class DeadlineQueue {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
-}
-
-/** The rejection first, so that a race settles on it rather than on what the aborted action throws. */
-function stop(entry: Entry, reason: unknown): void {
-  entry.live = false;
-  entry.reject(reason);
-  entry.controller.abort(reason);
 }
 
 /** The deadlines of one run's operations. */
@@ -129,32 +152,24 @@ export class OperationDeadlines {
 
   /** Guards an operation that starts now and must end within `timeoutMs`. Call `settle` when it ends. */
   start(timeoutMs: number, what: string): OperationGuard {
-    const controller = new AbortController();
-    let reject!: (reason: unknown) => void;
-    const stopped = new Promise<never>((_, r) => {
-      reject = r;
-    });
-    // A guard nobody is racing any more must not become an unhandled rejection.
-    stopped.catch(ignore);
-    const entry: Entry = { signal: controller.signal, stopped, controller, reject, at: performance.now() + timeoutMs, live: true, queue: undefined, what };
+    const guard = new Guard(what);
     if (this.#abort.aborted) {
-      stop(entry, this.#abort.reason);
-      return entry;
+      guard.stop(this.#abort.reason);
+      return guard;
     }
     let queue = this.#queues.get(timeoutMs);
     if (!queue) {
       queue = new DeadlineQueue(timeoutMs, this.#timedOut);
       this.#queues.set(timeoutMs, queue);
     }
-    entry.queue = queue;
-    queue.add(entry);
-    return entry;
+    queue.add(guard);
+    return guard;
   }
 
   /** The operation has ended: its deadline no longer applies. */
-  settle(guard: OperationGuard): void {
-    const entry = guard as Entry;
-    if (entry.live) entry.queue!.settle(entry);
+  settle(operation: OperationGuard): void {
+    const guard = operation as Guard;
+    if (guard.slot !== undefined) guard.queue!.settle(guard);
   }
 
   /** The run is over: no timer and no listener of the run's signal is left. */
