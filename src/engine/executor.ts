@@ -457,7 +457,7 @@ function operationContext(
 
 /**
  * What an action's `run` and `probe` get. A class, so that the `log` and `sleep` getters are not new
- * closures per operation; `sleep` is a bound function made on first use (actions may destructure it).
+ * closures per operation: each is made on first use (`sleep` is a plain function; actions may destructure it).
  * `signal` is the operation's: aborted at its deadline or when the run is aborted.
  */
 class OperationContext implements RunContext {
