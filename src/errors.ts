@@ -35,7 +35,7 @@ export const ERROR_CODES = {
   BAO_ERROR: 'BAO answered with a response other than Success',
   AUTH_FAILED: 'the server refused the credentials',
   CONNECTION_ERROR: 'the server could not be reached, or closed the connection',
-  TIMEOUT: 'a request did not complete within the timeout',
+  TIMEOUT: "a request did not complete within the step's timeout, or an operation within its operationTimeout",
   TLS_ERROR: 'the TLS handshake failed (certificate not trusted, or wrong host)',
   REDIRECT_REFUSED: 'the server redirected to another host; the request was not sent there',
   BAD_RESPONSE: 'the server answered with a body the action cannot understand',

@@ -8,6 +8,9 @@ import { pathToFileURL } from 'node:url';
 import { isRunbookError, type Diagnostic } from '../errors.js';
 import type { Registry } from './registry.js';
 
+/** How long a plugin module may take to load (its top-level code and awaits included). */
+export const PLUGIN_LOAD_TIMEOUT_MS = 10_000;
+
 export interface PluginSpec {
   /** As written: a path (relative to `baseDir`) or a package name. */
   specifier: string;
@@ -28,9 +31,17 @@ export async function loadPlugins(specs: readonly PluginSpec[], baseDir: string,
       ...(spec.path !== undefined ? { path: spec.path } : {}),
     };
     let exported: unknown;
+    let timer: NodeJS.Timeout | undefined;
     try {
       const url = resolvePlugin(spec.specifier, baseDir);
-      const module = (await import(url)) as { default?: unknown };
+      // A top-level await that never settles must not hang the command (nor let it exit 13 half-way).
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`it did not finish loading within ${PLUGIN_LOAD_TIMEOUT_MS / 1000}s (a top-level await that never settles?)`)),
+          PLUGIN_LOAD_TIMEOUT_MS,
+        );
+      });
+      const module = (await Promise.race([import(url), timedOut])) as { default?: unknown };
       exported = module.default;
     } catch (e) {
       diagnostics.push({
@@ -39,6 +50,8 @@ export async function loadPlugins(specs: readonly PluginSpec[], baseDir: string,
         message: `cannot load plugin '${spec.specifier}': ${firstLine(e)}`,
       });
       continue;
+    } finally {
+      clearTimeout(timer);
     }
     if (exported === undefined) {
       diagnostics.push({

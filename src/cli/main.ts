@@ -268,10 +268,16 @@ function isEntryPoint(): boolean {
   }
 }
 
+/** How long the process may linger once its command is over (report written, lock released). */
+const EXIT_AFTER_MS = 500;
+
 /** Runs the CLI with the process's arguments and exits with the command's code. */
 export async function run(): Promise<void> {
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
+  // The command is over: a timer or socket a plugin left open must not keep the process alive. The
+  // timer does not hold the process itself, so an ordinary exit is not delayed.
+  setTimeout(() => process.exit(code), EXIT_AFTER_MS).unref();
 }
 
 if (isEntryPoint()) await run();

@@ -30,8 +30,11 @@ import {
   type StepStatus,
 } from '../report/types.js';
 import { spilledOperations } from '../report/spilled.js';
+import { copyData } from '../runbook/plain-data.js';
+import { formatDuration } from '../runbook/durations.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
-import { stepOutputs, stepsReadByOthers } from './outputs.js';
+import { OperationDeadlines, type OperationGuard } from './operation-deadlines.js';
+import { stepOutputs, stepsReadByOthers, toPlainJson } from './outputs.js';
 import { rolloutBatches } from './rollout.js';
 
 /** What the executor needs of an open connection. */
@@ -105,8 +108,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
   const unknownOutputs = new Set<string>();
-  const sleep = (ms: number): Promise<void> => delay(ms, undefined, { signal: abort.signal });
-  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, sleep, globalCap, readLater: stepsReadByOthers(runbook.steps) };
+  const deadlines = new OperationDeadlines(abort.signal, operationTimedOut);
+  const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, globalCap, readLater: stepsReadByOthers(runbook.steps), deadlines };
 
   emit({
     type: 'run',
@@ -151,6 +154,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   }
   // Operations are over; the caller's signal must not keep a listener of this run.
   abort.dispose();
+  deadlines.dispose();
 
   const signal = options.interruptedBy?.();
   emit({
@@ -168,11 +172,20 @@ interface StepRunContext extends ExecuteOptions {
   abort: AbortSignal;
   emit: (event: JournalEvent, inReport?: JournalEvent | null) => void;
   builder: ReportBuilder;
-  /** Waits, or rejects early when the run is aborted (one function for every operation). */
-  sleep: (ms: number) => Promise<void>;
   globalCap: number;
   /** Steps whose outputs a step reads: a large step keeps its outputs in memory only for these. */
   readLater: { has(id: string): boolean };
+  /** Every operation's deadline (the step's operationTimeout). */
+  deadlines: OperationDeadlines;
+}
+
+/** Why an operation is stopped at its deadline. */
+function operationTimedOut(timeoutMs: number, action: string): RunbookError {
+  return new RunbookError(
+    'TIMEOUT',
+    `action ${action} did not finish within its operationTimeout of ${formatDuration(timeoutMs)}; it was stopped (raise the step's operationTimeout if it needs longer)`,
+    { details: { operationTimeoutMs: timeoutMs } },
+  );
 }
 
 /**
@@ -391,10 +404,13 @@ async function probeAll(
       op.prediction = { outcome: 'unknown until run', reason: `${action.name} cannot predict its outcome` };
       return;
     }
-    const { ctx: runCtx } = operationContext(op, step, connection, ctx, true);
+    const plugin = pluginNameOf(ctx.registry, action.name) !== undefined;
+    const timeoutMs = step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs;
+    const guard = ctx.deadlines.start(timeoutMs, action.name);
+    const { ctx: runCtx } = operationContext(op, step, connection, ctx, true, guard);
     try {
-      const p = await probe(operationOf(op), runCtx);
-      op.prediction = { outcome: p.outcome, reason: p.reason };
+      const p = await Promise.race([probe(operationOf(op, plugin), runCtx), guard.stopped]);
+      op.prediction = { outcome: p.outcome, reason: String(p.reason) };
       if (p.request) {
         // The probe knows the request exactly (an alias it resolved, say): show that one.
         op.requests = [previewRequest(p.request, connection)];
@@ -402,14 +418,17 @@ async function probeAll(
       }
     } catch (e) {
       op.prediction = { outcome: 'would fail', reason: messageOf(e) };
+    } finally {
+      ctx.deadlines.settle(guard);
     }
   });
 }
 
-function operationOf(op: ResolvedOperation): Operation {
-  const operation: Operation = { key: op.key, inputs: op.inputs };
+/** A plugin gets its own copy of the inputs and item: what it changes in them reaches nothing else. */
+function operationOf(op: ResolvedOperation, plugin: boolean): Operation {
+  const operation: Operation = { key: op.key, inputs: plugin ? copyData(op.inputs) : op.inputs };
   if (op.index !== undefined) {
-    operation.item = op.item;
+    operation.item = plugin ? copyData(op.item) : op.item;
     operation.index = op.index;
   }
   return operation;
@@ -421,29 +440,31 @@ function operationContext(
   connection: RunConnection | undefined,
   ctx: StepRunContext,
   readOnly: boolean,
+  guard: OperationGuard,
 ): { ctx: RunContext; trace: OperationTrace } {
   const trace: OperationTrace = { attempts: 0, requests: 0 };
   const http = connection
     ? connection.client({
         timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs,
         retry: step.retry ?? DEFAULTS.retry,
-        signal: ctx.abort,
+        signal: guard.signal,
         trace,
         readOnly,
       })
     : noConnectionClient(step.action);
-  return { trace, ctx: new OperationContext(step.id, http, ctx, op.key) };
+  return { trace, ctx: new OperationContext(step.id, http, ctx, op.key, guard.signal) };
 }
 
 /**
- * What an action's `run` and `probe` get. A class, so that the `log` getter is not a new closure per
- * operation; `sleep` stays an own function (actions may destructure it).
+ * What an action's `run` and `probe` get. A class, so that the `log` and `sleep` getters are not new
+ * closures per operation: each is made on first use (`sleep` is a plain function; actions may destructure it).
+ * `signal` is the operation's: aborted at its deadline or when the run is aborted.
  */
 class OperationContext implements RunContext {
   readonly step: { id: string };
   readonly signal: AbortSignal;
-  readonly sleep: (ms: number) => Promise<void>;
   #log: Logger | undefined;
+  #sleep: ((ms: number) => Promise<void>) | undefined;
   readonly #run: StepRunContext;
   readonly #key: string;
 
@@ -452,12 +473,19 @@ class OperationContext implements RunContext {
     readonly http: HttpClient,
     run: StepRunContext,
     key: string,
+    signal: AbortSignal,
   ) {
     this.step = { id: stepId };
-    this.signal = run.abort;
-    this.sleep = run.sleep;
+    this.signal = signal;
     this.#run = run;
     this.#key = key;
+  }
+
+  /** Waits, or rejects early when the operation is stopped. */
+  get sleep(): (ms: number) => Promise<void> {
+    const signal = this.signal;
+    this.#sleep ??= (ms) => delay(ms, undefined, { signal });
+    return this.#sleep;
   }
 
   /** A child logger bound to the operation, made on first use: most operations never log. */
@@ -503,13 +531,16 @@ async function runOperation(
 
   const startedAt = isoNow();
   const t0 = performance.now();
-  const { ctx: runCtx, trace } = operationContext(op, step, connection, ctx, ctx.mode !== 'run');
+  const plugin = source !== 'builtin';
+  // The engine's deadline: the operation ends at it even if the action's promise never settles.
+  const guard = ctx.deadlines.start(step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, action.name);
+  const { ctx: runCtx, trace } = operationContext(op, step, connection, ctx, ctx.mode !== 'run', guard);
   let status: OperationRecord['status'];
   let outputs: Record<string, unknown> | undefined;
   let error: OperationRecord['error'];
   try {
-    const result = await action.run(operationOf(op), runCtx);
-    const checked = checkRunResult(result, action.name);
+    const result = await Promise.race([action.run(operationOf(op, plugin), runCtx), guard.stopped]);
+    const checked = checkRunResult(result, action.name, plugin);
     status = checked.status;
     outputs = checked.outputs;
   } catch (e) {
@@ -517,7 +548,15 @@ async function runOperation(
     error =
       ctx.abort.aborted && !(isRunbookError(e) && e.code !== 'CANCELLED' && e.code !== 'INTERNAL')
         ? { code: 'CANCELLED', message: 'aborted: the run was cancelled while this operation was in flight' }
-        : toOperationError(e, source === 'builtin' ? undefined : pluginNameOf(ctx.registry, action.name));
+        : toOperationError(e, plugin ? pluginNameOf(ctx.registry, action.name) : undefined);
+    if (plugin && error.details !== undefined) {
+      // What a plugin put in its error goes into the report and journal: plain JSON data, or nothing.
+      const details = toPlainJson(error.details);
+      if ('data' in details && details.data !== null && typeof details.data === 'object') error.details = details.data as Record<string, unknown>;
+      else delete error.details;
+    }
+  } finally {
+    ctx.deadlines.settle(guard);
   }
   const durationMs = Math.round(performance.now() - t0);
   const attempts = trace.attempts;
@@ -565,8 +604,15 @@ function withOutputs(record: OperationRecord, outputs: Record<string, unknown>):
   return full;
 }
 
-/** An action's `run` must resolve to `{ status: 'changed' | 'unchanged', outputs? }`. */
-function checkRunResult(result: unknown, actionName: string): { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> } {
+/**
+ * An action's `run` must resolve to `{ status: 'changed' | 'unchanged', outputs? }`. A plugin's outputs are
+ * made plain JSON data here, once: what cannot become JSON fails the operation, not the report or journal.
+ */
+function checkRunResult(
+  result: unknown,
+  actionName: string,
+  plugin: boolean,
+): { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> } {
   const r = result as { status?: unknown; outputs?: unknown } | null | undefined;
   if (r === null || typeof r !== 'object' || (r.status !== 'changed' && r.status !== 'unchanged')) {
     let shown: string;
@@ -586,7 +632,14 @@ function checkRunResult(result: unknown, actionName: string): { status: 'changed
       details: { action: actionName },
     });
   }
-  return r as { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> };
+  if (!plugin || r.outputs === undefined) return r as { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> };
+  const plain = toPlainJson(r.outputs);
+  if ('reason' in plain) {
+    throw new RunbookError('PLUGIN_ERROR', `action ${actionName} returned outputs that are not JSON data: ${plain.reason}`, {
+      details: { action: actionName },
+    });
+  }
+  return { status: r.status, outputs: plain.data as Record<string, unknown> };
 }
 
 function noConnectionClient(actionName: string): HttpClient {

@@ -45,3 +45,19 @@ export function stepsReadByOthers(steps: readonly StepSpec[]): { has(id: string)
   }
   return read;
 }
+
+/**
+ * What a plugin returned, made plain JSON data once, where it enters the engine: a fresh copy (later
+ * changes the plugin makes to its own objects reach nothing), with what JSON has no form for dropped or
+ * converted as JSON.stringify does. Returns the reason instead when it cannot become JSON at all (a cycle,
+ * a BigInt, a toJSON or getter that throws).
+ */
+export function toPlainJson(value: unknown): { data: unknown } | { reason: string } {
+  try {
+    const text = JSON.stringify(value);
+    return { data: text === undefined ? undefined : (JSON.parse(text) as unknown) };
+  } catch (e) {
+    const text = e instanceof Error && typeof e.message === 'string' ? e.message : typeof e === 'string' ? e : 'a value that is not an Error was thrown';
+    return { reason: text.split('\n')[0] ?? text };
+  }
+}

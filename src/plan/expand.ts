@@ -8,6 +8,7 @@ import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
 import { collectReferences, evaluateCondition, evaluateValue, type Scope } from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
+import { copyData } from '../runbook/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
 
 /** What expansion needs to know about a connection: enough to print the exact URL. */
@@ -114,8 +115,9 @@ function expandItem(
   }
   let planned: PlannedOperation[];
   try {
+    // A plugin's plan() gets its own copy: what it changes in it reaches no param or other operation.
     planned = action.plan
-      ? action.plan(inputs, {
+      ? action.plan(pluginNameOf(registry, action.name) !== undefined ? copyData(inputs) : inputs, {
           step: { id: step.id },
           ...(connection ? { connection: { name: connection.name, type: connection.type, url: connection.url } } : {}),
         })

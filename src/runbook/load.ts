@@ -218,6 +218,7 @@ function buildStep(raw: Record<string, unknown>): StepSpec {
   if (typeof raw.concurrency === 'number') step.concurrency = raw.concurrency;
   if (isPlainObject(raw.retry)) step.retry = buildRetry(raw.retry);
   if (typeof raw.timeout === 'string') step.timeoutMs = parseDuration(raw.timeout) ?? DEFAULTS.timeoutMs;
+  if (typeof raw.operationTimeout === 'string') step.operationTimeoutMs = parseDuration(raw.operationTimeout) ?? DEFAULTS.operationTimeoutMs;
   if (raw.if !== undefined && raw.if !== null) step.if = raw.if;
   if (isPlainObject(raw.rollout)) step.rollout = buildRollout(raw.rollout);
   return step;

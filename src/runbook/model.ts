@@ -45,7 +45,10 @@ export interface StepSpec {
   maxErrors: number | string;
   continueOnError: boolean;
   retry?: RetrySpec;
+  /** Deadline of one request attempt. */
   timeoutMs?: number;
+  /** Deadline of one whole operation (every request, retry and wait of it), enforced by the engine. */
+  operationTimeoutMs?: number;
   /** An expression or a literal boolean; undefined = always run. */
   if?: unknown;
   rollout?: RolloutSpec;
@@ -74,6 +77,7 @@ export interface Runbook {
 export const DEFAULTS = {
   concurrency: 4,
   timeoutMs: 60_000,
+  operationTimeoutMs: 3_600_000,
   retry: { attempts: 1, delayMs: 1_000, maxDelayMs: 30_000 } satisfies RetrySpec,
   maxErrors: 0,
   maxFileBytes: 1024 * 1024,

@@ -199,7 +199,10 @@ export function buildRunbookSchema(registry: Registry, only: SchemaSubset = {}):
               maxDelay: duration('The longest wait between attempts (default 30s).'),
             },
           },
-          timeout: duration('Time limit of one operation (default 60s).'),
+          timeout: duration('Time limit of one request attempt (default 60s).'),
+          operationTimeout: duration(
+            'Time limit of one whole operation, its requests, retries and waits included (default 1h). Past it the operation fails with TIMEOUT, whatever its action does.',
+          ),
           if: {
             type: ['boolean', 'string'],
             pattern: EXPRESSION_PATTERN,

@@ -369,6 +369,7 @@ class SemanticCheck {
     const rollout = isPlainObject(step.rollout) ? step.rollout : {};
     const places: [unknown, DocPath, string][] = [
       [step.timeout, [...path, 'timeout'], 'timeout'],
+      [step.operationTimeout, [...path, 'operationTimeout'], 'operationTimeout'],
       [retry.delay, [...path, 'retry', 'delay'], 'retry.delay'],
       [retry.maxDelay, [...path, 'retry', 'maxDelay'], 'retry.maxDelay'],
       [rollout.pauseBetween, [...path, 'rollout', 'pauseBetween'], 'rollout.pauseBetween'],
