@@ -654,7 +654,7 @@ export function collectReferences(value: unknown): Reference[] {
   const out: Reference[] = [];
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (v.includes(OPEN)) out.push(...referencesInString(v));
+      if (v.includes(OPEN)) for (const reference of referencesInString(v)) out.push(reference);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (isPlainObject(v)) Object.values(v).forEach(visit);
   };

@@ -191,7 +191,7 @@ function chooseBranch(error: ErrorObject, errors: readonly ErrorObject[], path: 
   const counts = branches.map(
     (_, i) => errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/${i}/`) && isSameOrInside(e.instancePath, error.instancePath)).length,
   );
-  const fewest = Math.min(...counts);
+  const fewest = counts.reduce((a, b) => Math.min(a, b), Infinity);
   const best = counts.indexOf(fewest);
   if (best >= 0 && fewest > 0 && counts.filter((c) => c === fewest).length === 1) return { kind: 'branch', index: best };
   return { kind: 'generic' };

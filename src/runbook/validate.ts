@@ -74,9 +74,9 @@ export function validateRunbookData(data: unknown, registry: Registry, options: 
   const prepared = withEmptyInputs(data);
   const validate = runbookValidator(registry, usedNames(data, registry));
   if (!validate(prepared)) {
-    problems.push(...describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry)));
+    for (const p of describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry))) problems.push(p);
   }
-  problems.push(...new SemanticCheck(data, registry, options).run());
+  for (const p of new SemanticCheck(data, registry, options).run()) problems.push(p);
   const seen = new Set<string>();
   return problems.filter((p) => {
     const key = `${p.code}\u0000${formatPath(p.path)}\u0000${p.message}`;
