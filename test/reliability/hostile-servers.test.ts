@@ -1,5 +1,6 @@
-// Servers that answer with hostile data: very long lists, endless pages, refused logins. A run against
-// one still ends with a report and a documented exit code, and later steps follow the usual rules.
+// Runs against servers that answer with hostile data: a run still ends with a report and a documented
+// exit code, and later steps follow the usual rules. (Endless pages and refused logins are proven next to
+// their code, in test/actions/ocp/list-agent-processes.test.ts and test/connections/bao.test.ts.)
 
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
