@@ -90,6 +90,13 @@ export interface ActionDefinition<I = any, O = any> {
   connection?: string;
   /** False for read-only actions: they really run during a dry run and feed later steps. */
   mutates: boolean;
+  /**
+   * Top-level string inputs that are URL paths. In them only the runbook's literal text shapes the path:
+   * the value of every `${{ }}` is percent-encoded as exactly one segment (see `encodePathSegment`), and
+   * must be a string or a number. Anything else is a validation error where its type is known before the
+   * run, and fails the operation with INVALID_INPUT otherwise. The action receives the encoded path.
+   */
+  pathInputs?: readonly string[];
   /** Turns the resolved `with:` of one forEach item into concrete operations. Pure: no I/O. */
   plan?(inputs: I, ctx: PlanContext): PlannedOperation<I>[];
   /** Predicts the outcome of one operation with read-only requests, for `plan --online`. */

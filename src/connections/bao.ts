@@ -60,11 +60,30 @@ export const baoConnection = defineConnection({
 
 /**
  * The login session. `token` is the current token; `pending` is the login in flight, which every caller
- * that needs a token awaits, so that any number of concurrent requests cause one login.
+ * that needs a token awaits, so that any number of concurrent requests cause one login. `refused` is set
+ * once BAO refuses the credentials: every later request fails with it at once, and no login is sent again
+ * in this run (repeated wrong passwords can lock the account).
  */
 function openBaoSession(username: string, password: string, ctx: ConnectionContext, pathPrefix: string): ConnectionSession {
   let token: string | undefined;
   let pending: Promise<string> | undefined;
+  let refused: { status: number } | undefined;
+
+  /** The credentials were refused: remembered for the rest of the run, and the error for this caller. */
+  function refuse(status: number): RunbookError {
+    refused = { status };
+    ctx.log.warn({ user: username, status }, 'BAO refused the login; no further login is tried in this run');
+    return refusedError(status, false);
+  }
+
+  function refusedError(status: number, earlier: boolean): RunbookError {
+    const when = earlier ? ` earlier in this run; no login is tried again, so that the account is not locked` : '';
+    return new RunbookError(
+      'AUTH_FAILED',
+      `BAO refused the login of user '${username}'${status >= 400 ? ` (HTTP ${status})` : ''}${when}; check auth.username and auth.password`,
+      { details: { status, user: username }, transient: false },
+    );
+  }
 
   async function logIn(): Promise<string> {
     let res: HttpResponse;
@@ -77,19 +96,11 @@ function openBaoSession(username: string, password: string, ctx: ConnectionConte
       });
     } catch (err) {
       const status = err instanceof RunbookError ? err.details?.status : undefined;
-      if (status === 401 || status === 403) {
-        throw new RunbookError('AUTH_FAILED', `BAO refused the login of user '${username}' (HTTP ${String(status)}); check auth.username and auth.password`, {
-          details: { status },
-        });
-      }
+      if (status === 401 || status === 403) throw refuse(status);
       throw err;
     }
     const login = asRecord(res.body)?.login;
-    if (login === false || login === 'false') {
-      throw new RunbookError('AUTH_FAILED', `BAO refused the login of user '${username}'; check auth.username and auth.password`, {
-        details: { status: res.status },
-      });
-    }
+    if (login === false || login === 'false') throw refuse(res.status);
     const fresh = res.headers[TOKEN_HEADER];
     if (fresh === undefined || fresh === '') {
       throw new RunbookError('BAD_RESPONSE', 'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?', {
@@ -105,6 +116,7 @@ function openBaoSession(username: string, password: string, ctx: ConnectionConte
   /** The current token, logging in first when there is none (single flight). */
   function currentToken(): Promise<string> {
     if (token !== undefined) return Promise.resolve(token);
+    if (refused !== undefined) return Promise.reject(refusedError(refused.status, true));
     pending ??= logIn().finally(() => {
       pending = undefined;
     });

@@ -20,7 +20,7 @@ export function stepOutputs(step: StepSpec, outputs: readonly (Record<string, un
     for (const [name, value] of Object.entries(outputs)) {
       if (!Array.isArray(value)) continue;
       const list = (merged[name] as unknown[] | undefined) ?? [];
-      list.push(...value);
+      for (const element of value) list.push(element);
       merged[name] = list;
     }
   }

@@ -3,12 +3,13 @@
 
 import type { ActionDefinition, PlannedOperation } from '../actions/define.js';
 import type { Registry } from '../actions/registry.js';
+import { encodePathSegment } from '../connections/encode-path.js';
 import type { HttpRequest } from '../connections/types.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
-import { collectReferences, evaluateCondition, evaluateValue, type Scope } from '../runbook/expressions.js';
+import { collectReferences, evaluateCondition, evaluateTemplate, evaluateValue, type Scope } from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
-import { copyData } from '../runbook/plain-data.js';
+import { copyData, isPlainObject, setOwn } from '../runbook/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
 
 /** What expansion needs to know about a connection: enough to print the exact URL. */
@@ -105,7 +106,7 @@ function expandItem(
   const where = fanned ? { item, index } : {};
   let inputs: Record<string, unknown>;
   try {
-    inputs = evaluateValue(step.with, scope) as Record<string, unknown>;
+    inputs = evaluateInputs(step.with, action, scope);
   } catch (e) {
     return [{ key: fallbackKey, inputs: {}, ...where, requests: [], error: toOperationError(e) }];
   }
@@ -139,6 +140,47 @@ function expandItem(
     if (p.unresolved !== undefined) op.unresolved = p.unresolved;
     return op;
   });
+}
+
+/** A step's `with:` for one item: path inputs as templates of encoded segments, the rest evaluated as they are. */
+function evaluateInputs(withBlock: unknown, action: ActionDefinition, scope: Scope): Record<string, unknown> {
+  const pathInputs = action.pathInputs;
+  if (pathInputs === undefined || pathInputs.length === 0 || !isPlainObject(withBlock)) {
+    return evaluateValue(withBlock, scope) as Record<string, unknown>;
+  }
+  const inputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(withBlock)) {
+    const evaluated = typeof value === 'string' && pathInputs.includes(name) ? evaluatePath(value, name, action.name, scope) : evaluateValue(value, scope);
+    setOwn(inputs, name, evaluated);
+  }
+  return inputs;
+}
+
+/**
+ * A path input: the runbook's literal text as written, each `${{ }}` value percent-encoded as one segment.
+ * The message names the expression, never the value (it may be a secret).
+ */
+function evaluatePath(text: string, input: string, actionName: string, scope: Scope): string {
+  return evaluateTemplate(text, scope, (value, source) => {
+    if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
+      try {
+        return encodePathSegment(value);
+      } catch (e) {
+        throw new RunbookError('INVALID_INPUT', `${actionName}: input '${input}': \${{${source}}}: ${messageOf(e)}`);
+      }
+    }
+    throw new RunbookError(
+      'INVALID_INPUT',
+      `${actionName}: input '${input}': \${{${source}}} is ${value === undefined ? 'undefined (it has no value)' : describeKind(value)}; a value in a URL path must be a string or a number, and becomes exactly one path segment`,
+    );
+  });
+}
+
+function describeKind(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `a ${typeof v}`;
 }
 
 /** Shared by every operation whose requests are not worked out (a run): never added to. */

@@ -484,6 +484,32 @@ function evaluateString(text: string, scope: Scope, options: EvaluateOptions): u
   return out;
 }
 
+/**
+ * Evaluates a string as a template whose literal text is kept as written and whose every `${{ }}` value
+ * (a whole-string expression too) is turned into text by `encode`, which receives the value and the
+ * expression's source and throws to refuse it. Used where a value must never shape more than its own
+ * place in the text, such as a URL path segment.
+ */
+export function evaluateTemplate(
+  text: string,
+  scope: Scope,
+  encode: (value: unknown, source: string) => string,
+  options: EvaluateOptions = {},
+): string {
+  if (!text.includes(OPEN)) return text;
+  let parts: readonly TemplatePart[];
+  try {
+    parts = remember(parsedTemplates, text, () => splitTemplate(text));
+  } catch (error) {
+    throw asEvaluationError(error, text);
+  }
+  let out = '';
+  for (const part of parts) {
+    out += part.kind === 'text' ? part.text : encode(evaluateSource(part.source, scope, options), part.source);
+  }
+  return out;
+}
+
 function evaluateSource(source: string, scope: Scope, options: EvaluateOptions): unknown {
   let parsed: { expr: Expr; text: string };
   try {
@@ -654,7 +680,7 @@ export function collectReferences(value: unknown): Reference[] {
   const out: Reference[] = [];
   const visit = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (v.includes(OPEN)) out.push(...referencesInString(v));
+      if (v.includes(OPEN)) for (const reference of referencesInString(v)) out.push(reference);
     } else if (Array.isArray(v)) v.forEach(visit);
     else if (isPlainObject(v)) Object.values(v).forEach(visit);
   };

@@ -143,10 +143,10 @@ async function parseText(text: string, bytes: Buffer, file: string, options: Loa
   }
 
   if (options.loadPlugins && isPlainObject(data) && Array.isArray(data.plugins)) {
-    diagnostics.push(...(await runPluginHook(options.loadPlugins, data.plugins, source, file)));
+    for (const d of await runPluginHook(options.loadPlugins, data.plugins, source, file)) diagnostics.push(d);
   }
   const problems = validateRunbookData(data, options.registry, { lineOf: (path) => source.locate(path).line });
-  diagnostics.push(...problems.map((p) => source.toDiagnostic(p)));
+  for (const p of problems) diagnostics.push(source.toDiagnostic(p));
   if (diagnostics.length > 0) throw new ValidationError(sortDiagnostics(diagnostics));
   return buildRunbook(data as Record<string, unknown>, file, bytes, source);
 }

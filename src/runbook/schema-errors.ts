@@ -15,6 +15,7 @@ import {
   EXPRESSION_PATTERN,
   ID_PATTERN,
   isExpressionSchema,
+  NOT_HOST_HEADER_PATTERN,
   PARAM_NAME_PATTERN,
   PERCENT_PATTERN,
 } from './schema.js';
@@ -191,7 +192,7 @@ function chooseBranch(error: ErrorObject, errors: readonly ErrorObject[], path: 
   const counts = branches.map(
     (_, i) => errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/${i}/`) && isSameOrInside(e.instancePath, error.instancePath)).length,
   );
-  const fewest = Math.min(...counts);
+  const fewest = counts.reduce((a, b) => Math.min(a, b), Infinity);
   const best = counts.indexOf(fewest);
   if (best >= 0 && fewest > 0 && counts.filter((c) => c === fewest).length === 1) return { kind: 'branch', index: best };
   return { kind: 'generic' };
@@ -314,6 +315,7 @@ const NAME_RULES: Record<string, string> = {
   [ID_PATTERN]: "use only lower-case letters, digits and '-'",
   [PARAM_NAME_PATTERN]: "use only letters, digits, '_' and '-', and start with a letter or '_'",
   [CONNECTION_NAME_PATTERN]: "use only letters, digits, '_' and '-', and start with a letter",
+  [NOT_HOST_HEADER_PATTERN]: "not be Host: the connection's url decides where a request goes; remove the header",
 };
 
 const PATTERN_PHRASES: Record<string, string> = {

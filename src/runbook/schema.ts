@@ -15,6 +15,8 @@ export const ID_PATTERN = '^[a-z0-9-]+$';
 /** Param names: usable in `params.<name>` and `--param <name>=...`. */
 export const PARAM_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 export const CONNECTION_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
+/** Request header names a step may set: any but Host, in any case (the connection's url decides where a request goes). */
+export const NOT_HOST_HEADER_PATTERN = '^(?![Hh][Oo][Ss][Tt]$)';
 /** A percentage from 0% to 100%, such as `10%` or `12.5%`. */
 export const PERCENT_PATTERN = '^(?:100|[0-9]{1,2}(?:\\.[0-9]+)?)%$';
 export { DURATION_PATTERN };

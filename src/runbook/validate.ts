@@ -7,7 +7,7 @@ import type { Registry } from '../actions/registry.js';
 import type { ActionDefinition } from '../actions/define.js';
 import { RunbookError } from '../errors.js';
 import { formatPath, type DocPath, type Problem } from './document.js';
-import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressions.js';
+import { EXPRESSION_ROOTS, parseExpression, referencesInString, splitTemplate, type Expr, type Reference } from './expressions.js';
 import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './durations.js';
 import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
@@ -74,9 +74,9 @@ export function validateRunbookData(data: unknown, registry: Registry, options: 
   const prepared = withEmptyInputs(data);
   const validate = runbookValidator(registry, usedNames(data, registry));
   if (!validate(prepared)) {
-    problems.push(...describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry)));
+    for (const p of describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry))) problems.push(p);
   }
-  problems.push(...new SemanticCheck(data, registry, options).run());
+  for (const p of new SemanticCheck(data, registry, options).run()) problems.push(p);
   const seen = new Set<string>();
   return problems.filter((p) => {
     const key = `${p.code}\u0000${formatPath(p.path)}\u0000${p.message}`;
@@ -305,6 +305,7 @@ class SemanticCheck {
     }
     const action = this.#checkAction(step, path);
     this.#checkConnectionOf(step, path, label, action);
+    if (action?.pathInputs && isPlainObject(step.with)) this.#checkPathInputs(step, step.with, action.pathInputs, path, label);
 
     const hasForEach = Object.hasOwn(step, 'forEach') && step.forEach !== undefined && step.forEach !== null;
     if (Object.hasOwn(step, 'rollout') && !hasForEach) {
@@ -334,6 +335,73 @@ class SemanticCheck {
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
+  }
+
+  /**
+   * Path inputs are shaped by the runbook's literal text only: it starts the path and holds no `?` or `#`,
+   * and each `${{ }}` must yield a string or a number, which becomes one encoded segment. Values whose type
+   * is known before the run (literals, typed params, a literal forEach list) are checked here.
+   */
+  #checkPathInputs(step: Record<string, unknown>, inputs: Record<string, unknown>, names: readonly string[], path: DocPath, label: string): void {
+    for (const name of names) {
+      const text = inputs[name];
+      if (typeof text !== 'string' || !Object.hasOwn(inputs, name)) continue;
+      const at = [...path, 'with', name];
+      const what = `input '${name}' of ${label}`;
+      let parts: ReturnType<typeof splitTemplate>;
+      try {
+        parts = splitTemplate(text);
+      } catch {
+        continue; // the expression checks report it
+      }
+      if (parts[0]?.kind === 'expression') {
+        this.#add({
+          code: 'SCHEMA',
+          message: `${what} must start with the path written out, as in /hosts/\${{ params.host }}: a \${{ }} value fills exactly one path segment`,
+          path: at,
+        });
+      }
+      for (const part of parts) {
+        if (part.kind === 'text') {
+          if (/[?#]/.test(part.text)) {
+            this.#add({ code: 'SCHEMA', message: `${what} must not contain '?' or '#'; give query parameters in query:`, path: at });
+          }
+          continue;
+        }
+        let expr: Expr;
+        try {
+          expr = parseExpression(part.source);
+        } catch {
+          continue;
+        }
+        const kind = this.#staticKind(expr, step);
+        if (kind !== undefined) {
+          this.#add({
+            code: 'SCHEMA',
+            message: `${what}: \${{${part.source}}} is ${kind}; a value in a URL path must be a string or a number, and becomes exactly one path segment`,
+            path: at,
+            inString: anchorAt(text, part.offset),
+          });
+        }
+      }
+    }
+  }
+
+  /** What an expression yields when that is known before the run and is neither a string nor a number. */
+  #staticKind(expr: Expr, step: Record<string, unknown>): string | undefined {
+    if (expr.kind === 'literal') return expr.value === null ? 'null' : typeof expr.value === 'boolean' ? 'true or false' : undefined;
+    if (expr.kind === 'not' || (expr.kind === 'binary' && expr.operator !== '??' && expr.operator !== '||' && expr.operator !== '&&')) return 'true or false';
+    if (expr.kind === 'member' && typeof expr.property === 'string' && expr.object.kind === 'name' && expr.object.name === 'params') {
+      const spec = Object.hasOwn(this.#params, expr.property) ? this.#params[expr.property] : undefined;
+      const type = isPlainObject(spec) ? spec.type : undefined;
+      if (type === 'array' || type === 'object' || type === 'boolean') return `param '${expr.property}', ${PARAM_TYPE_PHRASES[type]}`;
+      return undefined;
+    }
+    if (expr.kind === 'name' && expr.name === 'item' && Array.isArray(step.forEach)) {
+      const bad = step.forEach.find((v: unknown) => typeof v !== 'string' && typeof v !== 'number');
+      if (bad !== undefined) return `an element of forEach that is ${describeValue(bad)}`;
+    }
+    return undefined;
   }
 
   /**

@@ -244,3 +244,33 @@ async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<voi
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+describe('bao against a server that refuses the password', () => {
+  for (const status of [401, 403]) {
+    it(`after a ${status} on login, fails every waiting and every later request without logging in again`, async () => {
+      let logins = 0;
+      const server = await startServer((req, res) => {
+        if (req.url === '/baocdp/rest/login') {
+          logins += 1;
+          json(res, status, { message: 'bad credentials' });
+        } else {
+          json(res, 200, { response: 'Success' });
+        }
+      });
+      cleanups.push(() => server.close());
+      const { client } = bao(server.url, { ...LOGIN, password: 'wrong-password-42' });
+      const wave = () => Promise.all(Array.from({ length: 8 }, () => failureOf(() => client({ retry: RETRY }).http.request({ method: 'GET', path: '/peer' }))));
+      const first = await wave();
+      expect(logins).toBe(1);
+      const later = await wave();
+      expect(logins).toBe(1);
+      for (const err of [...first, ...later]) {
+        expect(err).toMatchObject({ code: 'AUTH_FAILED', transient: false, details: { status, user: 'admin' } });
+        expect(err.message).toContain("user 'admin'");
+        expect(err.message).not.toContain('wrong-password-42');
+      }
+      expect(later[0]?.message).toContain('no login is tried again');
+      expect(server.seen.filter((s) => s.url !== '/baocdp/rest/login')).toHaveLength(0);
+    });
+  }
+});

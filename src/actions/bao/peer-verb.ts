@@ -120,7 +120,7 @@ export async function runPeerGroupVerb(op: Operation<PeerGroup>, ctx: RunContext
         cause: e,
       });
     }
-    sent.push(...batch);
+    for (const name of batch) sent.push(name);
   }
   return { status: 'changed', outputs: { sent, alreadyThere } };
 }

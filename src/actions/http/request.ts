@@ -5,6 +5,7 @@ import { defineAction } from '../define.js';
 import type { HttpMethod } from '../../connections/types.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import { readProperty } from '../../runbook/expressions.js';
+import { NOT_HOST_HEADER_PATTERN } from '../../runbook/schema.js';
 
 interface RequestInputs {
   method?: HttpMethod;
@@ -26,15 +27,28 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
     '`extract` copies fields of the JSON answer into outputs. `changed` for POST/PUT/PATCH/DELETE, `unchanged` for GET/HEAD.',
   connection: 'http',
   mutates: true,
+  pathInputs: ['path'],
   inputs: {
     type: 'object',
     additionalProperties: false,
     required: ['path'],
     properties: {
       method: { enum: METHODS, default: 'GET', description: 'HTTP method (default GET).' },
-      path: { type: 'string', pattern: '^/', description: 'Path below the connection URL, starting with /. Its segments are sent as written.' },
+      path: {
+        type: 'string',
+        pattern: '^/',
+        description:
+          'Path below the connection URL, starting with /, without ? or # (give query parameters in `query`). Its literal text is sent as written; ' +
+          'each ${{ }} value (a string or a number) is percent-encoded as exactly one path segment, so a value can never add segments, climb with .., or start a query.',
+      },
       query: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] }, description: 'Query parameters.' },
-      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Extra request headers.' },
+      headers: {
+        type: 'object',
+        // The connection's url decides where a request goes: a Host header could send it elsewhere.
+        propertyNames: { pattern: NOT_HOST_HEADER_PATTERN },
+        additionalProperties: { type: 'string' },
+        description: 'Extra request headers. Host cannot be set: the connection url decides where the request goes.',
+      },
       body: { description: 'JSON body.' },
       idempotent: {
         type: 'boolean',
@@ -62,6 +76,9 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
   },
   plan: (inputs) => {
     const method = inputs.method ?? 'GET';
+    if (/[?#]/.test(inputs.path)) {
+      throw new RunbookError('INVALID_INPUT', `http.request: input 'path' must not contain '?' or '#'; give query parameters in query:`);
+    }
     return [
       {
         key: `${method} ${inputs.path}`,

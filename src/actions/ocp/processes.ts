@@ -41,6 +41,12 @@ export const processTargetSchema = {
  */
 export const PROCESS_PAGE_SIZE = 100;
 
+/**
+ * The most pages one process list may take (200,000 processes at the page size asked for). A server that
+ * always announces one more page would otherwise keep the operation busy, and its memory growing, forever.
+ */
+export const MAX_PROCESS_PAGES = 2_000;
+
 /** The key of a process operation: `host=20/process=185` or `host=20/alias=obstat2`. */
 export function processKey(t: ProcessTarget): string {
   return t.agentProcessId !== undefined ? `host=${t.hostId}/process=${t.agentProcessId}` : `host=${t.hostId}/alias=${t.alias}`;
@@ -54,14 +60,23 @@ export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): str
 
 /**
  * Reads every process of a host, across all pages, each with its `hostId` (added when OCP leaves it out).
- * Throws NOT_FOUND when OCP has no such host.
+ * Throws NOT_FOUND when OCP has no such host, BAD_RESPONSE past `MAX_PROCESS_PAGES` pages, and stops
+ * between pages once `signal` is aborted (the step's timeout, or the run's cancellation).
  */
-export async function listProcesses(http: HttpClient, hostId: number): Promise<AgentProcess[]> {
+export async function listProcesses(http: HttpClient, hostId: number, signal?: AbortSignal): Promise<AgentProcess[]> {
   const processes: AgentProcess[] = [];
   // A host has a handful of processes: a scan finds a repeated id; a set takes over for a long list.
   let ids: Set<number> | undefined;
   const seen = (id: number): boolean => (ids ? ids.has(id) : processes.some((q) => q.id === id));
   for (let page = 1; ; page += 1) {
+    if (signal?.aborted) throw stoppedBetweenPages(signal, hostId, page);
+    if (page > MAX_PROCESS_PAGES) {
+      throw new RunbookError(
+        'BAD_RESPONSE',
+        `OCP still announced more pages of the process list of host ${hostId} after ${MAX_PROCESS_PAGES} pages (${processes.length} processes); the listing stops there, as a host has a handful of processes: check the server`,
+        { details: { hostId, pages: MAX_PROCESS_PAGES, processes: processes.length } },
+      );
+    }
     // Awaited here rather than through withHostNotFound: one async frame less on every operation's path.
     let res: HttpResponse;
     try {
@@ -85,8 +100,8 @@ export async function listProcesses(http: HttpClient, hostId: number): Promise<A
 }
 
 /** Finds the target process, by id or by alias. Throws NOT_FOUND naming what the host does have. */
-export async function findProcess(http: HttpClient, target: ProcessTarget): Promise<AgentProcess> {
-  const processes = await listProcesses(http, target.hostId);
+export async function findProcess(http: HttpClient, target: ProcessTarget, signal?: AbortSignal): Promise<AgentProcess> {
+  const processes = await listProcesses(http, target.hostId, signal);
   const matches =
     target.agentProcessId !== undefined
       ? processes.filter((p) => p.id === target.agentProcessId)
@@ -125,6 +140,14 @@ export function assertOperable(process: AgentProcess, hostId: number): void {
 export function processFromAnswer(body: unknown): AgentProcess | undefined {
   const data = dataOf(body);
   return isProcess(data) ? data : undefined;
+}
+
+/** The error of a listing stopped by its signal: the signal's own RunbookError (a deadline), else CANCELLED. */
+function stoppedBetweenPages(signal: AbortSignal, hostId: number, page: number): RunbookError {
+  if (isRunbookError(signal.reason)) return signal.reason;
+  return new RunbookError('CANCELLED', `the process list of host ${hostId} was stopped before page ${page}: the operation was cancelled`, {
+    details: { hostId, pages: page - 1 },
+  });
 }
 
 /** Turns OCP's "host does not exist" into NOT_FOUND, keeping OCP's status, code, message and trace id. */

@@ -25,6 +25,9 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       hangs -= 1;
       return; // never answered: the client's deadline fires
     }
+    if (req.url === '/hostile') {
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { name: '../../admin/wipe', host: { id: 1 } } }));
+    }
     if (req.url === '/missing') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no such thing');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { version: '4.3.1', items: [{ id: 7 }] } }));
   });
@@ -108,5 +111,143 @@ describe('http.request', () => {
     expect(again.code).toBe(0);
     expect(again.report.steps[0]!.operations[0]).toMatchObject({ status: 'changed', attempts: 2 });
     expect(seen).toHaveLength(2);
+  });
+});
+
+/** Writes a whole runbook (its connection `web` points at the test server) and runs or validates it. */
+async function runText(text: string, env: Record<string, string> = {}, command = 'run'): Promise<{ code: number | null; stdout: string; stderr: string; report?: RunReport }> {
+  const file = ws.write('values.yaml', text.replaceAll('URL', url));
+  const reportFile = ws.path('values-report.json');
+  const args = command === 'run' ? ['run', file, '--report', reportFile] : [command, file];
+  const r = await runCli(args, { env });
+  if (command !== 'run') return r;
+  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+  expect(reportSchemaErrors(report)).toEqual([]);
+  return { ...r, report };
+}
+
+const HEADER = `version: 1
+name: values-in-paths
+params:
+  target: { type: string, default: "../../admin/wipe" }
+  id: { type: integer, default: 42 }
+  hosts: { type: array, default: [1, 2] }
+  force: { type: boolean, default: true }
+connections:
+  web: { type: http, url: "URL" }
+steps:
+`;
+
+describe('http.request paths built from values', () => {
+  it('sends every param, env and step-output value as exactly one encoded segment; only the literal text shapes the path', async () => {
+    const r = await runText(
+      `${HEADER}  - id: read
+    action: http.request
+    connection: web
+    with: { path: /hostile, extract: { name: data.name } }
+  - id: by-param
+    action: http.request
+    connection: web
+    with: { method: POST, path: "/api/v1/hosts/\${{ params.target }}/stop" }
+  - id: by-env
+    action: http.request
+    connection: web
+    with: { path: "/api/v1/hosts/\${{ env.TARGET }}/x/\${{ params.id }}" }
+  - id: by-output
+    action: http.request
+    connection: web
+    with: { method: POST, path: "/api/v1/hosts/\${{ steps.read.outputs.name }}/stop" }
+  - id: dots
+    action: http.request
+    connection: web
+    with: { path: "/api/v1/\${{ env.DOTS }}/admin" }
+`,
+      { TARGET: 'a/b?c=1#frag', DOTS: '..' },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(seen.map((q) => `${q.method} ${q.url}`)).toEqual([
+      'GET /hostile',
+      'POST /api/v1/hosts/..%2F..%2Fadmin%2Fwipe/stop',
+      'GET /api/v1/hosts/a%2Fb%3Fc%3D1%23frag/x/42',
+      'POST /api/v1/hosts/..%2F..%2Fadmin%2Fwipe/stop',
+      'GET /api/v1/%2E%2E/admin',
+    ]);
+  });
+
+  it('fails an operation whose value is not a string or a number with INVALID_INPUT, and sends nothing for it', async () => {
+    const r = await runText(
+      `${HEADER}  - id: read
+    action: http.request
+    connection: web
+    with: { path: /hostile, extract: { host: data.host } }
+  - id: by-object
+    action: http.request
+    connection: web
+    continueOnError: true
+    with: { method: POST, path: "/api/v1/hosts/\${{ steps.read.outputs.host }}/stop" }
+  - id: by-empty
+    action: http.request
+    connection: web
+    with: { method: POST, path: "/api/v1/hosts/\${{ env.EMPTY }}/stop" }
+`,
+      { EMPTY: '' },
+    );
+    expect(r.code).toBe(1);
+    expect(seen.map((q) => `${q.method} ${q.url}`)).toEqual(['GET /hostile']);
+    const [, byObject, byEmpty] = r.report!.steps;
+    expect(byObject!.operations[0]!.error).toMatchObject({ code: 'INVALID_INPUT' });
+    expect(byObject!.operations[0]!.error!.message).toContain('steps.read.outputs.host }} is a mapping');
+    expect(byEmpty!.operations[0]!.error).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('refuses at validation a value of the wrong type, a path that starts with a value, ? or # in the path, and a Host header', async () => {
+    const r = await runText(
+      `${HEADER}  - id: list
+    action: http.request
+    connection: web
+    with: { path: "/hosts/\${{ params.hosts }}/stop" }
+  - id: flag
+    action: http.request
+    connection: web
+    with: { path: "/hosts/\${{ params.force }}/\${{ true }}" }
+  - id: whole
+    action: http.request
+    connection: web
+    with: { path: "\${{ params.target }}" }
+  - id: query
+    action: http.request
+    connection: web
+    with: { path: "/hosts?id=\${{ params.id }}" }
+  - id: items
+    action: http.request
+    connection: web
+    forEach: [1, { id: 2 }]
+    with: { path: "/hosts/\${{ item }}" }
+  - id: host
+    action: http.request
+    connection: web
+    with: { path: /health, headers: { HoSt: evil.example } }
+  - id: fine
+    action: http.request
+    connection: web
+    with: { path: "/hosts/\${{ params.hosts[0] }}/\${{ params.target ?? 'x' }}" }
+`,
+      {},
+      'validate',
+    );
+    expect(r.code).toBe(2);
+    const lines = r.stderr.split('\n');
+    const problem = (text: string) => lines.filter((l) => l.includes(text));
+    expect(problem("param 'hosts', a list")).toHaveLength(1);
+    expect(problem("param 'force', true or false")).toHaveLength(1);
+    expect(problem('${{ true }} is true or false')).toHaveLength(1);
+    expect(problem("must start with the path written out")).toHaveLength(1);
+    expect(problem("must not contain '?' or '#'")).toHaveLength(1);
+    expect(problem('an element of forEach')).toHaveLength(1);
+    expect(r.stderr).toMatch(/values\.yaml:\d+:\d+/);
+    expect(problem("invalid name 'HoSt'").filter((l) => l.includes('names must not be Host'))).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/step 'fine'/);
+    expect(seen).toEqual([]);
   });
 });

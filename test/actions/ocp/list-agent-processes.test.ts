@@ -3,6 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import listAgentProcesses from '../../../src/actions/ocp/list-agent-processes.js';
+import { MAX_PROCESS_PAGES } from '../../../src/actions/ocp/processes.js';
+import { RunbookError } from '../../../src/errors.js';
 import { ACCESS_KEY_AUTHORIZATION, BASIC_AUTHORIZATION, mutatingRequests, useOcpSimulator } from './ocp-sim.js';
 
 const BIG_HOST = 70;
@@ -134,5 +136,54 @@ describe('ocp.listAgentProcesses', () => {
     const result = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, ctx);
     expect(result.outputs?.processes.map((p) => p.id)).toEqual([1]);
     expect(fake.seen).toHaveLength(2);
+  });
+
+  it('gives up with BAD_RESPONSE, naming the bound, when a server always announces one more page', async () => {
+    let served = 0;
+    const fake = await bed.fake({
+      'GET /compute/hosts/7/agent/processes': () => {
+        served += 1;
+        return { contents: [{ id: served, hostId: 7, alias: `p${served}`, status: 'STARTED' }], page: { number: served, totalPages: served + 1 } };
+      },
+    });
+    const { ctx } = bed.context({ on: fake });
+    const err = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, ctx).then(
+      () => undefined,
+      (e: unknown) => e as { code?: string; message?: string; details?: Record<string, unknown> },
+    );
+    expect(err).toMatchObject({ code: 'BAD_RESPONSE', details: { hostId: 7, pages: MAX_PROCESS_PAGES } });
+    expect(err?.message).toContain(`after ${MAX_PROCESS_PAGES} pages`);
+    expect(fake.seen).toHaveLength(MAX_PROCESS_PAGES);
+  }, 60_000);
+
+  it("stops between pages once the operation's signal is aborted, with the signal's reason when it is a runbook error", async () => {
+    const stop = new AbortController();
+    const deadline = new RunbookError('TIMEOUT', 'the step timeout of 1s ran out');
+    let served = 0;
+    const fake = await bed.fake({
+      'GET /compute/hosts/7/agent/processes': () => {
+        served += 1;
+        if (served === 3) stop.abort(deadline);
+        return { contents: [{ id: served, hostId: 7, alias: `p${served}`, status: 'STARTED' }], page: { totalPages: 1_000 } };
+      },
+    });
+    // The client keeps its own signal: only the loop can notice the operation's.
+    const { ctx } = bed.context({ on: fake });
+    const err = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, { ...ctx, signal: stop.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBe(deadline);
+    expect(fake.seen).toHaveLength(3);
+
+    const cancel = new AbortController();
+    cancel.abort();
+    const { ctx: other } = bed.context({ on: fake });
+    const cancelled = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, { ...other, signal: cancel.signal }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(cancelled).toMatchObject({ code: 'CANCELLED' });
+    expect(fake.seen).toHaveLength(3);
   });
 });
