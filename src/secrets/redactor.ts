@@ -2,17 +2,19 @@
 // One redactor travels with a run; anything that prints, logs or writes a file goes through it.
 
 import { setOwn } from '../runbook/plain-data.js';
+import { escapeControlChars } from './untrusted-text.js';
 
 export const REDACTED = '[REDACTED]';
-
-/** Secrets shorter than this are not matched inside longer text (too many false hits), only whole values. */
-const MIN_SUBSTRING_LENGTH = 4;
 
 export class Redactor {
   readonly #secrets = new Set<string>();
   #pattern: RegExp | undefined;
 
-  /** Registers a secret, and the encodings it commonly travels in (Basic auth, URL encoding). */
+  /**
+   * Registers a secret, and the encodings it commonly travels in (URL, JSON, console escapes). Every
+   * occurrence is replaced, however short the secret: a one-character secret makes much of the output
+   * `[REDACTED]`, and leaks nothing.
+   */
   add(secret: string | undefined | null): void {
     if (secret === undefined || secret === null || secret === '') return;
     const before = this.#secrets.size;
@@ -21,6 +23,8 @@ export class Redactor {
     if (uri !== secret) this.#secrets.add(uri);
     const json = JSON.stringify(secret).slice(1, -1);
     if (json !== secret) this.#secrets.add(json);
+    const shown = escapeControlChars(secret);
+    if (shown !== secret) this.#secrets.add(shown);
     if (this.#secrets.size !== before) this.#pattern = undefined;
   }
 
@@ -38,10 +42,10 @@ export class Redactor {
     return this.#secrets.has(value);
   }
 
+  /** The text with every occurrence of every secret replaced. Text already redacted stays as it is. */
   redact(text: string): string {
     if (this.#secrets.size === 0 || text.length === 0) return text;
-    const pattern = this.#compile();
-    return pattern ? text.replace(pattern, REDACTED) : text;
+    return text.replace(this.#compile(), REDACTED);
   }
 
   /**
@@ -75,13 +79,12 @@ export class Redactor {
     return value;
   }
 
-  #compile(): RegExp | undefined {
+  #compile(): RegExp {
     if (this.#pattern) return this.#pattern;
-    const long = [...this.#secrets].filter((s) => s.length >= MIN_SUBSTRING_LENGTH);
-    if (long.length === 0) return undefined;
-    // Longest first, so that a secret containing another is replaced whole.
-    long.sort((a, b) => b.length - a.length);
-    this.#pattern = new RegExp(long.map(escapeRegExp).join('|'), 'g');
+    // Longest first, so that a secret containing another is replaced whole. The marker is one of the
+    // alternatives and is replaced by itself: redacting twice gives the same text, even for a secret `E`.
+    const all = [...new Set([REDACTED, ...this.#secrets])].sort((a, b) => b.length - a.length);
+    this.#pattern = new RegExp(all.map(escapeRegExp).join('|'), 'g');
     return this.#pattern;
   }
 }
