@@ -2,6 +2,7 @@
 // canonical query, assembled as a string so that no URL normalisation can rewrite encoded segments.
 
 import { RunbookError } from '../errors.js';
+import { REDACTED } from '../secrets/redactor.js';
 import { canonicalQuery } from './ocp-signature.js';
 import type { HttpRequest } from './types.js';
 
@@ -29,7 +30,7 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
   try {
     url = new URL(value.trim());
   } catch {
-    return bad(`'${value}' is not a valid URL; write it like https://host:port`);
+    return bad(`'${withoutUserInfo(value)}' is not a valid URL; write it like https://host:port`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad(`must start with http:// or https:// (got ${url.protocol})`);
   // The message must not echo the URL here: it holds the credentials we refuse.
@@ -42,6 +43,17 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
     hostWithPort: `${url.hostname}:${port}`,
     basePath: url.pathname.replace(/\/+$/, ''),
   };
+}
+
+/**
+ * A URL that did not parse, for a message: whatever stands before its last `@` may be `user:password`
+ * and is replaced, so that `http://admin:pa@ss@[bad` is shown as `http://[REDACTED]@[bad`.
+ */
+function withoutUserInfo(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  return `${scheme}${REDACTED}@${value.slice(at + 1)}`;
 }
 
 /** Joins a prefix and a path unless the path already starts with the prefix (as a whole segment). */
