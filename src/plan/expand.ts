@@ -8,6 +8,7 @@ import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
 import { collectReferences, evaluateCondition, evaluateValue, type Scope } from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
+import { isPlainObject, setOwn } from '../runbook/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
 
 /** What expansion needs to know about a connection: enough to print the exact URL. */
@@ -29,7 +30,37 @@ export interface ExpandContext {
    * does not, and skipping them saves a URL per operation (100,000 of them in a large step).
    */
   previews?: boolean;
+  /**
+   * Called, before the operation is returned, for every environment value of `with:` that is a secret:
+   * one under a secret-looking key, under `headers` or `body`, or found in a request's headers or body.
+   */
+  onSecretInput?: (found: SecretInput) => void;
 }
+
+/** An environment value that reaches an operation's inputs as a secret. */
+export interface SecretInput {
+  step: string;
+  /** The operation's key (before `#2` suffixes are added). */
+  key: string;
+  /** Where in `with:` it was read, such as `headers.Authorization`. */
+  input: string;
+  /** The environment variable. */
+  env: string;
+  value: string;
+}
+
+/** An environment variable read while `with:` was evaluated, and where. */
+interface EnvRead {
+  path: (string | number)[];
+  env: string;
+  value: string;
+  reported?: boolean;
+}
+
+/** Input keys whose values are credentials, at any depth of `with:`. */
+const SECRET_INPUT_KEY = /pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key|auth|cookie|session/i;
+/** Top-level inputs that hold what goes on the wire as headers or body (`http.request`, plugins alike). */
+const WIRE_INPUT = /^(headers|body)$/;
 
 /** Expands a step; never throws for a problem of the runbook, which becomes the step's `error`. */
 export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
@@ -58,10 +89,12 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
     const connection = step.connection === undefined ? undefined : ctx.connections.get(step.connection);
     const operations: ResolvedOperation[] = [];
     const { params, env, steps } = ctx.scope;
+    // Most steps read no environment in `with:`, and are evaluated without tracing where values go.
+    const onSecretInput = ctx.onSecretInput && collectReferences([step.with]).some((r) => r.root === 'env') ? ctx.onSecretInput : undefined;
     for (let index = 0; index < items.length; index += 1) {
       const item = items[index];
       const itemScope: Scope = step.forEach === undefined ? ctx.scope : { params, env, steps, item, index };
-      for (const op of expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false)) operations.push(op);
+      for (const op of expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false, onSecretInput)) operations.push(op);
     }
     return { ...base, disposition: 'planned', operations: withUniqueKeys(operations) };
   } catch (e) {
@@ -98,16 +131,24 @@ function expandItem(
   item: unknown,
   index: number,
   previews: boolean,
+  onSecretInput: ((found: SecretInput) => void) | undefined,
 ): ResolvedOperation[] {
   const fanned = step.forEach !== undefined;
   const fallbackKey = fanned ? `${step.id}[${index}]` : step.id;
   const where = fanned ? { item, index } : {};
   let inputs: Record<string, unknown>;
+  const envReads: EnvRead[] = [];
+  // Secrets are reported before anything returns: an operation that fails still shows its inputs.
+  const report = (requests: readonly HttpRequest[]): void => {
+    if (envReads.length > 0 && onSecretInput) reportSecretInputs(envReads, requests, { step: step.id, key: fallbackKey }, onSecretInput);
+  };
   try {
-    inputs = evaluateValue(step.with, scope) as Record<string, unknown>;
+    inputs = (onSecretInput ? evaluateTracingEnv(step.with, scope, [], envReads) : evaluateValue(step.with, scope)) as Record<string, unknown>;
   } catch (e) {
+    report([]);
     return [{ key: fallbackKey, inputs: {}, ...where, requests: [], error: toOperationError(e) }];
   }
+  report([]);
   const invalid = checkInputs(registry, action.name, inputs);
   if (invalid !== undefined) {
     return [{ key: fallbackKey, inputs, ...where, requests: [], error: { code: 'INVALID_INPUT', message: invalid } }];
@@ -121,6 +162,7 @@ function expandItem(
         })
       : [{ inputs }];
     if (!Array.isArray(planned)) throw new TypeError('plan() must return an array of operations');
+    report(planned.flatMap((p) => (p.request === undefined ? [] : Array.isArray(p.request) ? p.request : [p.request])));
   } catch (e) {
     return [{ key: fallbackKey, inputs, ...where, requests: [], error: toOperationError(e, pluginNameOf(registry, action.name)) }];
   }
@@ -137,6 +179,53 @@ function expandItem(
     if (p.unresolved !== undefined) op.unresolved = p.unresolved;
     return op;
   });
+}
+
+/**
+ * Evaluates `with:` as `evaluateValue` does, and records every environment variable read with the path
+ * of the input that read it.
+ */
+function evaluateTracingEnv(value: unknown, scope: Scope, path: (string | number)[], reads: EnvRead[]): unknown {
+  if (typeof value === 'string') {
+    return evaluateValue(value, scope, { onEnvRead: (env, v) => reads.push({ path, env, value: v }) });
+  }
+  if (Array.isArray(value)) return value.map((v, i) => evaluateTracingEnv(v, scope, [...path, i], reads));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, evaluateTracingEnv(v, scope, [...path, k], reads));
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Reports the environment values that are secrets, each once: read under a secret-looking key or under
+ * `headers` or `body`, or found in a string of a request's headers or body (an action may build either
+ * from any input).
+ */
+function reportSecretInputs(
+  reads: readonly EnvRead[],
+  requests: readonly HttpRequest[],
+  where: { step: string; key: string },
+  onSecretInput: (found: SecretInput) => void,
+): void {
+  for (const read of reads) {
+    if (read.value === '' || read.reported) continue;
+    const byPath = WIRE_INPUT.test(String(read.path[0])) || read.path.some((p) => typeof p === 'string' && SECRET_INPUT_KEY.test(p));
+    if (byPath || requests.some((r) => containsText(r.headers, read.value) || containsText(r.body, read.value))) {
+      read.reported = true;
+      onSecretInput({ ...where, input: read.path.join('.') || 'with', env: read.env, value: read.value });
+    }
+  }
+}
+
+
+/** True when `text` occurs in a string (or a key) anywhere inside `value`. */
+function containsText(value: unknown, text: string): boolean {
+  if (typeof value === 'string') return value.includes(text);
+  if (Array.isArray(value)) return value.some((v) => containsText(v, text));
+  if (isPlainObject(value)) return Object.entries(value).some(([k, v]) => k.includes(text) || containsText(v, text));
+  return false;
 }
 
 /** Shared by every operation whose requests are not worked out (a run): never added to. */
