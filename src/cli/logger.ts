@@ -40,7 +40,7 @@ export function createLogger(options: LoggerOptions): Logger {
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       // Log lines are JSON; server text in them keeps no character a terminal would act on.
-      hooks: { streamWrite: (line) => escapeJsonForTerminal(options.redactor.redact(line)) },
+      hooks: { streamWrite: (line) => escapeJsonForTerminal(options.redactor.redactJson(line)) },
     },
     destination,
   );

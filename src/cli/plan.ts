@@ -56,12 +56,12 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   if (options.out && secretInputs.length > 0) throw planHoldsSecret(secretInputs, options.out);
   if (options.out) {
     try {
-      await writeFileAtomic(resolvePath(io, options.out), redactor.redact(toJson(safe)));
+      await writeFileAtomic(resolvePath(io, options.out), redactor.redactJson(toJson(safe)));
     } catch (e) {
       throw new RunbookError('USAGE', `cannot write the plan to ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  io.stdout.write(redactor.redact(options.json ? escapeJsonForTerminal(toJson(safe)) : formatPlanText(safe, options.out)));
+  io.stdout.write(options.json ? escapeJsonForTerminal(redactor.redactJson(toJson(safe))) : redactor.redact(formatPlanText(safe, options.out)));
   return EXIT.OK;
 }
 

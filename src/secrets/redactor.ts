@@ -6,6 +6,10 @@ import { escapeControlChars } from './untrusted-text.js';
 
 export const REDACTED = '[REDACTED]';
 
+/** A JSON string, or a number or literal (`true`, `null`): what `redactJson` may rewrite. */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[^\s"{}[\],:]+/g;
+const QUOTE = 34;
+
 export class Redactor {
   readonly #secrets = new Set<string>();
   #pattern: RegExp | undefined;
@@ -49,16 +53,35 @@ export class Redactor {
   }
 
   /**
-   * The JSON text of `value` with every secret replaced, as `redact(JSON.stringify(redactValue(value)))`
-   * without the deep copy: values that are a whole secret (short ones included) are replaced while
-   * serialising, every other occurrence (in keys, in longer strings, escaped) in the text. Undefined where
-   * JSON.stringify leaves the value out.
+   * JSON text with every secret replaced, and still valid JSON: a string is redacted as the text it
+   * stands for (then written again as JSON), and a number or literal that holds a secret becomes the
+   * string "[REDACTED]". Punctuation and whitespace between values are never touched, so a secret such
+   * as `1`, `e` or `:` cannot break the document.
+   */
+  redactJson(json: string): string {
+    // A secret shows in JSON text as itself or as registered JSON escapes, unless written with \u escapes.
+    if (this.#secrets.size === 0 || (json.search(this.#compile()) < 0 && !json.includes('\\u'))) return json;
+    return json.replace(JSON_TOKEN, (token) => {
+      if (token.charCodeAt(0) !== QUOTE) return this.redact(token) === token ? token : `"${REDACTED}"`;
+      // Without a backslash the text between the quotes is the string itself, and the marker needs no escape.
+      if (!token.includes('\\')) return `"${this.redact(token.slice(1, -1))}"`;
+      const text = JSON.parse(token) as string;
+      const redacted = this.redact(text);
+      return redacted === text ? token : JSON.stringify(redacted);
+    });
+  }
+
+  /**
+   * The JSON text of `value` with every secret replaced, as `redactJson(JSON.stringify(redactValue(value)))`
+   * without the deep copy: values that are a whole secret are replaced while serialising, every other
+   * occurrence (in keys, in longer strings, in numbers) in the text. Undefined where JSON.stringify leaves
+   * the value out.
    */
   stringify(value: unknown): string | undefined {
     const text = (
       this.#secrets.size === 0 ? JSON.stringify(value) : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && this.#secrets.has(v) ? REDACTED : v))
     ) as string | undefined;
-    return text === undefined ? undefined : this.redact(text);
+    return text === undefined ? undefined : this.redactJson(text);
   }
 
   /** Returns a deep copy with every string redacted. Non-plain objects are copied as plain data. */

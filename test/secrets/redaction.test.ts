@@ -227,6 +227,22 @@ steps:
     // The operation failed on the alias that holds the pin, and says so with the pin replaced.
     expect(readFileSync(join(out, 'r.json'), 'utf8')).toContain('obstat-[REDACTED]');
     expectNowhere(['Xq7'], [r], out);
+    // A one-character secret redacts much, and every JSON output stays JSON.
+    const one = ws.path('one');
+    mkdirSync(one);
+    const runs = [
+      await runCli(['run', file, '--param', 'pin=1', '--report', join(one, 'r.json'), '--log-level', 'debug', '--log-file', join(one, 'r.log')], { env }),
+      await runCli(['plan', file, '--param', 'pin=1', '--json'], { env }),
+    ];
+    expect(runs[0]!.code).toBe(1);
+    const report = JSON.parse(readFileSync(join(one, 'r.json'), 'utf8')) as { summary: { total: unknown } };
+    expect(report.summary.total).toBe('[REDACTED]');
+    for (const name of ['r.json.journal.jsonl', 'r.log']) {
+      const lines = readFileSync(join(one, name), 'utf8').trim().split('\n');
+      for (const line of lines) expect(() => JSON.parse(line) as unknown, `${name}: ${line}`).not.toThrow();
+    }
+    expect(() => JSON.parse(runs[1]!.stdout) as unknown).not.toThrow();
+    expectNowhere(['1'], runs, one);
   });
 });
 
