@@ -246,7 +246,7 @@ function reportError(e: unknown, io: CliIo): ExitCode {
   // A bug: say so plainly, with the stack only when asked for.
   const err = e instanceof Error ? e : new Error(String(e));
   io.stderr.write(
-    `runbook: internal error: ${err.message}\nThis is a bug in runbook; please report it with the command you ran.\n` +
+    `runbook: internal error: ${shown(err.message)}\nThis is a bug in runbook; please report it with the command you ran.\n` +
       (io.env.RUNBOOK_DEBUG ? `${err.stack ?? ''}\n` : ''),
   );
   return EXIT.RUN_FAILED;
