@@ -2,7 +2,7 @@
 // canonical query, assembled as a string so that no URL normalisation can rewrite encoded segments.
 
 import { RunbookError } from '../errors.js';
-import { REDACTED } from '../secrets/redactor.js';
+import { withoutUserInfo } from '../secrets/redactor.js';
 import { canonicalQuery } from './ocp-signature.js';
 import type { HttpRequest } from './types.js';
 
@@ -43,17 +43,6 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
     hostWithPort: `${url.hostname}:${port}`,
     basePath: url.pathname.replace(/\/+$/, ''),
   };
-}
-
-/**
- * A URL that did not parse, for a message: whatever stands before its last `@` may be `user:password`
- * and is replaced, so that `http://admin:pa@ss@[bad` is shown as `http://[REDACTED]@[bad`.
- */
-function withoutUserInfo(value: string): string {
-  const at = value.lastIndexOf('@');
-  if (at < 0) return value;
-  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
-  return `${scheme}${REDACTED}@${value.slice(at + 1)}`;
 }
 
 /** Joins a prefix and a path unless the path already starts with the prefix (as a whole segment). */

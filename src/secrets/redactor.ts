@@ -115,3 +115,15 @@ export class Redactor {
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/**
+ * A URL (perhaps one that does not parse) for a message: whatever stands between its scheme and its last
+ * `@` may be `user:password` and is replaced, so `http://admin:pa@ss@[bad` is shown as
+ * `http://[REDACTED]@[bad`. Text without `@` is returned as it is.
+ */
+export function withoutUserInfo(value: string): string {
+  const at = value.lastIndexOf('@');
+  if (at < 0) return value;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  return `${scheme}${REDACTED}@${value.slice(at + 1)}`;
+}

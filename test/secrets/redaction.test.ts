@@ -202,6 +202,14 @@ steps:
       expect(r.stderr).toContain("url 'http://[REDACTED]@[not-a-host' is not a valid URL");
       assertClean(args[0]!, r.stdout + r.stderr);
     }
+    // Written in the runbook with a scheme the format refuses: validation names the URL without its user info.
+    const literal = ws.write('ftp-url.yaml', RUNBOOK.replace('${{ env.OCP_URL }}', `"ftp://admin:${PASSWORD}@ocp.example"`));
+    for (const args of [['validate', literal], ['run', literal]]) {
+      const r = await runCli(args, { env });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("got string 'ftp://[REDACTED]@ocp.example'");
+      assertClean(args[0]!, r.stdout + r.stderr);
+    }
   });
 
   it('redacts a secret param of three characters inside longer text', async () => {
