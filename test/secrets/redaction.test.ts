@@ -193,6 +193,46 @@ steps:
     }
   });
 
+  it('treats an environment value as a secret when an action puts it into a request body', async () => {
+    const server = await startEchoServer(0);
+    const local = createWorkspace();
+    try {
+      const plugin = join(import.meta.dirname, '../fixtures/plugins/note-in-body.js');
+      const file = local.write(
+        'note.yaml',
+        `version: 1
+name: note
+plugins: [${JSON.stringify(plugin)}]
+connections:
+  api: { type: http, url: "\${{ env.API_URL }}" }
+steps:
+  - id: post
+    action: acme.note
+    connection: api
+    with: { note: "\${{ env.NOTE }}" }
+`,
+      );
+      const NOTE = 'note-value-4e1f0a9b7c';
+      const env = { API_URL: server.url, NOTE };
+      const out = local.path('out');
+      mkdirSync(out);
+      const runs = [
+        await runCli(['plan', file], { env }),
+        await runCli(['run', file, '--report', join(out, 'r.json'), '--log-level', 'trace', '--log-file', join(out, 'r.log')], { env }),
+        await runCli(['plan', file, '--out', join(out, 'plan.json')], { env }),
+      ];
+      expect(runs[0]!.stdout).toContain('{"entry":{"text":"[REDACTED]"}}');
+      expect(server.seen.some((s) => s.body.includes(NOTE))).toBe(true);
+      expect(runs[1]!.code).toBe(1);
+      expect(runs[2]!.code).toBe(2);
+      expect(runs[2]!.stderr).toContain("step 'post' sends env.NOTE as with.note");
+      expectNowhere([NOTE], runs, out);
+    } finally {
+      await server.close();
+      local.remove();
+    }
+  });
+
   it('never echoes the user name and password of a connection URL that does not parse', async () => {
     const file = ws.write('bad-url.yaml', RUNBOOK);
     const env = { OCP_URL: `http://admin:${PASSWORD}@[not-a-host`, OCP_USER: 'admin', OCP_PASSWORD: 'elsewhere' };
