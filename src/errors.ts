@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   BAD_PARAM: 'a --param value is missing, unknown or of the wrong type',
   USAGE: 'the command line is not valid',
   PLAN_STALE: 'a saved plan no longer matches its runbook, or is too old',
+  PLAN_SECRET: 'plan --out would save a secret that with: reads from the environment',
   LOCKED: 'another run of the same runbook holds the lock',
   LOCK_UNUSABLE: 'the lock path or its folder cannot be used safely: not a regular file, not yours, writable by others, or not writable',
 

@@ -37,7 +37,7 @@ export async function writeArtifacts(report: RunReport, paths: ArtifactPaths, re
 
 /** JSON text with every secret of `redactor` replaced, piece by piece. */
 export function redactedJson(redactor: Redactor): JsonText {
-  return { value: (value) => redactor.stringify(value), key: (name) => redactor.redact(JSON.stringify(name)) };
+  return { value: (value) => redactor.stringify(value), key: (name) => redactor.redactJson(JSON.stringify(name)) };
 }
 
 async function writeOne(file: string | undefined, write: () => Promise<void>): Promise<void> {

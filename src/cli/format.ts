@@ -1,8 +1,11 @@
 // Human-readable output: the plan table, one line per finished operation, and the closing summary.
-// Everything here passes through the redactor before it reaches a terminal.
+// Everything here passes through the redactor before it reaches a terminal. Text that a server or a
+// plugin may have written (keys, messages, reasons, URLs, bodies) goes through `shown`: its control
+// characters are escaped, so that it cannot move the cursor, recolour or rewrite the terminal.
 
 import type { ResolvedStep } from '../plan/types.js';
 import type { OperationRecord, RunReport, StatusCounts, StepRecord } from '../report/types.js';
+import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -17,36 +20,36 @@ export function plural(n: number, word: string): string {
 }
 
 function compactJson(value: unknown): string {
-  return JSON.stringify(value);
+  return shown(JSON.stringify(value));
 }
 
 /** The header and one block per step of a plan. */
 export function formatPlanStep(step: ResolvedStep, position: string): string {
   const via = step.connection ? ` via ${step.connection}` : '';
-  const title = `${position}  ${step.id}  ${step.action}${via}`;
+  const title = `${position}  ${shown(step.id)}  ${shown(step.action)}${via}`;
   if (step.disposition !== 'planned') {
-    return `${title}\n  ${step.disposition}: ${step.reason ?? ''}\n`;
+    return `${title}\n  ${step.disposition}: ${shown(step.reason ?? '')}\n`;
   }
   const lines = [`${title}  (${plural(step.operations.length, 'operation')})`];
   // A loop, not Math.max(...keys): a step of a few hundred thousand operations would overflow the arguments.
   const width = Math.min(48, step.operations.reduce((w, o) => Math.max(w, o.key.length), 0));
   for (const op of step.operations) {
-    const key = op.key.padEnd(width);
+    const key = shown(op.key).padEnd(width);
     if (op.error) {
-      lines.push(`  ${key}  would fail: ${op.error.message} [${op.error.code}]`);
+      lines.push(`  ${key}  would fail: ${shown(op.error.message)} [${op.error.code}]`);
       continue;
     }
     const pad = ' '.repeat(width);
     if (op.requests.length === 0) {
-      lines.push(`  ${key}  ${op.unresolved ? `unknown until run: ${op.unresolved}` : 'sends no request'}`);
+      lines.push(`  ${key}  ${op.unresolved ? `unknown until run: ${shown(op.unresolved)}` : 'sends no request'}`);
     } else {
       op.requests.forEach((r, i) => {
         const body = r.body === undefined ? '' : `  ${compactJson(r.body)}`;
-        lines.push(`  ${i === 0 ? key : pad}  ${r.method} ${r.url}${body}`);
+        lines.push(`  ${i === 0 ? key : pad}  ${shown(r.method)} ${shown(r.url)}${body}`);
       });
-      if (op.unresolved && !op.prediction) lines.push(`  ${pad}  unknown until run: ${op.unresolved}`);
+      if (op.unresolved && !op.prediction) lines.push(`  ${pad}  unknown until run: ${shown(op.unresolved)}`);
     }
-    if (op.prediction) lines.push(`  ${pad}  -> ${op.prediction.outcome}: ${op.prediction.reason}`);
+    if (op.prediction) lines.push(`  ${pad}  -> ${shown(op.prediction.outcome)}: ${shown(op.prediction.reason)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -63,20 +66,20 @@ export function formatOperationLine(record: OperationRecord): string {
   const attempts = record.attempts > 1 ? `, ${record.attempts} attempts` : '';
   const timing = `(${formatDuration(record.durationMs)}${attempts})`;
   if (record.status === 'failed' && record.error) {
-    return `  ${STATUS_LABEL.failed}  ${record.key}  ${record.error.code}: ${record.error.message} ${timing}\n`;
+    return `  ${STATUS_LABEL.failed}  ${shown(record.key)}  ${shown(record.error.code)}: ${shown(record.error.message)} ${timing}\n`;
   }
-  if (record.status === 'skipped') return `  ${STATUS_LABEL.skipped}  ${record.key}  ${record.reason ?? ''}\n`;
-  return `  ${STATUS_LABEL[record.status]}  ${record.key}  ${timing}\n`;
+  if (record.status === 'skipped') return `  ${STATUS_LABEL.skipped}  ${shown(record.key)}  ${shown(record.reason ?? '')}\n`;
+  return `  ${STATUS_LABEL[record.status]}  ${shown(record.key)}  ${timing}\n`;
 }
 
 export function formatStepHeader(index: number, total: number, id: string, action: string, operations: number): string {
-  return `Step ${index}/${total}  ${id}  ${action}  (${plural(operations, 'operation')})\n`;
+  return `Step ${index}/${total}  ${shown(id)}  ${shown(action)}  (${plural(operations, 'operation')})\n`;
 }
 
 export function formatStepEnd(step: StepRecord): string {
   if (step.status === 'succeeded') return '';
   const note = step.continueOnError ? ' (continueOnError: the run goes on)' : '';
-  return `  step ${step.id} ${step.status}: ${step.reason ?? ''}${note}\n`;
+  return `  step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}${note}\n`;
 }
 
 export function formatCounts(c: StatusCounts): string {
@@ -94,9 +97,9 @@ export function formatRunSummary(report: RunReport, reportFile?: string): string
 export function formatFailures(report: RunReport): string {
   const lines: string[] = [];
   for (const step of report.steps) {
-    if (step.status === 'failed') lines.push(`step ${step.id} failed: ${step.reason ?? ''}`);
+    if (step.status === 'failed') lines.push(`step ${shown(step.id)} failed: ${shown(step.reason ?? '')}`);
     for (const op of step.operations) {
-      if (op.status === 'failed' && op.error) lines.push(`  ${op.key}: ${op.error.code}: ${op.error.message}`);
+      if (op.status === 'failed' && op.error) lines.push(`  ${shown(op.key)}: ${shown(op.error.code)}: ${shown(op.error.message)}`);
     }
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';

@@ -3,6 +3,7 @@
 import { createRequire } from 'node:module';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { Redactor } from '../secrets/redactor.js';
+import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import { RunbookError } from '../errors.js';
 
 // pino is loaded by the first createLogger, not at start-up: `validate` and `schema` never log. It is
@@ -38,7 +39,8 @@ export function createLogger(options: LoggerOptions): Logger {
       level,
       base: { pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
-      hooks: { streamWrite: (line) => options.redactor.redact(line) },
+      // Log lines are JSON; server text in them keeps no character a terminal would act on.
+      hooks: { streamWrite: (line) => escapeJsonForTerminal(options.redactor.redactJson(line)) },
     },
     destination,
   );

@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js';
+import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
 import { parseDuration } from '../runbook/durations.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
@@ -233,19 +234,19 @@ function reportError(e: unknown, io: CliIo): ExitCode {
     return EXIT.INVALID;
   }
   if (e instanceof ValidationError) {
-    for (const d of e.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+    for (const d of e.diagnostics) io.stderr.write(`${shown(formatDiagnostic(d))}\n`);
     const n = e.diagnostics.length;
     io.stderr.write(`${n} error${n === 1 ? '' : 's'}; nothing was sent.\n`);
     return EXIT.INVALID;
   }
   if (isRunbookError(e)) {
-    io.stderr.write(`runbook: ${e.message} [${e.code}]\n`);
+    io.stderr.write(`runbook: ${shown(e.message)} [${e.code}]\n`);
     return e.code === 'LOCKED' ? EXIT.LOCKED : e.code === 'INTERNAL' ? EXIT.RUN_FAILED : EXIT.INVALID;
   }
   // A bug: say so plainly, with the stack only when asked for.
   const err = e instanceof Error ? e : new Error(String(e));
   io.stderr.write(
-    `runbook: internal error: ${err.message}\nThis is a bug in runbook; please report it with the command you ran.\n` +
+    `runbook: internal error: ${shown(err.message)}\nThis is a bug in runbook; please report it with the command you ran.\n` +
       (io.env.RUNBOOK_DEBUG ? `${err.stack ?? ''}\n` : ''),
   );
   return EXIT.RUN_FAILED;

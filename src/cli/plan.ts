@@ -7,10 +7,12 @@ import { executeRunbook } from '../engine/executor.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import { summarisePlan, PLAN_VERSION, type PlanDocument } from '../plan/plan-file.js';
 import type { ResolvedStep } from '../plan/types.js';
+import type { SecretInput } from '../plan/expand.js';
 import { toJson, writeFileAtomic } from '../report/write.js';
 import { RunbookError } from '../errors.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatPlanStep, plural } from './format.js';
+import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
@@ -35,8 +37,9 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
   const simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
   let steps: ResolvedStep[];
+  const secretInputs: SecretInput[] = [];
   try {
-    steps = await expandAll(loaded, log, io, options.online, simulator);
+    steps = await expandAll(loaded, log, io, options.online, simulator, (found) => secretInputs.push(found));
   } finally {
     await simulator?.sim.close();
   }
@@ -50,14 +53,15 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     summary: summarisePlan(steps),
   };
   const safe = redactor.redactValue(plan);
+  if (options.out && secretInputs.length > 0) throw planHoldsSecret(secretInputs, options.out);
   if (options.out) {
     try {
-      await writeFileAtomic(resolvePath(io, options.out), redactor.redact(toJson(safe)));
+      await writeFileAtomic(resolvePath(io, options.out), redactor.redactJson(toJson(safe)));
     } catch (e) {
       throw new RunbookError('USAGE', `cannot write the plan to ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  io.stdout.write(redactor.redact(options.json ? toJson(safe) : formatPlanText(safe, options.out)));
+  io.stdout.write(options.json ? escapeJsonForTerminal(redactor.redactJson(toJson(safe))) : redactor.redact(formatPlanText(safe, options.out)));
   return EXIT.OK;
 }
 
@@ -81,8 +85,30 @@ export function formatPlanSummary(plan: PlanDocument): string {
   return `${plural(plan.summary.operations, 'operation')} in ${plural(plan.summary.steps, 'step')}${counts}. ${sent}`;
 }
 
+/**
+ * A saved plan never holds a secret, and apply sends exactly what the plan says: a plan whose `with:`
+ * sends an environment value as a secret is not saved. Names the first such step, input and variable.
+ */
+function planHoldsSecret(found: SecretInput[], out: string): RunbookError {
+  const first = found[0]!;
+  const more = found.length > 1 ? ` (and ${found.length - 1} more)` : '';
+  return new RunbookError(
+    'PLAN_SECRET',
+    `the plan was not saved to ${out}: step '${first.step}' sends env.${first.env} as with.${first.input}${more}, a secret that a saved plan never holds; ` +
+      `move the credential to the connection (auth: or headers:, read again from the environment by apply), or use 'runbook run'`,
+    { details: { step: first.step, input: first.input, env: first.env } },
+  );
+}
+
 /** Expands every step as a dry run does; online, read-only steps run and probes predict outcomes. */
-async function expandAll(loaded: LoadedRunbook, log: Logger, io: CliIo, online: boolean, simulator?: RunSimulator): Promise<ResolvedStep[]> {
+async function expandAll(
+  loaded: LoadedRunbook,
+  log: Logger,
+  io: CliIo,
+  online: boolean,
+  simulator: RunSimulator | undefined,
+  onSecretInput: (found: SecretInput) => void,
+): Promise<ResolvedStep[]> {
   const connections = openRunbookConnections({
     runbook: loaded.runbook,
     registry: loaded.registry,
@@ -105,6 +131,7 @@ async function expandAll(loaded: LoadedRunbook, log: Logger, io: CliIo, online: 
       connections: connections.map,
       log,
       redactor: loaded.redactor,
+      onSecretInput,
       onStepPlanned: (_step, resolved) => steps.push(resolved),
     });
   } finally {

@@ -3,6 +3,7 @@
 import { reportFromJournal } from '../report/builder.js';
 import { readJournal } from '../report/journal.js';
 import { Redactor } from '../secrets/redactor.js';
+import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import { writeArtifacts } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatFailures, formatRunSummary } from './format.js';
@@ -26,7 +27,7 @@ export async function reportCommand(options: ReportCommandOptions, io: CliIo): P
     summaryMd: options.summaryMd && resolvePath(io, options.summaryMd),
   };
   await writeArtifacts(report, paths, redactor);
-  if (!options.out) io.stdout.write(toJson(report));
+  if (!options.out) io.stdout.write(escapeJsonForTerminal(toJson(report)));
   else io.stdout.write(formatRunSummary(report, options.out) + (report.status === 'succeeded' ? '' : formatFailures(report)));
   return EXIT.OK;
 }

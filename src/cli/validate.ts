@@ -1,6 +1,7 @@
 // `runbook validate FILE...`: every error of every file at once, as file:line:col lines.
 
 import { ValidationError, formatDiagnostic } from '../errors.js';
+import { escapeControlChars } from '../secrets/untrusted-text.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { loadRunbookWithPlugins } from './session.js';
@@ -16,7 +17,7 @@ export async function validateCommand(files: string[], plugins: string[], io: Cl
     } catch (e) {
       if (!(e instanceof ValidationError)) throw e;
       errors += e.diagnostics.length;
-      for (const d of e.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
+      for (const d of e.diagnostics) io.stderr.write(`${escapeControlChars(formatDiagnostic(d))}\n`);
     }
   }
   if (errors > 0) {

@@ -171,13 +171,13 @@ function openBaoSession(username: string, password: string, ctx: ConnectionConte
 export function baoEnvelopeError(res: HttpResponse, redactor?: Redactor): RunbookError | undefined {
   const body = asRecord(res.body);
   if (!body || !('response' in body) || body.response === 'Success') return undefined;
-  const raw = typeof body.response === 'string' ? body.response : (bodySnippet(body.response) ?? 'nothing');
-  const answer = redactor ? redactor.redact(raw) : raw;
-  const snippet = bodySnippet(body);
+  const redact = (text: string): string => (redactor ? redactor.redact(text) : text);
+  const answer = typeof body.response === 'string' ? redact(body.response) : (bodySnippet(body.response, redact) ?? 'nothing');
+  const snippet = bodySnippet(body, redact);
   const said = typeof body.message === 'string' && body.message.trim() !== '' ? body.message.trim() : undefined;
-  const message = said === undefined ? '' : `: ${redactor ? redactor.redact(said) : said}`;
+  const message = said === undefined ? '' : `: ${redact(said)}`;
   return new RunbookError('BAO_ERROR', `BAO answered "${answer}" instead of Success (HTTP ${res.status})${message}`, {
-    details: { status: res.status, baoResponse: answer, body: snippet && redactor ? redactor.redact(snippet) : snippet },
+    details: { status: res.status, baoResponse: answer, body: snippet },
     transient: isTransientStatus(res.status),
   });
 }

@@ -44,6 +44,7 @@ export const httpConnection = defineConnection({
     const record = config;
     redactSensitiveHeaders(record.headers, ctx.redactor);
     let authorization: string | undefined;
+    let identity: string | undefined;
     if (record.auth !== undefined) {
       const auth = authBlock(record, 'http', ['basic', 'bearer']);
       if (auth.type === 'basic') {
@@ -51,6 +52,7 @@ export const httpConnection = defineConnection({
         const password = typeof auth.password === 'string' ? auth.password : requireString(auth, 'password', 'auth');
         ctx.redactor.addBasic(username, password);
         authorization = basicAuthorization(username, password);
+        identity = `user '${username}'`;
       } else {
         const token = requireString(auth, 'token', 'auth');
         ctx.redactor.add(token);
@@ -58,6 +60,7 @@ export const httpConnection = defineConnection({
       }
     }
     return {
+      ...(identity !== undefined ? { identity } : {}),
       authorize(req) {
         if (authorization !== undefined) req.headers.authorization = authorization;
       },

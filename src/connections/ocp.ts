@@ -73,6 +73,7 @@ export const ocpConnection = defineConnection({
     const basic = auth.type === 'basic' ? basicAuthorization(auth.username, auth.password) : undefined;
     return {
       pathPrefix: urlPathEndsWith(config.url, OCP_PATH_PREFIX) ? '' : OCP_PATH_PREFIX,
+      ...(auth.type === 'basic' ? { identity: `user '${auth.username}'` } : {}),
       authorize(req) {
         // OCP wants the JSON content type on every request, a POST without a body included.
         req.headers['content-type'] ??= OCP_CONTENT_TYPE;
@@ -145,6 +146,7 @@ export function ocpTraceId(res: HttpResponse): string | undefined {
 export function ocpEnvelopeError(res: HttpResponse, redactor?: Redactor): RunbookError | undefined {
   const body = asRecord(res.body);
   if (!body) return undefined;
+  const redact = (text: string): string => (redactor ? redactor.redact(text) : text);
   const failed = body.successful === false || (res.status >= 400 && (body.error !== undefined || body.successful !== undefined));
   if (!failed) return undefined;
   const error = asRecord(body.error);
@@ -152,8 +154,8 @@ export function ocpEnvelopeError(res: HttpResponse, redactor?: Redactor): Runboo
   const ocpCode = typeof rawCode === 'number' || (typeof rawCode === 'string' && rawCode !== '') ? rawCode : undefined;
   const messageOf = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
   const rawMessage =
-    messageOf(error?.message) ?? messageOf(body.message) ?? messageOf(body.error) ?? bodySnippet(res.body) ?? 'no message';
-  const ocpMessage = redactor ? redactor.redact(rawMessage) : rawMessage;
+    messageOf(error?.message) ?? messageOf(body.message) ?? messageOf(body.error) ?? bodySnippet(res.body, redact) ?? 'no message';
+  const ocpMessage = redact(rawMessage);
   const traceId = ocpTraceId(res);
   const details: OcpErrorDetails = { status: res.status, ocpMessage };
   if (ocpCode !== undefined) details.ocpCode = ocpCode;

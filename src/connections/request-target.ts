@@ -2,6 +2,7 @@
 // canonical query, assembled as a string so that no URL normalisation can rewrite encoded segments.
 
 import { RunbookError } from '../errors.js';
+import { withoutUserInfo } from '../secrets/redactor.js';
 import { canonicalQuery } from './ocp-signature.js';
 import type { HttpRequest } from './types.js';
 
@@ -29,7 +30,7 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
   try {
     url = new URL(value.trim());
   } catch {
-    return bad(`'${value}' is not a valid URL; write it like https://host:port`);
+    return bad(`'${withoutUserInfo(value)}' is not a valid URL; write it like https://host:port`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad(`must start with http:// or https:// (got ${url.protocol})`);
   // The message must not echo the URL here: it holds the credentials we refuse.

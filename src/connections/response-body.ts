@@ -45,9 +45,12 @@ function isFlat(headers: IncomingHttpHeaders): boolean {
   return true;
 }
 
-/** A short one-line excerpt of a body for messages and error details (redact it before use). */
-export function bodySnippet(body: unknown, max = 300): string | undefined {
+/**
+ * A short one-line excerpt of a body for messages and error details. The whole text is redacted before
+ * it is cut: a cut could leave the start of a secret that the redactor no longer recognises.
+ */
+export function bodySnippet(body: unknown, redact: (text: string) => string, max = 300): string | undefined {
   if (body === undefined) return undefined;
-  const text = (typeof body === 'string' ? body : JSON.stringify(body)).replace(/\s+/g, ' ').trim();
+  const text = redact(typeof body === 'string' ? body : JSON.stringify(body)).replace(/\s+/g, ' ').trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

@@ -356,7 +356,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
       const because = vendorError ? `: ${vendorError.message}` : '';
       return new RunbookError(
         'AUTH_FAILED',
-        `${where}: connection '${name}' was refused its credentials (HTTP 401)${because}; check the connection's auth settings`,
+        `${where}: connection '${name}' was refused its credentials${session.identity ? ` for ${redactor.redact(session.identity)}` : ''} (HTTP 401)${because}; check the connection's auth settings`,
         { details: { ...details, ...vendorError?.details }, transient: false },
       );
     }
@@ -406,8 +406,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   }
 
   function redactedSnippet(body: unknown): string | undefined {
-    const snippet = bodySnippet(body);
-    return snippet === undefined ? undefined : redactor.redact(snippet);
+    return bodySnippet(body, (text) => redactor.redact(text));
   }
 
   function cancelled(prepared: PreparedRequest): RunbookError {

@@ -72,6 +72,8 @@ export interface ConnectionSession {
    * Not added when the path already starts with it, so actions may give paths either way.
    */
   pathPrefix?: string;
+  /** Who the credentials belong to, for an auth failure (`user 'admin'`). Never a secret. */
+  identity?: string;
   /** Adds authentication headers (may log in first; concurrent callers share one login). */
   authorize(req: OutgoingRequest): Promise<void> | void;
   /**

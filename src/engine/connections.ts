@@ -1,6 +1,6 @@
 // Resolves the runbook's `connections:` (expressions, secrets) and opens the ones its steps use.
-// Every value that reaches an `auth` block from the environment, and every password, token or secret,
-// is registered with the redactor before anything can print it.
+// Every value that reaches an `auth` block (but its user name) or `headers:` from the environment, and
+// every password, token or secret, is registered with the redactor before anything can print it.
 
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
@@ -10,6 +10,7 @@ import { openConnection, type ConnectionRuntime } from '../connections/transport
 import { RunbookError, ValidationError, isRunbookError, type Diagnostic } from '../errors.js';
 import type { ConnectionSpec, Runbook } from '../runbook/model.js';
 import { evaluateValue, type Scope } from '../runbook/expressions.js';
+import { setOwn } from '../runbook/plain-data.js';
 import { REDACTED, type Redactor } from '../secrets/redactor.js';
 import type { RunConnection } from './executor.js';
 
@@ -94,9 +95,10 @@ function resolveConnectionConfig(name: string, spec: Record<string, unknown>, op
   for (const [key, value] of Object.entries(spec)) {
     const inAuth = key === 'auth';
     try {
-      out[key] = evaluateValue(value, { ...scope, steps: {} }, {
-        onEnvRead: inAuth ? (_name, v) => redactor.add(v) : undefined,
-      });
+      out[key] =
+        inAuth && isRecord(value)
+          ? resolveAuth(value, scope, redactor)
+          : evaluateValue(value, { ...scope, steps: {} }, { onEnvRead: key === 'headers' ? (_name, v) => redactor.add(v) : undefined });
     } catch (e) {
       if (inAuth && options.allowMissingCredentials && isRunbookError(e) && e.code === 'ENV_MISSING') {
         out[key] = placeholderAuth(value);
@@ -109,6 +111,26 @@ function resolveConnectionConfig(name: string, spec: Record<string, unknown>, op
   }
   registerSecrets(out, redactor);
   return out;
+}
+
+/** Keys of an `auth` block that name who logs in, not what proves it: their values are not secrets. */
+const IDENTITY_KEY = /^(type|user|username)$/i;
+
+/**
+ * Resolves an `auth` block. Every environment value it reads is registered as a secret, except under a
+ * key that names the user: a user name is shown (an auth error says which user was refused).
+ */
+function resolveAuth(auth: Record<string, unknown>, scope: OpenConnectionsOptions['scope'], redactor: Redactor): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(auth)) {
+    const read = IDENTITY_KEY.test(key) ? undefined : (_name: string, v: string) => redactor.add(v);
+    setOwn(out, key, evaluateValue(value, { ...scope, steps: {} }, { onEnvRead: read }));
+  }
+  return out;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** An auth block whose values could not be read: keep its shape, hide its values. */

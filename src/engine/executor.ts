@@ -12,7 +12,7 @@ import type { Registry } from '../actions/registry.js';
 import type { OperationTrace } from '../connections/transport.js';
 import type { HttpClient, RetryPolicy } from '../connections/types.js';
 import { RunbookError, isRunbookError } from '../errors.js';
-import { expandStep, messageOf, pluginNameOf, previewRequest, toOperationError, type ConnectionView } from '../plan/expand.js';
+import { expandStep, messageOf, pluginNameOf, previewRequest, toOperationError, type ConnectionView, type SecretInput } from '../plan/expand.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import { DEFAULTS, type Runbook, type StepSpec } from '../runbook/model.js';
 import type { Scope } from '../runbook/expressions.js';
@@ -85,6 +85,8 @@ export interface ExecuteOptions {
    * `resolved.operations` once it has finished (a step may have 100,000): read them here, not later.
    */
   onStepStart?: (step: StepSpec, resolved: ResolvedStep) => void;
+  /** Called for every environment value that reaches an operation's inputs as a secret (after the redactor has it). */
+  onSecretInput?: (found: SecretInput) => void;
   /** Called when a step's operations are known (after probes, in an online preview). */
   onStepPlanned?: (step: StepSpec, resolved: ResolvedStep) => void;
   onStepEnd?: (record: StepRecord) => void;
@@ -110,6 +112,11 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const unknownOutputs = new Set<string>();
   const deadlines = new OperationDeadlines(abort.signal, operationTimedOut);
   const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, globalCap, readLater: stepsReadByOthers(runbook.steps), deadlines };
+  // Environment values that reach a request's headers or body are secrets from the moment they are read.
+  const onSecretInput = (found: SecretInput): void => {
+    options.redactor.add(found.value);
+    options.onSecretInput?.(found);
+  };
 
   emit({
     type: 'run',
@@ -133,7 +140,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   for (const step of runbook.steps) {
     const resolved =
       options.planned?.get(step.id) ??
-      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs, previews: mode === 'dry-run' });
+      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs, previews: mode === 'dry-run', onSecretInput });
     if (halted !== undefined || stop.aborted) {
       const reason = stop.aborted ? 'the run was cancelled before this step started' : halted!;
       const record = notStartedStep(step, resolved, stop.aborted ? 'cancelled' : 'skipped', reason, ctx);

@@ -7,7 +7,7 @@ import { encodePathSegment } from '../connections/encode-path.js';
 import type { HttpRequest } from '../connections/types.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
-import { collectReferences, evaluateCondition, evaluateTemplate, evaluateValue, type Scope } from '../runbook/expressions.js';
+import { collectReferences, evaluateCondition, evaluateTemplate, evaluateValue, type EvaluateOptions, type Scope } from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
 import { copyData, isPlainObject, setOwn } from '../runbook/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
@@ -31,7 +31,37 @@ export interface ExpandContext {
    * does not, and skipping them saves a URL per operation (100,000 of them in a large step).
    */
   previews?: boolean;
+  /**
+   * Called, before the operation is returned, for every environment value of `with:` that is a secret:
+   * one under a secret-looking key, under `headers` or `body`, or found in a request's headers or body.
+   */
+  onSecretInput?: (found: SecretInput) => void;
 }
+
+/** An environment value that reaches an operation's inputs as a secret. */
+export interface SecretInput {
+  step: string;
+  /** The operation's key (before `#2` suffixes are added). */
+  key: string;
+  /** Where in `with:` it was read, such as `headers.Authorization`. */
+  input: string;
+  /** The environment variable. */
+  env: string;
+  value: string;
+}
+
+/** An environment variable read while `with:` was evaluated, and where. */
+interface EnvRead {
+  path: (string | number)[];
+  env: string;
+  value: string;
+  reported?: boolean;
+}
+
+/** Input keys whose values are credentials, at any depth of `with:`. */
+const SECRET_INPUT_KEY = /pass(word|wd)?|secret|token|credential|api[-_]?key|private[-_]?key|auth|cookie|session/i;
+/** Top-level inputs that hold what goes on the wire as headers or body (`http.request`, plugins alike). */
+const WIRE_INPUT = /^(headers|body)$/;
 
 /** Expands a step; never throws for a problem of the runbook, which becomes the step's `error`. */
 export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
@@ -60,10 +90,12 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
     const connection = step.connection === undefined ? undefined : ctx.connections.get(step.connection);
     const operations: ResolvedOperation[] = [];
     const { params, env, steps } = ctx.scope;
+    // Most steps read no environment in `with:`, and are evaluated without tracing where values go.
+    const onSecretInput = ctx.onSecretInput && collectReferences([step.with]).some((r) => r.root === 'env') ? ctx.onSecretInput : undefined;
     for (let index = 0; index < items.length; index += 1) {
       const item = items[index];
       const itemScope: Scope = step.forEach === undefined ? ctx.scope : { params, env, steps, item, index };
-      for (const op of expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false)) operations.push(op);
+      for (const op of expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false, onSecretInput)) operations.push(op);
     }
     return { ...base, disposition: 'planned', operations: withUniqueKeys(operations) };
   } catch (e) {
@@ -100,16 +132,24 @@ function expandItem(
   item: unknown,
   index: number,
   previews: boolean,
+  onSecretInput: ((found: SecretInput) => void) | undefined,
 ): ResolvedOperation[] {
   const fanned = step.forEach !== undefined;
   const fallbackKey = fanned ? `${step.id}[${index}]` : step.id;
   const where = fanned ? { item, index } : {};
   let inputs: Record<string, unknown>;
+  const envReads: EnvRead[] = [];
+  // Secrets are reported before anything returns: an operation that fails still shows its inputs.
+  const report = (requests: readonly HttpRequest[]): void => {
+    if (envReads.length > 0 && onSecretInput) reportSecretInputs(envReads, requests, { step: step.id, key: fallbackKey }, onSecretInput);
+  };
   try {
-    inputs = evaluateInputs(step.with, action, scope);
+    inputs = evaluateInputs(step.with, action, scope, onSecretInput ? envReads : undefined);
   } catch (e) {
+    report([]);
     return [{ key: fallbackKey, inputs: {}, ...where, requests: [], error: toOperationError(e) }];
   }
+  report([]);
   const invalid = checkInputs(registry, action.name, inputs);
   if (invalid !== undefined) {
     return [{ key: fallbackKey, inputs, ...where, requests: [], error: { code: 'INVALID_INPUT', message: invalid } }];
@@ -124,6 +164,7 @@ function expandItem(
         })
       : [{ inputs }];
     if (!Array.isArray(planned)) throw new TypeError('plan() must return an array of operations');
+    report(planned.flatMap((p) => (p.request === undefined ? [] : Array.isArray(p.request) ? p.request : [p.request])));
   } catch (e) {
     return [{ key: fallbackKey, inputs, ...where, requests: [], error: toOperationError(e, pluginNameOf(registry, action.name)) }];
   }
@@ -143,25 +184,31 @@ function expandItem(
 }
 
 /** A step's `with:` for one item: path inputs as templates of encoded segments, the rest evaluated as they are. */
-function evaluateInputs(withBlock: unknown, action: ActionDefinition, scope: Scope): Record<string, unknown> {
-  const pathInputs = action.pathInputs;
-  if (pathInputs === undefined || pathInputs.length === 0 || !isPlainObject(withBlock)) {
-    return evaluateValue(withBlock, scope) as Record<string, unknown>;
-  }
+function evaluateInputs(withBlock: unknown, action: ActionDefinition, scope: Scope, envReads?: EnvRead[]): Record<string, unknown> {
+  const pathInputs = action.pathInputs ?? [];
+  if (!isPlainObject(withBlock)) return evaluateTracingEnv(withBlock, scope, [], envReads) as Record<string, unknown>;
   const inputs: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(withBlock)) {
-    const evaluated = typeof value === 'string' && pathInputs.includes(name) ? evaluatePath(value, name, action.name, scope) : evaluateValue(value, scope);
+    const evaluated =
+      typeof value === 'string' && pathInputs.includes(name)
+        ? evaluatePath(value, name, action.name, scope, tracingEnv([name], envReads))
+        : evaluateTracingEnv(value, scope, [name], envReads);
     setOwn(inputs, name, evaluated);
   }
   return inputs;
+}
+
+/** Options that record each environment variable read, with the path of the input that read it. */
+function tracingEnv(path: (string | number)[], reads: EnvRead[] | undefined): EvaluateOptions {
+  return reads === undefined ? {} : { onEnvRead: (env, value) => reads.push({ path, env, value }) };
 }
 
 /**
  * A path input: the runbook's literal text as written, each `${{ }}` value percent-encoded as one segment.
  * The message names the expression, never the value (it may be a secret).
  */
-function evaluatePath(text: string, input: string, actionName: string, scope: Scope): string {
-  return evaluateTemplate(text, scope, (value, source) => {
+function evaluatePath(text: string, input: string, actionName: string, scope: Scope, options: EvaluateOptions): string {
+  const encode = (value: unknown, source: string): string => {
     if (typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value))) {
       try {
         return encodePathSegment(value);
@@ -173,7 +220,8 @@ function evaluatePath(text: string, input: string, actionName: string, scope: Sc
       'INVALID_INPUT',
       `${actionName}: input '${input}': \${{${source}}} is ${value === undefined ? 'undefined (it has no value)' : describeKind(value)}; a value in a URL path must be a string or a number, and becomes exactly one path segment`,
     );
-  });
+  };
+  return evaluateTemplate(text, scope, encode, options);
 }
 
 function describeKind(v: unknown): string {
@@ -181,6 +229,51 @@ function describeKind(v: unknown): string {
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
   return `a ${typeof v}`;
+}
+
+/**
+ * Evaluates `with:` as `evaluateValue` does, and records every environment variable read with the path
+ * of the input that read it.
+ */
+function evaluateTracingEnv(value: unknown, scope: Scope, path: (string | number)[], reads: EnvRead[] | undefined): unknown {
+  if (reads === undefined) return evaluateValue(value, scope);
+  if (typeof value === 'string') return evaluateValue(value, scope, tracingEnv(path, reads));
+  if (Array.isArray(value)) return value.map((v, i) => evaluateTracingEnv(v, scope, [...path, i], reads));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) setOwn(out, k, evaluateTracingEnv(v, scope, [...path, k], reads));
+    return out;
+  }
+  return value;
+}
+
+/**
+ * Reports the environment values that are secrets, each once: read under a secret-looking key or under
+ * `headers` or `body`, or found in a string of a request's headers or body (an action may build either
+ * from any input).
+ */
+function reportSecretInputs(
+  reads: readonly EnvRead[],
+  requests: readonly HttpRequest[],
+  where: { step: string; key: string },
+  onSecretInput: (found: SecretInput) => void,
+): void {
+  for (const read of reads) {
+    if (read.value === '' || read.reported) continue;
+    const byPath = WIRE_INPUT.test(String(read.path[0])) || read.path.some((p) => typeof p === 'string' && SECRET_INPUT_KEY.test(p));
+    if (byPath || requests.some((r) => containsText(r.headers, read.value) || containsText(r.body, read.value))) {
+      read.reported = true;
+      onSecretInput({ ...where, input: read.path.join('.') || 'with', env: read.env, value: read.value });
+    }
+  }
+}
+
+/** True when `text` occurs in a string (or a key) anywhere inside `value`. */
+function containsText(value: unknown, text: string): boolean {
+  if (typeof value === 'string') return value.includes(text);
+  if (Array.isArray(value)) return value.some((v) => containsText(v, text));
+  if (isPlainObject(value)) return Object.entries(value).some(([k, v]) => k.includes(text) || containsText(v, text));
+  return false;
 }
 
 /** Shared by every operation whose requests are not worked out (a run): never added to. */

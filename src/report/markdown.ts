@@ -1,10 +1,14 @@
 // A Markdown summary of a run, for a pull-request comment or a CI job summary.
 
+import { escapeControlChars, escapeMarkdown } from '../secrets/untrusted-text.js';
 import type { OperationRecord, RunReport } from './types.js';
 
-/** Escapes what would break a Markdown table cell. */
-function escapeCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/`/g, "'");
+/**
+ * Text in a code span, where Markdown interprets nothing but the backtick that would close it (and a
+ * table's `|`): both are replaced, control characters escaped.
+ */
+function codeSpan(text: string): string {
+  return `\`${escapeControlChars(text).replace(/`/g, "'").replace(/\|/g, '/')}\``;
 }
 
 const ICON: Record<string, string> = {
@@ -23,13 +27,14 @@ const ICON: Record<string, string> = {
 export function renderSummaryMarkdown(report: RunReport, options: { redact?: (text: string) => string; maxFailures?: number } = {}): string {
   const redact = options.redact ?? ((text: string) => text);
   const maxFailures = options.maxFailures ?? 50;
-  const cell = (text: string): string => escapeCell(redact(text));
+  // Text from the report (names, keys, server messages) shows as written: no markup, link or HTML of its own.
+  const cell = (text: string): string => escapeMarkdown(redact(text));
   const s = report.summary;
   const lines = [
-    `## ${ICON[report.status] ?? ''} runbook \`${cell(report.runbook.name)}\`: ${report.status}`,
+    `## ${ICON[report.status] ?? ''} runbook ${codeSpan(redact(report.runbook.name))}: ${report.status}`,
     '',
     `${s.total} operations: ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped` +
-      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id \`${cell(report.runId)}\`${report.resumedFrom ? `, resumed from \`${cell(report.resumedFrom)}\`` : ''}).`,
+      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id ${codeSpan(redact(report.runId))}${report.resumedFrom ? `, resumed from ${codeSpan(redact(report.resumedFrom))}` : ''}).`,
     '',
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',

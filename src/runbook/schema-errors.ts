@@ -8,6 +8,7 @@ import type { DocPath, Problem } from './document.js';
 import { formatPath } from './document.js';
 import { didYouMean } from './suggest.js';
 import { isPlainObject } from './plain-data.js';
+import { withoutUserInfo } from '../secrets/redactor.js';
 import { loadOrCompile, type SchemaCompiler } from './schema-code-cache.js';
 import {
   CONNECTION_NAME_PATTERN,
@@ -355,7 +356,9 @@ export function describeValue(value: unknown, options: { secret?: boolean } = {}
   }
   if (typeof value === 'string') {
     if (value.length === 0) return 'an empty string';
-    return value.length <= 40 && !/[\n\r]/.test(value) ? `string '${value}'` : `a string of ${value.length} characters`;
+    // A URL's user info may be a password: it is never shown.
+    const named = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? withoutUserInfo(value) : value;
+    return named.length <= 40 && !/[\n\r]/.test(named) ? `string '${named}'` : `a string of ${value.length} characters`;
   }
   if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
   if (Array.isArray(value)) return 'a list';

@@ -18,7 +18,7 @@ describe('journalLine', () => {
         const redactor = new Redactor();
         for (const s of secrets) redactor.add(s);
         const event = { type: 'op', step: 'stop', record: { key: 'k', status: 'changed', attempts: 1, durationMs: 1, outputs: { value, [secrets[0] ?? 'x']: secrets } } } as JournalEvent;
-        expect(journalLine(event, redactor)).toBe(redactor.redact(JSON.stringify(redactor.redactValue(event))));
+        expect(journalLine(event, redactor)).toBe(redactor.redactJson(JSON.stringify(redactor.redactValue(event))));
       }),
       { numRuns: 500 },
     );

@@ -111,7 +111,7 @@ describe('renderSummaryMarkdown', () => {
     redactor.add(SECRET);
     const md = renderSummaryMarkdown(report([step('stop', OPERATIONS)]), { redact: (t) => redactor.redact(t) });
     expect(md).toContain('| stop | ocp.stopAgentProcess | ❌ failed | 1 | 0 | 1 | 1 |');
-    expect(md).toContain("| stop/host=2 | NOT_FOUND | host 2 has no process with alias '[REDACTED]' |");
+    expect(md).toContain("| stop/host=2 | NOT_FOUND | host 2 has no process with alias '\\[REDACTED\\]' |");
     expect(md).not.toContain('p&ss');
     expect(md).not.toContain('ss<w>rd');
   });

@@ -27,3 +27,29 @@ describe('Redactor.redactValue', () => {
     expect(redactor.stringify({ text: 'pa"ss' })).toBe(`{"text":"${REDACTED}"}`);
   });
 });
+
+describe('Redactor, short secrets', () => {
+  it('replaces a secret of any length wherever it occurs, and leaves redacted text as it is', () => {
+    const redactor = new Redactor();
+    redactor.add('Xq7');
+    redactor.add('E');
+    const once = redactor.redact('alias obstat-Xq7 at END');
+    expect(once).toBe(`alias obstat-${REDACTED} at ${REDACTED}ND`);
+    expect(redactor.redact(once)).toBe(once);
+  });
+
+  it('keeps JSON valid whatever the secret: numbers and literals that hold one become the marker string', () => {
+    const redactor = new Redactor();
+    for (const secret of ['1', ':', '"', '\\', 'u']) redactor.add(secret);
+    const value = { attempts: 1, ok: true, none: null, 'k:1': 'a "quoted" \\ line\nwith 1', list: [10, 2.5e3, false] };
+    const text = redactor.stringify(value)!;
+    expect(JSON.parse(text)).toEqual({
+      attempts: REDACTED,
+      ok: REDACTED,
+      none: REDACTED,
+      [`k${REDACTED}${REDACTED}`]: `a ${REDACTED}q${REDACTED}oted${REDACTED} ${REDACTED} line\nwith ${REDACTED}`,
+      list: [REDACTED, 2500, false],
+    });
+    expect(redactor.redactJson(JSON.stringify(value))).toBe(text);
+  });
+});
