@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   BAD_PARAM: 'a --param value is missing, unknown or of the wrong type',
   USAGE: 'the command line is not valid',
   PLAN_STALE: 'a saved plan no longer matches its runbook, or is too old',
+  PLAN_TARGET_CHANGED: 'a saved plan was made against other servers (connection URLs, or --sim) than apply would use',
   LOCKED: 'another run of the same runbook holds the lock',
 
   // Run time: one operation failed. Exit code 1.
