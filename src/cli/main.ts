@@ -29,7 +29,7 @@ Options of plan, run and apply:
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default warn, info with --log-file)
   --log-file FILE      write the NDJSON log to FILE instead of stderr
 plan:
-  --online             read current state (GET only) to resolve aliases and predict each outcome
+  --online             read current state (GET, and BAO login/logout) to resolve aliases and predict outcomes
   --json               print the plan as JSON (schemas/plan.schema.json)
   --out FILE           save the plan for 'runbook apply'
   --detailed-exitcode  exit 0 no changes, 5 changes, 6 something would fail (2 invalid)

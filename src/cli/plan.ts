@@ -1,5 +1,6 @@
 // `runbook plan FILE`: every operation with the exact request it would send. Offline it sends nothing;
-// `--online` makes read-only lookups (GET only, and a BAO login) to resolve aliases and predict each outcome.
+// `--online` makes read-only lookups (GET requests, and a BAO login and logout) to resolve aliases and
+// predict each outcome; its summary line says exactly what was sent.
 
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
