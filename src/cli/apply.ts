@@ -1,10 +1,11 @@
 // `runbook apply PLAN`: execute exactly the operations of a reviewed plan, and nothing else. Refuses a
-// plan whose runbook changed, one older than --max-age, and one that left operations unknown.
+// plan whose runbook changed, one older than --max-age, one that left operations unknown, and one made
+// against other servers than its connections point at now.
 
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { RunbookError } from '../errors.js';
-import { checkPlanIsApplicable, readPlanFile } from '../plan/plan-file.js';
+import { checkPlanConnections, checkPlanIsApplicable, readPlanFile } from '../plan/plan-file.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { paramsOf, runCommand, type RunCommandOptions } from './run.js';
@@ -36,6 +37,6 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIo): Pro
       params: [...paramsOf(plan.params), ...options.params],
     },
     io,
-    { steps: new Map(plan.steps.map((s) => [s.id, s])) },
+    { steps: new Map(plan.steps.map((s) => [s.id, s])), checkConnections: (current) => checkPlanConnections(plan, current) },
   );
 }

@@ -13,7 +13,7 @@ export const EXIT = {
   OUTPUT_FAILED: 4,
   /** `plan --detailed-exitcode`: the plan has operations that would change something. */
   PLAN_CHANGES: 5,
-  /** `plan --detailed-exitcode`: an online preview predicts that an operation would fail. */
+  /** `plan --detailed-exitcode`: an operation would fail (an online prediction, or inputs that cannot be sent). */
   PLAN_WOULD_FAIL: 6,
   /** Another run of the same runbook holds the lock (EX_TEMPFAIL: try again later). */
   LOCKED: 75,

@@ -30,9 +30,10 @@ Options of plan, run and apply:
   --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default warn, info with --log-file)
   --log-file FILE      write the NDJSON log to FILE instead of stderr
 plan:
-  --online             read current state (GET only) to resolve aliases and predict each outcome
+  --online             read current state (GET, and BAO login/logout) to resolve aliases and predict outcomes
   --json               print the plan as JSON (schemas/plan.schema.json)
   --out FILE           save the plan for 'runbook apply'
+  --detailed-exitcode  exit 0 no changes, 5 changes, 6 something would fail (2 invalid)
 run and apply:
   --report FILE        write the JSON report to FILE (atomically) and the journal to FILE.journal.jsonl
   --report-dir DIR     write the report to DIR/<runbook>-<UTC timestamp>.json
@@ -77,7 +78,7 @@ const EXECUTION = {
 
 const RUN_OPTIONS = { ...EXECUTION, 'dry-run': { type: 'boolean' }, resume: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const APPLY_OPTIONS = { ...EXECUTION, 'max-age': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
 const SIM_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const SCHEMA_OPTIONS = { plugin: { type: 'string', multiple: true } } as const satisfies ParseArgsConfig['options'];
@@ -124,6 +125,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
             json: values.json ?? false,
             online: values.online ?? false,
             out: values.out,
+            detailedExitcode: values['detailed-exitcode'] ?? false,
             logLevel: values['log-level'],
             logFile: values['log-file'],
             sim: values.sim ?? false,

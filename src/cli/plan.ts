@@ -1,11 +1,15 @@
 // `runbook plan FILE`: every operation with the exact request it would send. Offline it sends nothing;
-// `--online` makes read-only lookups (GET only) to resolve aliases and predict each outcome.
+// `--online` makes read-only lookups (GET requests, and a BAO login and logout) to resolve aliases and
+// predict each outcome; its summary line says exactly what was sent.
 
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { executeRunbook } from '../engine/executor.js';
 import { openRunbookConnections } from '../engine/connections.js';
-import { summarisePlan, PLAN_VERSION, type PlanDocument } from '../plan/plan-file.js';
+import type { Registry } from '../actions/registry.js';
+import type { SentRequests } from '../connections/transport.js';
+import { summarisePlan, PLAN_VERSION, type PlanConnection, type PlanDocument } from '../plan/plan-file.js';
 import type { ResolvedStep } from '../plan/types.js';
 import type { SecretInput } from '../plan/expand.js';
 import { toJson, writeFileAtomic } from '../report/write.js';
@@ -15,6 +19,7 @@ import { formatPlanStep, plural } from './format.js';
 import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
+import { plannedConnections } from './plan-target.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
 import { startRunSimulator, type RunSimulator } from './with-sim.js';
 
@@ -25,6 +30,8 @@ export interface PlanCommandOptions {
   json: boolean;
   online: boolean;
   out?: string;
+  /** Exit 0 with no changes, 5 with changes, 6 when something would fail (see `detailedExitCode`). */
+  detailedExitcode: boolean;
   logLevel?: string;
   logFile?: string;
   sim: boolean;
@@ -32,14 +39,15 @@ export interface PlanCommandOptions {
 }
 
 export async function planCommand(options: PlanCommandOptions, io: CliIo): Promise<ExitCode> {
+  if (options.out) await refuseToOverwriteRunbook(resolvePath(io, options.out), resolvePath(io, options.file), options.out);
   const loaded = await loadForCommand({ file: options.file, params: options.params, plugins: options.plugins, io });
   const { redactor, runbook } = loaded;
   const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
   const simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
-  let steps: ResolvedStep[];
+  let expanded: Expansion;
   const secretInputs: SecretInput[] = [];
   try {
-    steps = await expandAll(loaded, log, io, options.online, simulator, (found) => secretInputs.push(found));
+    expanded = await expandAll(loaded, log, io, options.online, simulator, (found) => secretInputs.push(found));
   } finally {
     await simulator?.sim.close();
   }
@@ -49,8 +57,9 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     createdAt: new Date().toISOString(),
     online: options.online,
     params: loaded.params,
-    steps,
-    summary: summarisePlan(steps),
+    connections: expanded.connections,
+    steps: expanded.steps,
+    summary: summarisePlan(expanded.steps),
   };
   const safe = redactor.redactValue(plan);
   if (options.out && secretInputs.length > 0) throw planHoldsSecret(secretInputs, options.out);
@@ -61,28 +70,86 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
       throw new RunbookError('USAGE', `cannot write the plan to ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  io.stdout.write(options.json ? escapeJsonForTerminal(redactor.redactJson(toJson(safe))) : redactor.redact(formatPlanText(safe, options.out)));
-  return EXIT.OK;
+  io.stdout.write(
+    options.json ? escapeJsonForTerminal(redactor.redactJson(toJson(safe))) : redactor.redact(formatPlanText(safe, options.out, expanded.sent)),
+  );
+  return options.detailedExitcode ? detailedExitCode(safe, loaded.registry) : EXIT.OK;
 }
 
-function formatPlanText(plan: PlanDocument, out: string | undefined): string {
+/** `plan --out` must never replace the runbook it reads: not by its path, a symlink or a hard link to it. */
+async function refuseToOverwriteRunbook(out: string, runbook: string, given: string): Promise<void> {
+  const [target, source] = await Promise.all([stat(out).catch(() => undefined), stat(runbook).catch(() => undefined)]);
+  if (target && source && target.dev === source.dev && target.ino === source.ino) {
+    throw new RunbookError('USAGE', `--out ${given} is the runbook itself; the plan would overwrite it: save the plan to another file, e.g. --out plan.json`);
+  }
+}
+
+/**
+ * The exit code of `plan --detailed-exitcode`. 6 (would fail): an operation that cannot be attempted, one
+ * that an online probe predicts would fail, or a step that could not be expanded. Otherwise 5 (changes):
+ * an operation of a mutating action, unless the online preview predicts it `unchanged`; and a mutating
+ * step whose operations are unknown until run. Otherwise 0: read-only actions never count as changes.
+ */
+export function detailedExitCode(plan: PlanDocument, registry: Registry): ExitCode {
+  let changes = false;
+  for (const step of plan.steps) {
+    if (step.disposition === 'failed') return EXIT.PLAN_WOULD_FAIL;
+    const mutates = registry.action(step.action)?.definition.mutates ?? true;
+    if (mutates && step.disposition === 'unresolved') changes = true;
+    for (const op of step.operations) {
+      if (op.error || op.prediction?.outcome === 'would fail') return EXIT.PLAN_WOULD_FAIL;
+      if (mutates && !(plan.online && op.prediction?.outcome === 'unchanged')) changes = true;
+    }
+  }
+  return changes ? EXIT.PLAN_CHANGES : EXIT.OK;
+}
+
+function formatPlanText(plan: PlanDocument, out: string | undefined, sent: SentRequests[]): string {
   const text = [`Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})${plan.online ? ', online' : ''}\n\n`];
   plan.steps.forEach((step, i) => text.push(formatPlanStep(step, `Step ${i + 1}/${plan.steps.length}`), '\n'));
-  text.push(`${formatPlanSummary(plan)}\n`);
+  text.push(`${formatPlanSummary(plan, sent)}\n`);
   if (out) text.push(`Saved to ${out}; run it as reviewed with: runbook apply ${out}\n`);
   return text.join('');
 }
 
 /** "12 operations: 9 would change, 2 unchanged, 1 would fail." and what was sent. */
-export function formatPlanSummary(plan: PlanDocument): string {
+export function formatPlanSummary(plan: PlanDocument, sent: SentRequests[]): string {
   const p = plan.summary.predictions;
   const parts: string[] = [];
   if (plan.online) parts.push(`${p['would change']} would change`, `${p.unchanged} unchanged`, `${p['would fail']} would fail`);
   else if (p['would fail'] > 0) parts.push(`${p['would fail']} would fail`);
   if (p['unknown until run'] > 0) parts.push(`${p['unknown until run']} unknown until run`);
   const counts = parts.length > 0 ? `: ${parts.join(', ')}` : '';
-  const sent = plan.online ? 'Only read-only (GET) requests were sent.' : 'Nothing was sent.';
-  return `${plural(plan.summary.operations, 'operation')} in ${plural(plan.summary.steps, 'step')}${counts}. ${sent}`;
+  return `${plural(plan.summary.operations, 'operation')} in ${plural(plan.summary.steps, 'step')}${counts}. ${describeSent(sent)}`;
+}
+
+/** Every request the preview sent, e.g. "Sent 12 GET requests and the BAO login and logout (POST)." */
+export function describeSent(sent: SentRequests[]): string {
+  const byMethod = new Map<string, number>();
+  let logins = 0;
+  let logouts = 0;
+  const other = new Map<string, number>();
+  for (const connection of sent) {
+    for (const [method, n] of Object.entries(connection.byMethod)) byMethod.set(method, (byMethod.get(method) ?? 0) + n);
+    for (const [request, n] of Object.entries(connection.bySession)) {
+      if (/^POST \S*\/login$/.test(request)) logins += n;
+      else if (/^POST \S*\/logout$/.test(request)) logouts += n;
+      else other.set(request, (other.get(request) ?? 0) + n);
+    }
+  }
+  const parts = [...byMethod].map(([method, n]) => plural(n, `${method} request`));
+  if (logins === 1 && logouts === 1) parts.push('the BAO login and logout (POST)');
+  else if (logins + logouts > 0) parts.push(`${[logins > 0 ? plural(logins, 'BAO login') : '', logouts > 0 ? plural(logouts, 'BAO logout') : ''].filter(Boolean).join(' and ')} (POST)`);
+  for (const [request, n] of other) parts.push(`${n} × ${request}`);
+  if (parts.length === 0) return 'Nothing was sent.';
+  return `Sent ${parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`}.`;
+}
+
+interface Expansion {
+  steps: ResolvedStep[];
+  connections: Record<string, PlanConnection>;
+  /** What each connection sent while the plan was made (online only: offline sends nothing). */
+  sent: SentRequests[];
 }
 
 /**
@@ -108,7 +175,7 @@ async function expandAll(
   online: boolean,
   simulator: RunSimulator | undefined,
   onSecretInput: (found: SecretInput) => void,
-): Promise<ResolvedStep[]> {
+): Promise<Expansion> {
   const connections = openRunbookConnections({
     runbook: loaded.runbook,
     registry: loaded.registry,
@@ -135,7 +202,13 @@ async function expandAll(
       onStepPlanned: (_step, resolved) => steps.push(resolved),
     });
   } finally {
+    // Closing logs out of BAO: what was sent is read afterwards.
     await connections.closeAll();
   }
-  return steps;
+  const opened = connections.list();
+  return {
+    steps,
+    connections: plannedConnections(connections, loaded.runbook, simulator, loaded.redactor),
+    sent: opened.map((c) => c.sent),
+  };
 }

@@ -5,6 +5,7 @@ import { executeRunbook, type ExecuteOptions, type ResumeFrom } from '../engine/
 import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
 import { RunbookError } from '../errors.js';
+import type { PlanConnection } from '../plan/plan-file.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
 import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
@@ -15,6 +16,7 @@ import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatFailures, formatOperationLine, formatPlanStep, formatRunSummary, formatStepEnd, formatStepHeader } from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
+import { plannedConnections } from './plan-target.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
 import { startRunSimulator, type RunSimulator } from './with-sim.js';
 
@@ -44,6 +46,8 @@ export interface RunCommandOptions {
 /** What `apply` adds: the reviewed expansion to execute instead of expanding again. */
 export interface AppliedPlan {
   steps: ReadonlyMap<string, ResolvedStep>;
+  /** Throws when the connections, as resolved now, point elsewhere than the plan's; before anything is sent. */
+  checkConnections(current: Record<string, PlanConnection>): void;
 }
 
 export async function runCommand(options: RunCommandOptions, io: CliIo, applied?: AppliedPlan): Promise<ExitCode> {
@@ -131,6 +135,14 @@ async function execute(
     allowMissingCredentials: dryRun,
     ...(simulator ? { override: simulator.override } : {}),
   });
+  if (applied) {
+    try {
+      applied.checkConnections(plannedConnections(connections, runbook, simulator, redactor));
+    } catch (e) {
+      await connections.closeAll();
+      throw e;
+    }
+  }
 
   const startedAt = new Date();
   const reportFile = options.report

@@ -8,6 +8,8 @@ export interface RunSimulator {
   sim: Simulator;
   /** Rewrites a connection entry so that it talks to the simulator. */
   override(name: string, spec: ConnectionSpec): ConnectionSpec;
+  /** Whether `override` points this connection entry at the simulator (ocp and bao entries). */
+  simulates(spec: ConnectionSpec): boolean;
 }
 
 export async function startRunSimulator(configFile?: string): Promise<RunSimulator> {
@@ -17,6 +19,7 @@ export async function startRunSimulator(configFile?: string): Promise<RunSimulat
   const baoUser = sim.config.bao.users[0];
   return {
     sim,
+    simulates: (spec) => (spec.type === 'ocp' && ocpUser !== undefined) || (spec.type === 'bao' && baoUser !== undefined),
     override(_name, spec) {
       if (spec.type === 'ocp' && ocpUser) {
         return { type: 'ocp', url: sim.url, auth: { type: 'basic', username: ocpUser.username, password: ocpUser.password } };

@@ -91,6 +91,16 @@ export interface ConnectionRuntime {
   client(options: ClientOptions): HttpClient;
   /** Ends the session (BAO logout), then closes the pool. Never throws. */
   close(): Promise<void>;
+  /** Every request this connection has put on the wire so far, each attempt counted. */
+  readonly sent: SentRequests;
+}
+
+/** Requests a connection sent: what `plan --online` reports it sent. */
+export interface SentRequests {
+  /** Requests of operations and probes, by method. */
+  readonly byMethod: Record<string, number>;
+  /** The session's own requests (a BAO login or logout), by method and path, e.g. `POST /baocdp/rest/login`. */
+  readonly bySession: Record<string, number>;
 }
 
 /**
@@ -192,6 +202,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   const lifetime = new AbortController();
   const inFlight = new AttemptsInFlight();
   const deadlines = new Deadlines();
+  const sent: SentRequests = { byMethod: {}, bySession: {} };
 
   if (tls.insecure && target.protocol === 'https:') {
     log.warn(
@@ -299,6 +310,9 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
         const authorizing = session.authorize(out);
         if (isPromiseLike(authorizing)) await raceAttempt(Promise.resolve(authorizing), attempt);
       }
+      const tally = settings.hooks ? sent.byMethod : sent.bySession;
+      const sentAs = settings.hooks ? prepared.method : `${prepared.method} ${prepared.pathAndQuery}`;
+      tally[sentAs] = (tally[sentAs] ?? 0) + 1;
       const answer = await exchange(
         pool,
         {
@@ -429,6 +443,7 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
     name,
     type: definition.type,
     baseUrl,
+    sent,
     urlFor(req) {
       return redactor.redact(target.origin + buildPathAndQuery(target.basePath, session.pathPrefix, req));
     },

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from '../actions/registry.js';
 import type { HttpRequest } from '../connections/types.js';
-import { openConnection, type ConnectionRuntime } from '../connections/transport.js';
+import { openConnection, type ConnectionRuntime, type SentRequests } from '../connections/transport.js';
 import { RunbookError, ValidationError, isRunbookError, type Diagnostic } from '../errors.js';
 import type { ConnectionSpec, Runbook } from '../runbook/model.js';
 import { evaluateValue, type Scope } from '../runbook/expressions.js';
@@ -32,16 +32,23 @@ export interface OpenConnectionsOptions {
   override?: (name: string, spec: ConnectionSpec) => ConnectionSpec;
 }
 
+type OpenConnection = RunConnection & { close(): Promise<void>; readonly sent: SentRequests };
+
 /** The open connections of a run. Close them when the run ends (BAO logs out). */
 export class OpenConnections {
-  readonly #runtimes: Map<string, RunConnection & { close(): Promise<void> }>;
+  readonly #runtimes: Map<string, OpenConnection>;
 
-  constructor(runtimes: Map<string, RunConnection & { close(): Promise<void> }>) {
+  constructor(runtimes: Map<string, OpenConnection>) {
     this.#runtimes = runtimes;
   }
 
   get map(): ReadonlyMap<string, RunConnection> {
     return this.#runtimes;
+  }
+
+  /** Each open connection: its name, type, URL (with the type's path prefix) and what it has sent. */
+  list(): { name: string; type: string; url: string; sent: SentRequests }[] {
+    return [...this.#runtimes.values()].map(({ name, type, url, sent }) => ({ name, type, url, sent }));
   }
 
   async closeAll(): Promise<void> {
@@ -57,7 +64,7 @@ export function openRunbookConnections(options: OpenConnectionsOptions): OpenCon
   const { runbook, registry, redactor } = options;
   const used = new Set(runbook.steps.map((s) => s.connection).filter((c): c is string => c !== undefined));
   const diagnostics: Diagnostic[] = [];
-  const runtimes = new Map<string, RunConnection & { close(): Promise<void> }>();
+  const runtimes = new Map<string, OpenConnection>();
   for (const [name, written] of Object.entries(runbook.connections)) {
     if (!used.has(name)) continue;
     const spec = options.override ? options.override(name, written) : written;
@@ -164,11 +171,12 @@ export function registerSecrets(value: unknown, redactor: Redactor, keyIsSecret 
   }
 }
 
-function asRunConnection(name: string, type: string, runtime: ConnectionRuntime): RunConnection & { close(): Promise<void> } {
+function asRunConnection(name: string, type: string, runtime: ConnectionRuntime): OpenConnection {
   return {
     name,
     type,
     url: runtime.baseUrl,
+    sent: runtime.sent,
     urlFor: (req: HttpRequest) => runtime.urlFor(req),
     client: (o) => runtime.client(o),
     close: () => runtime.close(),

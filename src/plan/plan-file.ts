@@ -17,6 +17,15 @@ export interface PlanSummary {
   predictions: Record<PredictedOutcome, number>;
 }
 
+/** Where one connection of a plan pointed when the plan was made. Never holds credentials. */
+export interface PlanConnection {
+  type: string;
+  /** The resolved URL with the type's path prefix (a URL with a user name or password is refused earlier). */
+  url: string;
+  /** Set when `--sim` pointed the connection at the built-in simulator, whose URL changes every run. */
+  simulator?: true;
+}
+
 /** Everything a plan says, as `plan --json` prints it and `plan --out` saves it. */
 export interface PlanDocument {
   planVersion: typeof PLAN_VERSION;
@@ -26,6 +35,8 @@ export interface PlanDocument {
   online: boolean;
   /** The resolved params; secret values are [REDACTED] and must be given again to apply. */
   params: Record<string, unknown>;
+  /** Each connection a step uses, by name: `apply` refuses the plan where one would point elsewhere. */
+  connections: Record<string, PlanConnection>;
   steps: ResolvedStep[];
   summary: PlanSummary;
 }
@@ -93,5 +104,45 @@ export function checkPlanIsApplicable(plan: PlanDocument, currentSha256: string,
       'PLAN_STALE',
       `the plan does not know the operations of step ${unknown.map((s) => `'${s}'`).join(', ')} (they depend on what an earlier step reads); make the plan with --online so that apply runs exactly what was reviewed`,
     );
+  }
+}
+
+/**
+ * Refuses a plan made against other servers than the ones `apply` would talk to now: a connection whose
+ * URL differs, or one that `--sim` pointed at the simulator on one side only. `current` is keyed by name.
+ */
+export function checkPlanConnections(plan: PlanDocument, current: Record<string, PlanConnection>): void {
+  const planned = plan.connections as Record<string, PlanConnection> | undefined;
+  if (planned === undefined || planned === null || typeof planned !== 'object') {
+    throw new RunbookError('PLAN_TARGET_CHANGED', 'the plan does not record where its connections pointed, so it cannot be checked against this environment; make a new plan and review it');
+  }
+  for (const name of new Set([...Object.keys(planned), ...Object.keys(current)])) {
+    const then = planned[name];
+    const now = current[name];
+    if (then === undefined || now === undefined) {
+      throw new RunbookError(
+        'PLAN_TARGET_CHANGED',
+        `connection '${name}' ${then === undefined ? 'is not in the plan' : 'is in the plan but not used now'}; make a new plan and review it`,
+      );
+    }
+    if (then.simulator && now.simulator) continue;
+    if (then.simulator) {
+      throw new RunbookError(
+        'PLAN_TARGET_CHANGED',
+        `connection '${name}' pointed at the built-in simulator (--sim, ${then.url}) when the plan was made, and points at ${now.url} now; apply the plan with --sim, or make a new plan against ${now.url} and review it`,
+      );
+    }
+    if (now.simulator) {
+      throw new RunbookError(
+        'PLAN_TARGET_CHANGED',
+        `connection '${name}' pointed at ${then.url} when the plan was made, and --sim points it at the built-in simulator (${now.url}); apply the plan without --sim, or make a new plan with --sim`,
+      );
+    }
+    if (then.url !== now.url) {
+      throw new RunbookError(
+        'PLAN_TARGET_CHANGED',
+        `connection '${name}' pointed at ${then.url} when the plan was made, and points at ${now.url} now; a plan applies only to the servers it was made against: make a new plan against ${now.url} and review it`,
+      );
+    }
   }
 }

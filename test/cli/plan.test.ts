@@ -1,0 +1,151 @@
+// `runbook plan` as a script sees it: --detailed-exitcode, --out next to the runbook it reads, and the
+// summary line that says what an online preview sent. Through the CLI, against the simulator.
+
+import { linkSync, readFileSync, symlinkSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { runCli } from '../helpers/cli.js';
+import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+
+let sim: Simulator;
+let ws: Workspace;
+
+// Host 21's obstat2 is already stopped; host 22's is not operable; host 999 does not exist.
+beforeAll(async () => {
+  sim = await startSimulator({
+    port: 0,
+    config: {
+      ocp: {
+        hosts: [
+          { ids: { from: 1, to: 3 } },
+          { id: 21, processes: [{ id: 185, alias: 'obstat2', status: 'STOPPED' }] },
+          { id: 22, processes: [{ id: 185, alias: 'obstat2', operable: false }] },
+        ],
+      },
+    },
+  });
+});
+afterAll(() => sim.close());
+afterEach(() => {
+  sim.resetState();
+  sim.resetStats();
+  ws?.remove();
+});
+
+function env(): Record<string, string> {
+  return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password', BAO_URL: sim.url, BAO_USER: 'admin', BAO_PASSWORD: 'sim-password' };
+}
+
+function stopRunbook(hosts: number[]): string {
+  return `version: 1
+name: detailed
+${OCP_ENV_CONNECTION}
+steps:
+  - id: stop
+    action: ocp.stopAgentProcess
+    connection: ocp
+    forEach: ${JSON.stringify(hosts)}
+    with: { hostId: "\${{ item }}", agentProcessId: 185 }
+`;
+}
+
+const LIST_ONLY = `version: 1
+name: list-only
+${OCP_ENV_CONNECTION}
+steps:
+  - id: find
+    action: ocp.listAgentProcesses
+    connection: ocp
+    forEach: [1, 2]
+    with: { hostId: "\${{ item }}", alias: obstat2 }
+`;
+
+async function planExit(file: string, ...flags: string[]): Promise<number | null> {
+  const r = await runCli(['plan', file, '--detailed-exitcode', ...flags], { env: env() });
+  expect(r.stderr).toBe('');
+  return r.code;
+}
+
+describe('plan --detailed-exitcode', () => {
+  it('offline: 5 when a mutating operation is planned, 0 when only read-only actions are', async () => {
+    ws = createWorkspace();
+    expect(await planExit(ws.write('stop.yaml', stopRunbook([21])))).toBe(5);
+    expect(await planExit(ws.write('list.yaml', LIST_ONLY))).toBe(0);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('online: 0 when every operation is predicted unchanged, 5 when one would change, 6 when one would fail', async () => {
+    ws = createWorkspace();
+    expect(await planExit(ws.write('unchanged.yaml', stopRunbook([21])), '--online')).toBe(0);
+    expect(await planExit(ws.write('change.yaml', stopRunbook([21, 1])), '--online')).toBe(5);
+    expect(await planExit(ws.write('fail.yaml', stopRunbook([1, 22])), '--online')).toBe(6);
+    expect(await planExit(ws.write('missing.yaml', stopRunbook([999])), '--online')).toBe(6);
+    expect(sim.requests.every((q) => q.method === 'GET')).toBe(true);
+    // Without the flag, plan exits 0 whatever it predicts.
+    expect((await runCli(['plan', ws.path('fail.yaml'), '--online'], { env: env() })).code).toBe(0);
+  });
+
+  it('is 2 for a runbook that does not validate', async () => {
+    ws = createWorkspace();
+    const r = await runCli(['plan', ws.write('bad.yaml', 'version: 1\nname: bad\nsteps: 3\n'), '--detailed-exitcode'], { env: env() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: error/);
+    expect(r.stderr).not.toMatch(/unknown option/i);
+  });
+});
+
+describe('plan --out', () => {
+  it('refuses to overwrite the runbook it reads, by its path, a symlink or a hard link, and sends nothing', async () => {
+    ws = createWorkspace();
+    const text = stopRunbook([1]);
+    const file = ws.write('rb.yaml', text);
+    symlinkSync(file, ws.path('symlink.json'));
+    linkSync(file, ws.path('hardlink.json'));
+    for (const out of [file, ws.path('symlink.json'), ws.path('hardlink.json')]) {
+      const r = await runCli(['plan', file, '--online', '--out', out], { env: env() });
+      expect(r.code, out).toBe(2);
+      expect(r.stderr).toMatch(/--out .* is the runbook itself.*\[USAGE\]/);
+      expect(readFileSync(file, 'utf8')).toBe(text);
+    }
+    expect(sim.requests).toHaveLength(0);
+    const ok = await runCli(['plan', file, '--out', ws.path('plan.json')], { env: env() });
+    expect(ok.code).toBe(0);
+  });
+});
+
+describe('the summary line of an online preview', () => {
+  it('names every request sent: the GETs and the BAO login and logout', async () => {
+    ws = createWorkspace();
+    const file = ws.write(
+      'bao.yaml',
+      `version: 1
+name: bao-preview
+connections:
+  bao:
+    type: bao
+    url: \${{ env.BAO_URL }}
+    auth: { type: login, username: "\${{ env.BAO_USER }}", password: "\${{ env.BAO_PASSWORD }}" }
+steps:
+  - id: stop
+    action: bao.stopPeer
+    connection: bao
+    forEach: [AP1, AP2]
+    with: { peer: "\${{ item }}" }
+`,
+    );
+    const r = await runCli(['plan', file, '--online'], { env: env() });
+    expect(r.code).toBe(0);
+    const gets = sim.requests.filter((q) => q.method === 'GET').length;
+    const posts = sim.requests.filter((q) => q.method === 'POST').map((q) => q.pathname);
+    expect(gets).toBeGreaterThan(0);
+    expect(posts).toEqual(['/baocdp/rest/login', '/baocdp/rest/logout']);
+    expect(r.stdout).toContain(`Sent ${gets} GET requests and the BAO login and logout (POST).`);
+    expect(r.stdout).not.toMatch(/only read-only/i);
+
+    sim.resetStats();
+    const offline = await runCli(['plan', file], { env: env() });
+    expect(offline.stdout).toContain('Nothing was sent.');
+    expect(sim.requests).toHaveLength(0);
+  });
+});
