@@ -3,7 +3,7 @@
 // an exit code that says so. Through the CLI, against the simulator, with real file-system errors.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
@@ -128,6 +128,17 @@ describe('output paths are checked before the first request', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`--report-dir ${deep}: cannot create it: the folder ${ws.path('a')} does not exist; create it first: mkdir -p ${ws.path('a')}`);
     expect(existsSync(ws.path('a'))).toBe(false);
+
+    // Never a folder at the root of the file system.
+    const atRoot = `/runbook-reports-${process.pid}-${Date.now()}`;
+    try {
+      const root = await runCli(['run', file, '--sim', '--report-dir', atRoot]);
+      expect(root.code).toBe(2);
+      expect(root.stderr).toContain(`--report-dir ${atRoot}: the folder does not exist; create it first: mkdir -p ${atRoot}`);
+      expect(existsSync(atRoot)).toBe(false);
+    } finally {
+      rmSync(atRoot, { recursive: true, force: true });
+    }
   });
 });
 
