@@ -284,6 +284,38 @@ describe('an output that cannot be written', () => {
     expect(written.summary.changed).toBe(stopsSent());
     expect(written.summary.changed).toBeLessThan(30);
   });
+  it('the journal, during a step too large to keep in memory: the report still accounts for every operation', async () => {
+    ws = createWorkspace();
+    const items = Array.from({ length: 1500 }, (_, i) => i);
+    const file = ws.write(
+      'big.yaml',
+      `version: 1
+name: big
+params:
+  items: { type: array, items: { type: integer }, default: ${JSON.stringify(items)} }
+steps:
+  - id: wait
+    action: core.sleep
+    forEach: \${{ params.items }}
+    with: { duration: 1ms }
+    concurrency: 4
+`,
+    );
+    const report = ws.path('report.pipe');
+    execFileSync('mkfifo', [report]);
+    const received = readFile(report, 'utf8');
+    const r = await runCli(['run', file, '--report', report, '--quiet'], { fileSizeLimitBlocks: 64 });
+    expect(r.code).toBe(1);
+    expectNoStackTrace(r);
+    expect(r.stderr).toContain(`runbook: cannot write ${report}.journal.jsonl: EFBIG`);
+    const written = JSON.parse(await received) as RunReport;
+    expect(written.error?.code).toBe('OUTPUT_WRITE');
+    const ops = written.steps[0]!.operations;
+    expect(ops).toHaveLength(1500);
+    expect(new Set(ops.map((o) => o.key)).size).toBe(1500);
+    expect(written.summary.skipped).toBeGreaterThan(0);
+    expect(written.summary.unchanged + written.summary.skipped).toBe(1500);
+  });
 });
 
 describe('runbook report of a damaged journal', () => {
