@@ -3,7 +3,7 @@
 // is created new, 0600, and never through a symbolic link.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /** Text is encoded and written this many characters at a time. */
@@ -97,6 +97,9 @@ export async function writeAtomic(file: string, produce: (write: (text: string) 
 function writeInPlace(file: string, produce: (write: (text: string) => void) => void): void {
   const fd = openSync(file, constants.O_WRONLY);
   try {
+    // What was opened, not what the path named a moment before: a file put there meanwhile is not written.
+    const opened = fstatSync(fd);
+    if (!opened.isCharacterDevice() && !opened.isFIFO()) throw Object.assign(new Error(`${file} is no longer a device or a pipe`), { code: 'EEXIST' });
     produce((text) => writeText(fd, text));
   } finally {
     closeSync(fd);
