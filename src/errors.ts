@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   PLAN_TARGET_CHANGED: 'a saved plan was made against other servers (connection URLs, or --sim) than apply would use',
   LOCKED: 'another run of the same runbook holds the lock',
   LOCK_UNUSABLE: 'the lock path or its folder cannot be used safely: not a regular file, not yours, writable by others, or not writable',
+  OUTPUT_PATH: 'an output path (--report, --report-dir, --junit, --summary-md, --log-file, --out) cannot be written: its folder is missing or read-only, or it is a folder or a symbolic link',
+  OUTPUT_WRITE: 'an output file (journal, report, JUnit, Markdown, log) could not be written during or after the run, e.g. the disk is full (exit 4, or the run\'s own code when it failed)',
 
   // Run time: one operation failed. Exit code 1.
   INVALID_INPUT: 'the resolved inputs of an operation do not match the action input schema',

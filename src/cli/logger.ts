@@ -1,5 +1,6 @@
 // The machine-readable log: pino NDJSON on stderr or in --log-file, every line passed through the redactor.
 
+import { constants, fchmodSync, fstatSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Logger, LevelWithSilent } from 'pino';
 import type { Redactor } from '../secrets/redactor.js';
@@ -19,6 +20,8 @@ export interface LoggerOptions {
   level?: string;
   file?: string;
   redactor: Redactor;
+  /** Told once when the log file cannot be written (a full disk); the command goes on. */
+  onFailure?: (error: Error) => void;
 }
 
 /**
@@ -31,10 +34,8 @@ export function createLogger(options: LoggerOptions): Logger {
     throw new RunbookError('USAGE', `unknown --log-level '${options.level}'; use one of ${LOG_LEVELS.join(', ')}`);
   }
   const { pino } = loadPino();
-  const destination = options.file
-    ? pino.destination({ dest: options.file, sync: true, mkdir: true, append: true })
-    : pino.destination({ dest: 2, sync: true });
-  return pino(
+  const destination = pino.destination({ dest: options.file ? openLogFile(options.file) : 2, sync: true });
+  const logger = pino(
     {
       level,
       base: { pid: process.pid },
@@ -44,4 +45,30 @@ export function createLogger(options: LoggerOptions): Logger {
     },
     destination,
   );
+  // A log that cannot be written (a full disk) is given up, once: lines would only pile up in memory.
+  destination.on('error', (e: Error) => {
+    if (logger.level === 'silent') return;
+    logger.level = 'silent';
+    options.onFailure?.(e);
+  });
+  return logger;
+}
+
+/**
+ * Opens the log file to append to it: created 0600 if it does not exist, set to 0600 if it does, and never
+ * through a symbolic link. Its folder must exist (checked with the other output paths).
+ */
+function openLogFile(file: string): number {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+  } catch (e) {
+    throw new RunbookError('OUTPUT_PATH', `--log-file ${file}: cannot open it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    if (fstatSync(fd).isFile()) fchmodSync(fd, 0o600);
+  } catch {
+    // Another user's file that this one may append to: its mode is not ours to change.
+  }
+  return fd;
 }

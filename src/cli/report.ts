@@ -4,7 +4,9 @@ import { reportFromJournal } from '../report/builder.js';
 import { readJournal } from '../report/journal.js';
 import { Redactor } from '../secrets/redactor.js';
 import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
-import { writeArtifacts } from './artifacts.js';
+import { ValidationError } from '../errors.js';
+import { formatArtifactFailures, writeArtifacts } from './artifacts.js';
+import { checkOutputPaths, outputPathsOf } from './output-paths.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatFailures, formatRunSummary } from './format.js';
 import type { CliIo } from './io.js';
@@ -19,15 +21,20 @@ export interface ReportCommandOptions {
 }
 
 export async function reportCommand(options: ReportCommandOptions, io: CliIo): Promise<ExitCode> {
-  const report = reportFromJournal(await readJournal(resolvePath(io, options.journal)));
-  const redactor = new Redactor();
   const paths = {
     report: options.out && resolvePath(io, options.out),
     junit: options.junit && resolvePath(io, options.junit),
     summaryMd: options.summaryMd && resolvePath(io, options.summaryMd),
   };
-  await writeArtifacts(report, paths, redactor);
+  const problems = checkOutputPaths(outputPathsOf({ out: paths.report, junit: paths.junit, summaryMd: paths.summaryMd }));
+  if (problems.length > 0) throw new ValidationError(problems);
+  const report = reportFromJournal(await readJournal(resolvePath(io, options.journal)));
+  const redactor = new Redactor();
+  const failures = await writeArtifacts(report, paths, redactor);
+  const reportWritten = options.out !== undefined && !failures.some((f) => f.file === paths.report);
   if (!options.out) io.stdout.write(escapeJsonForTerminal(toJson(report)));
-  else io.stdout.write(formatRunSummary(report, options.out) + (report.status === 'succeeded' ? '' : formatFailures(report)));
-  return EXIT.OK;
+  else io.stdout.write(formatRunSummary(report, reportWritten ? options.out : undefined) + (report.status === 'succeeded' ? '' : formatFailures(report)));
+  if (failures.length === 0) return EXIT.OK;
+  io.stderr.write(formatArtifactFailures(failures));
+  return EXIT.OUTPUT_FAILED;
 }

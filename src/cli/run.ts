@@ -4,19 +4,20 @@ import type { Logger } from 'pino';
 import { executeRunbook, type ExecuteOptions, type ResumeFrom } from '../engine/executor.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
-import { RunbookError } from '../errors.js';
+import { RunbookError, ValidationError } from '../errors.js';
 import type { PlanConnection } from '../plan/plan-file.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
 import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
 import type { RunReport } from '../report/types.js';
 import { REDACTED } from '../secrets/redactor.js';
-import { reportPathInDir, writeArtifacts } from './artifacts.js';
+import { describeWriteError, formatArtifactFailures, reportPathInDir, writeArtifacts, type ArtifactFailure } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatFailures, formatOperationLine, formatPlanStep, formatRunSummary, formatStepEnd, formatStepHeader } from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
+import { checkOutputPaths, createReportFolder, outputPathsOf } from './output-paths.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
 import { startRunSimulator, type RunSimulator } from './with-sim.js';
 
@@ -62,7 +63,18 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
   const loaded = await loadForCommand({ file: options.file, params, plugins: options.plugins, io });
   if (previous) checkResumable(options.resume!, previous, loaded, options.params);
   const { runbook, redactor } = loaded;
-  const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
+  const outputProblems = checkOutputPaths(outputPathsOf(resolvedOutputs(options, io)));
+  if (outputProblems.length > 0) throw new ValidationError(outputProblems);
+  if (options.reportDir) createReportFolder(resolvePath(io, options.reportDir));
+  // Files that could not be written during the run (the log, the journal), told with the others at its end.
+  const outputFailures: ArtifactFailure[] = [];
+  const logFile = options.logFile && resolvePath(io, options.logFile);
+  const log = createLogger({
+    level: options.logLevel,
+    file: logFile,
+    redactor,
+    onFailure: (e) => outputFailures.push({ file: logFile as string, reason: describeWriteError(e) }),
+  });
   const say = (text: string) => {
     if (!options.quiet) io.stdout.write(redactor.redact(text));
   };
@@ -81,12 +93,24 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
     }
     simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
     if (simulator) say(`Using the built-in simulator at ${simulator.sim.url} for every ocp and bao connection.\n\n`);
-    return await execute(options, io, loaded, log, say, simulator, interruption, resume, applied);
+    return await execute(options, io, loaded, log, say, simulator, interruption, resume, applied, outputFailures);
   } finally {
     await simulator?.sim.close();
     lock?.release();
     interruption.dispose();
   }
+}
+
+/** The output paths of a run, relative to the working directory. */
+function resolvedOutputs(options: RunCommandOptions, io: CliIo) {
+  const resolved = (file: string | undefined) => file && resolvePath(io, file);
+  return {
+    report: resolved(options.report),
+    reportDir: resolved(options.reportDir),
+    junit: resolved(options.junit),
+    summaryMd: resolved(options.summaryMd),
+    logFile: resolved(options.logFile),
+  };
 }
 
 /** Turns the params of a previous report back into --param assignments (later ones override). */
@@ -121,6 +145,7 @@ async function execute(
   interruption: Interruption,
   resume: ResumeFrom | undefined,
   applied: AppliedPlan | undefined,
+  outputFailures: ArtifactFailure[],
 ): Promise<ExitCode> {
   const { runbook, redactor } = loaded;
   const dryRun = options.dryRun;
@@ -151,12 +176,17 @@ async function execute(
       ? reportPathInDir(resolvePath(io, options.reportDir), runbook.name, startedAt)
       : undefined;
   let journal: JournalSink | undefined;
+  // An operation that the journal cannot record is not started: a journal that fails (a full disk) stops the run.
+  const journalFailed = new AbortController();
   if (reportFile) {
     try {
-      journal = openJournal(journalPathFor(reportFile), redactor);
+      journal = openJournal(journalPathFor(reportFile), redactor, (e) => {
+        log.error({ journal: journal?.file, err: describeWriteError(e) }, 'the journal cannot be written: starting no new operation');
+        journalFailed.abort(e);
+      });
     } catch (e) {
       await connections.closeAll();
-      throw new RunbookError('USAGE', `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new RunbookError('OUTPUT_PATH', `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
 
@@ -171,7 +201,7 @@ async function execute(
     concurrency,
     log,
     redactor,
-    stop: interruption.stop,
+    stop: AbortSignal.any([interruption.stop, journalFailed.signal]),
     abort: interruption.abort,
     interruptedBy: () => interruption.signal,
     ...(journal ? { journal } : {}),
@@ -201,10 +231,20 @@ async function execute(
     await connections.closeAll();
   }
   report.params = redactor.redactValue(report.params);
-  await writeArtifacts(report, { report: reportFile, junit: options.junit && resolvePath(io, options.junit), summaryMd: options.summaryMd && resolvePath(io, options.summaryMd) }, redactor);
+  if (journal?.failure) {
+    const reason = describeWriteError(journal.failure);
+    outputFailures.unshift({ file: journal.file as string, reason });
+    if (report.status === 'cancelled' && interruption.signal === undefined) {
+      report.status = 'failed';
+      report.error = { code: 'OUTPUT_WRITE', message: `the journal ${journal.file} could not be written (${reason}); no operation was started after that` };
+    }
+  }
+  const written = await writeArtifacts(report, { report: reportFile, junit: options.junit && resolvePath(io, options.junit), summaryMd: options.summaryMd && resolvePath(io, options.summaryMd) }, redactor);
+  outputFailures.push(...written);
   log.info({ status: report.status, summary: report.summary, report: reportFile }, 'run finished');
 
-  const shown = reportFile ? (options.report ?? reportFile) : undefined;
+  const reportWritten = reportFile !== undefined && !written.some((f) => f.file === reportFile);
+  const shown = reportWritten ? (options.report ?? reportFile) : undefined;
   const summary = formatRunSummary(report, shown);
   if (options.quiet) {
     if (report.status !== 'succeeded') io.stdout.write(redactor.redact(summary + formatFailures(report)));
@@ -212,7 +252,17 @@ async function execute(
     say(`\n${summary}`);
     if (report.status === 'failed') say(formatFailures(report));
   }
-  return exitCodeFor(report, interruption.signal);
+  if (outputFailures.length === 0) return exitCodeFor(report, interruption.signal);
+  io.stderr.write(redactor.redact(formatArtifactFailures(outputFailures)));
+  if (reportFile && !reportWritten && !journal?.failure) {
+    io.stderr.write(redactor.redact(`runbook: the journal is kept; once there is room, rebuild the report: runbook report ${journalPathFor(reportFile)} --out ${reportFile}\n`));
+  }
+  return withOutputFailure(exitCodeFor(report, interruption.signal));
+}
+
+/** A run whose work is done but whose outputs are not all written exits 4; a failed or interrupted run keeps its code. */
+function withOutputFailure(code: ExitCode): ExitCode {
+  return code === EXIT.OK || code === EXIT.TOLERATED ? EXIT.OUTPUT_FAILED : code;
 }
 
 /** The exit code must agree with the report. */

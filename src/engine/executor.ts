@@ -264,7 +264,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   const journal = ctx.journal;
   const spill =
     operations.length > MAX_OPERATIONS_WITH_OUTPUTS && executes && ctx.mode === 'run' && journal?.file !== undefined && journal.position !== undefined
-      ? { file: journal.file, offsets: new Float64Array(operations.length), lengths: new Uint32Array(operations.length) }
+      ? { file: journal.file, offsets: new Float64Array(operations.length), lengths: new Uint32Array(operations.length), unwritten: new Map<number, OperationRecord>() }
       : undefined;
   const records: OperationRecord[] = spill ? [] : new Array(operations.length);
   const counts = emptyCounts();
@@ -302,6 +302,8 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     if (spill) {
       const at = journal!.position!;
       ctx.emit({ type: 'op', step: step.id, record: full }, null);
+      // A journal that could not take the line (a full disk) leaves the record here.
+      if (journal!.position === at) spill.unwritten.set(i, record);
       spill.offsets[i] = at;
       spill.lengths[i] = journal!.position! - at - 1; // without the newline
     } else {

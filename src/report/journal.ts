@@ -2,10 +2,11 @@
 // of the run; the report, --resume, --junit and --summary-md are all derived from it, and after a crash
 // `runbook report JOURNAL` rebuilds the report from whatever lines reached the disk.
 
-import { closeSync, openSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { RunbookError } from '../errors.js';
+import { journalEventProblem } from './journal-check.js';
+import { createReplacing } from './write.js';
 import type { OperationError } from '../plan/types.js';
 import type { Redactor } from '../secrets/redactor.js';
 import type { OperationRecord, RunStatus, StepStatus } from './types.js';
@@ -61,6 +62,8 @@ export interface JournalSink {
    */
   readonly file?: string;
   readonly position?: number;
+  /** Why the journal could not be written (a full disk): from then on it is left as it is. */
+  readonly failure?: Error;
 }
 
 /** The journal path of a report: `<report>.journal.jsonl`. */
@@ -69,24 +72,35 @@ export function journalPathFor(reportFile: string): string {
 }
 
 /**
- * Opens a journal file, replacing any previous one at that path. Each event is written with one
- * synchronous write, so a line is on its way to the disk before the next operation is accounted for,
- * and a kill -9 loses at most the line being written.
+ * Opens a journal file: a new file, 0600, that replaces any previous one at that path (a symbolic link
+ * there is replaced, never followed). Each event is written with one synchronous write, so a line is on
+ * its way to the disk before the next operation is accounted for, and a kill -9 loses at most the line
+ * being written. A write that fails (a full disk) does not throw: the journal keeps what it has, writes
+ * nothing more, and tells `onFailure`, so that the run can stop starting operations it could not record.
  */
-export function openJournal(file: string, redactor: Redactor): JournalSink {
-  mkdirSync(dirname(file), { recursive: true });
-  const fd = openSync(file, 'w', 0o600);
+export function openJournal(file: string, redactor: Redactor, onFailure?: (error: Error) => void): JournalSink {
+  const fd = createReplacing(file);
   let open = true;
   let position = 0;
+  let failure: Error | undefined;
   return {
     file,
     get position() {
       return position;
     },
+    get failure() {
+      return failure;
+    },
     write(event) {
-      if (!open) return;
+      if (!open || failure) return;
       const bytes = Buffer.from(`${journalLine(event, redactor)}\n`, 'utf8');
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      try {
+        for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+      } catch (e) {
+        failure = e as Error;
+        onFailure?.(failure);
+        return;
+      }
       position += bytes.length;
     },
     close() {
@@ -102,7 +116,10 @@ export function journalLine(event: JournalEvent, redactor: Redactor): string {
   return redactor.stringify(event) as string;
 }
 
-/** Reads a journal, tolerating a last line cut short by a crash. */
+/**
+ * Reads a journal, tolerating a last line cut short by a crash. Every other line must be an event with
+ * the fields the report is built from: the first one that is not is named by its line number.
+ */
 export async function readJournal(file: string): Promise<JournalEvent[]> {
   let text: string;
   try {
@@ -114,14 +131,19 @@ export async function readJournal(file: string): Promise<JournalEvent[]> {
   const events: JournalEvent[] = [];
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
+    let event: unknown;
     try {
-      events.push(JSON.parse(line) as JournalEvent);
+      event = JSON.parse(line);
     } catch {
       // Only the last line may be torn (the crash happened while it was written).
       if (i < lines.length - 2) {
         throw new RunbookError('SCHEMA', `${file}:${i + 1}: not a journal line (not JSON); is this a runbook journal?`);
       }
+      return;
     }
+    const problem = journalEventProblem(event);
+    if (problem !== undefined) throw new RunbookError('SCHEMA', `${file}:${i + 1}: ${problem}; is this a journal runbook wrote?`);
+    events.push(event as JournalEvent);
   });
   const first = events[0];
   if (!first || first.type !== 'run') {

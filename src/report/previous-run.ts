@@ -16,13 +16,36 @@ export async function loadPreviousRun(file: string): Promise<RunReport> {
   }
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
   if (file.endsWith('.jsonl') || firstLine.startsWith('{"type":"run"')) return reportFromJournal(await readJournal(file));
+  let report: unknown;
   try {
-    const report = JSON.parse(text) as RunReport;
-    if (report.reportVersion === 1 && Array.isArray(report.steps)) return report;
+    report = JSON.parse(text);
   } catch {
-    // fall through
+    // not JSON: said below
+  }
+  const candidate = report as Partial<RunReport> | null;
+  if (candidate !== null && typeof candidate === 'object' && candidate.reportVersion === 1 && Array.isArray(candidate.steps)) {
+    const problem = resumeFieldProblem(candidate);
+    if (problem !== undefined) throw new RunbookError('SCHEMA', `${file}: ${problem}; is this a report runbook wrote?`);
+    return candidate as RunReport;
   }
   throw new RunbookError('USAGE', `${file} is neither a runbook report nor a journal`);
+}
+
+/** What `--resume` reads of a report, checked: the runbook's hash, the params, and each operation's key and status. */
+function resumeFieldProblem(report: Partial<RunReport>): string | undefined {
+  if (typeof report.runId !== 'string') return 'it has no "runId"';
+  if (typeof report.runbook?.sha256 !== 'string') return 'it has no "runbook.sha256"';
+  if (report.params === null || typeof report.params !== 'object') return 'its "params" is not an object';
+  for (const [s, step] of (report.steps ?? []).entries()) {
+    if (step === null || typeof step !== 'object' || !Array.isArray(step.operations)) return `"steps[${s}]" has no "operations" list`;
+    for (const [o, op] of step.operations.entries()) {
+      const where = `"steps[${s}].operations[${o}]"`;
+      if (op === null || typeof op !== 'object') return `${where} is not an object`;
+      if (typeof op.key !== 'string' || typeof op.status !== 'string') return `${where} has no "key" or "status"`;
+      if (op.reason !== undefined && typeof op.reason !== 'string') return `${where}.reason is not a string`;
+    }
+  }
+  return undefined;
 }
 
 /** The operations of a report that need not run again: those that ended changed or unchanged. */

@@ -20,6 +20,8 @@ export interface SpilledLines {
   offsets: Float64Array;
   /** Byte length of each line, without its newline. */
   lengths: Uint32Array;
+  /** The records whose line the journal could not take (a full disk), by position: they are kept here. */
+  unwritten?: ReadonlyMap<number, OperationRecord>;
 }
 
 /**
@@ -36,6 +38,8 @@ export function spilledOperations(lines: SpilledLines): OperationRecord[] {
   let windowStart = 0;
 
   const read = (i: number): OperationRecord => {
+    const unwritten = lines.unwritten?.get(i);
+    if (unwritten) return unwritten;
     const offset = lines.offsets[i] as number;
     const length = lines.lengths[i] as number;
     if (offset < windowStart || offset + length > windowStart + window.length) {

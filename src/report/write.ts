@@ -1,15 +1,51 @@
 // Writes files so that a reader never sees half of one: a temporary file beside the target, flushed to
-// disk, then renamed over it. A crash at any moment leaves either the old file or the new one.
+// disk, then renamed over it. A crash at any moment leaves either the old file or the new one. Every file
+// is created new, 0600, and never through a symbolic link.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 
 /** Text is encoded and written this many characters at a time. */
 const CHUNK_CHARS = 1 << 20;
 
+/** Creates a new file for writing only, 0600: fails if anything, a symbolic link included, is at `path`. */
+const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
 /**
- * Atomically replaces `file` with `content`, creating its folder if needed. The text is written a
+ * Creates a new, empty file at `file`, 0600, replacing whatever was there (a symbolic link is replaced, never
+ * followed; a file linked elsewhere is left intact), and returns it open for writing.
+ */
+export function createReplacing(file: string): number {
+  const tmp = temporaryPathFor(file);
+  const fd = openSync(tmp, CREATE_NEW, 0o600);
+  try {
+    renameSync(tmp, file);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return fd;
+}
+
+/** A name beside `file` that nothing else uses. */
+function temporaryPathFor(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** True for a device or a pipe (`/dev/stdout`, a FIFO): written in place, since it cannot be replaced. */
+export function isStream(file: string): boolean {
+  try {
+    const stat = statSync(file);
+    return stat.isCharacterDevice() || stat.isFIFO();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Atomically replaces `file` with `content`; its folder must exist. The text is written a
  * megabyte at a time, so that a report of 100,000 operations is never held twice, as text and as bytes.
  */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
@@ -21,10 +57,12 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
  * in memory. Written synchronously (a file at the end of a command; nothing else is waiting).
  */
 export async function writeAtomic(file: string, produce: (write: (text: string) => void) => void): Promise<void> {
-  const dir = dirname(file);
-  mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, 'w', 0o600);
+  if (isStream(file)) {
+    writeInPlace(file, produce);
+    return;
+  }
+  const tmp = temporaryPathFor(file);
+  const fd = openSync(tmp, CREATE_NEW, 0o600);
   try {
     const pending: string[] = [];
     let pendingChars = 0;
@@ -52,6 +90,19 @@ export async function writeAtomic(file: string, produce: (write: (text: string) 
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Writes into a device or a pipe, which has no folder to hold a temporary file beside it. */
+function writeInPlace(file: string, produce: (write: (text: string) => void) => void): void {
+  const fd = openSync(file, constants.O_WRONLY);
+  try {
+    // What was opened, not what the path named a moment before: a file put there meanwhile is not written.
+    const opened = fstatSync(fd);
+    if (!opened.isCharacterDevice() && !opened.isFIFO()) throw Object.assign(new Error(`${file} is no longer a device or a pipe`), { code: 'EEXIST' });
+    produce((text) => writeText(fd, text));
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -19,6 +19,11 @@ export interface CliOptions {
   /** Called once the process started, e.g. to send it a signal. */
   onSpawn?: (child: import('node:child_process').ChildProcess) => void;
   timeoutMs?: number;
+  /**
+   * Caps the size of every file the process writes (`ulimit -f`, in the shell's blocks of 512 or 1024
+   * bytes): a write past it fails with EFBIG, as a write to a full disk fails with ENOSPC.
+   */
+  fileSizeLimitBlocks?: number;
 }
 
 /** Spawns `node bin/runbook.js ...args` and resolves when it exits. */
@@ -26,7 +31,11 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const command =
+      options.fileSizeLimitBlocks === undefined
+        ? [process.execPath, BIN, ...args]
+        : ['/bin/sh', '-c', `ulimit -f ${options.fileSizeLimitBlocks} && exec "$@"`, 'sh', process.execPath, BIN, ...args];
+    const child = spawn(command[0]!, command.slice(1), { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

@@ -3,9 +3,10 @@
 // and laid out one operation per line.
 
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, linkSync, lstatSync, readFileSync, readdirSync, statSync, symlinkSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createReplacing, writeFileAtomic } from '../../src/report/write.js';
 import { createWorkspace } from '../helpers/workspace.js';
 
 const ws = createWorkspace();
@@ -42,6 +43,34 @@ describe('writeFileAtomic', () => {
     expect(lastVersion).toBeGreaterThan(0);
     // Temporary files of killed writers may stay behind, but never under the report's own name.
     for (const name of readdirSync(ws.dir)) expect(name === 'report.json' || name.endsWith('.tmp') || name === 'writer.mjs').toBe(true);
+  });
+});
+
+describe('writeFileAtomic and createReplacing', () => {
+  const own = createWorkspace();
+  afterAll(() => own.remove());
+
+  it('replaces a symbolic link or a hard link with a new 0600 file, and leaves what they pointed at intact', async () => {
+    const target = own.write('target.txt', 'precious\n');
+    chmodSync(target, 0o666);
+    symlinkSync(target, own.path('through-symlink.json'));
+    linkSync(target, own.path('hard-link.json'));
+    for (const name of ['through-symlink.json', 'hard-link.json']) {
+      await writeFileAtomic(own.path(name), 'new\n');
+      expect(lstatSync(own.path(name)).isFile()).toBe(true);
+      expect(statSync(own.path(name)).mode & 0o777).toBe(0o600);
+      expect(readFileSync(own.path(name), 'utf8')).toBe('new\n');
+    }
+    const fd = createReplacing(own.path('hard-link.json'));
+    closeSync(fd);
+    expect(readFileSync(own.path('hard-link.json'), 'utf8')).toBe('');
+    expect(readFileSync(target, 'utf8')).toBe('precious\n');
+    expect(statSync(target).mode & 0o777).toBe(0o666);
+  });
+
+  it('refuses a missing folder rather than creating it', async () => {
+    await expect(writeFileAtomic(own.path('no-such-folder/r.json'), '{}')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(existsSync(own.path('no-such-folder'))).toBe(false);
   });
 });
 
