@@ -12,7 +12,16 @@ import type { RunReport } from '../report/types.js';
 import { REDACTED } from '../secrets/redactor.js';
 import { reportPathInDir, writeArtifacts } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { formatFailures, formatOperationLine, formatPlanStep, formatRunSummary, formatStepEnd, formatStepHeader } from './format.js';
+import {
+  formatFailures,
+  formatOperationLine,
+  formatPlanStep,
+  formatRunSummary,
+  formatStepEnd,
+  formatStepHeader,
+  hasNotices,
+  hasToleratedFailures,
+} from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
@@ -185,11 +194,12 @@ async function execute(
 
   const shown = reportFile ? (options.report ?? reportFile) : undefined;
   const summary = formatRunSummary(report, shown);
+  // --quiet hides nothing that went wrong or was left out: tolerated failures and skipped steps print too.
   if (options.quiet) {
-    if (report.status !== 'succeeded') io.stdout.write(redactor.redact(summary + formatFailures(report)));
+    if (hasNotices(report)) io.stdout.write(redactor.redact(summary + formatFailures(report)));
   } else {
     say(`\n${summary}`);
-    if (report.status === 'failed') say(formatFailures(report));
+    if (report.status === 'failed' || hasToleratedFailures(report)) say(formatFailures(report));
   }
   return exitCodeFor(report, interruption.signal);
 }
@@ -197,7 +207,8 @@ async function execute(
 /** The exit code must agree with the report. */
 export function exitCodeFor(report: RunReport, signal?: string): ExitCode {
   if (report.status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-  return report.status === 'succeeded' ? EXIT.OK : EXIT.RUN_FAILED;
+  if (report.status !== 'succeeded') return EXIT.RUN_FAILED;
+  return hasToleratedFailures(report) ? EXIT.TOLERATED : EXIT.OK;
 }
 
 interface Interruption {

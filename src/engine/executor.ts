@@ -104,7 +104,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const t0 = performance.now();
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
-  const unknownOutputs = new Set<string>();
+  // Steps without outputs, with why; in a run, a step that reads them fails (UNRESOLVED_INPUT).
+  const unknownOutputs = new Map<string, string>();
   const sleep = (ms: number): Promise<void> => delay(ms, undefined, { signal: abort.signal });
   const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, sleep, globalCap, readLater: stepsReadByOthers(runbook.steps) };
 
@@ -112,7 +113,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
     type: 'run',
     journalVersion: 1,
     runId: options.runId ?? randomUUID(),
-    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256 },
+    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256, ...(runbook.description !== undefined ? { description: runbook.description } : {}) },
     mode,
     params: options.params,
     startedAt: new Date().toISOString(),
@@ -130,18 +131,18 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   for (const step of runbook.steps) {
     const resolved =
       options.planned?.get(step.id) ??
-      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs, previews: mode === 'dry-run' });
+      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs, previews: mode === 'dry-run', running: mode === 'run' });
     if (halted !== undefined || stop.aborted) {
       const reason = stop.aborted ? 'the run was cancelled before this step started' : halted!;
       const record = notStartedStep(step, resolved, stop.aborted ? 'cancelled' : 'skipped', reason, ctx);
       options.onStepEnd?.(record);
-      unknownOutputs.add(step.id);
+      unknownOutputs.set(step.id, `was ${record.status}`);
       continue;
     }
     const record = await runStep(step, resolved, ctx);
     options.onStepEnd?.(record);
     if (record.outputs !== undefined) scope.steps[step.id] = { outputs: record.outputs };
-    else if (mode === 'dry-run' || record.status !== 'succeeded') unknownOutputs.add(step.id);
+    else if (mode === 'dry-run' || record.status !== 'succeeded') unknownOutputs.set(step.id, noOutputsBecause(record));
     else scope.steps[step.id] = { outputs: {} };
     if (record.status === 'failed' && !step.continueOnError) {
       failed = true;
@@ -161,6 +162,12 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
     ...(signal !== undefined ? { signal } : {}),
   });
   return builder.build();
+}
+
+/** Why a step left no outputs, for the error of a step that reads them. */
+function noOutputsBecause(record: StepRecord): string {
+  if (record.status === 'failed') return record.operations.length > 0 ? 'failed, and none of its operations succeeded' : 'failed';
+  return `was ${record.status}`;
 }
 
 interface StepRunContext extends ExecuteOptions {
@@ -226,10 +233,19 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     ctx.onStepPlanned?.(step, resolved);
     const status: StepStatus = resolved.disposition === 'failed' ? 'failed' : 'skipped';
     const reason = resolved.reason ?? resolved.disposition;
-    const end = { type: 'stepEnd' as const, id: step.id, status, reason, durationMs: 0, ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}) };
+    const end = {
+      type: 'stepEnd' as const,
+      id: step.id,
+      status,
+      reason,
+      ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}),
+      ...(status === 'failed' && resolved.error ? { error: resolved.error } : {}),
+      durationMs: 0,
+    };
     ctx.emit(end);
     const record = stepRecordOf(step, status, reason, []);
     if (end.continueOnError) record.continueOnError = true;
+    if (end.error) record.error = end.error;
     return record;
   }
 
@@ -321,7 +337,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   } else if (status === 'cancelled') {
     record.reason = 'the run was cancelled while this step was running';
   }
-  if (executes && !failed && status === 'succeeded' && outputs) {
+  // A step that failed partly still gives later steps the outputs of the operations that succeeded;
+  // when none succeeded, it has no outputs.
+  if (executes && outputs && (status === 'succeeded' || (failed && outputs.some((o) => o !== undefined)))) {
     const stepLevel = stepOutputs(step, outputs);
     if (stepLevel !== undefined) record.outputs = stepLevel;
   }

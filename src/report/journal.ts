@@ -24,7 +24,7 @@ export type JournalEvent =
       type: 'run';
       journalVersion: typeof JOURNAL_VERSION;
       runId: string;
-      runbook: { name: string; file: string; sha256: string };
+      runbook: { name: string; file: string; sha256: string; description?: string };
       mode: 'run' | 'dry-run';
       params: Record<string, unknown>;
       startedAt: string;
@@ -46,6 +46,8 @@ export type JournalEvent =
       status: StepStatus;
       reason?: string;
       continueOnError?: boolean;
+      /** Why a step that produced no operation failed (its inputs could not be resolved, say). */
+      error?: OperationError;
       durationMs: number;
       outputs?: Record<string, unknown>;
     }
