@@ -8,13 +8,15 @@ import { openRunbookConnections } from '../engine/connections.js';
 import { summarisePlan, PLAN_VERSION, type PlanDocument } from '../plan/plan-file.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { toJson, writeFileAtomic } from '../report/write.js';
-import { RunbookError } from '../errors.js';
+import { RunbookError, ValidationError } from '../errors.js';
+import { missingEnvironment } from '../runbook/env-references.js';
+import type { ConnectionSpec } from '../runbook/model.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatPlanStep, plural } from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
-import { startRunSimulator, type RunSimulator } from './with-sim.js';
+import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface PlanCommandOptions {
   file: string;
@@ -32,6 +34,12 @@ export interface PlanCommandOptions {
 export async function planCommand(options: PlanCommandOptions, io: CliIo): Promise<ExitCode> {
   const loaded = await loadForCommand({ file: options.file, params: options.params, plugins: options.plugins, io });
   const { redactor, runbook } = loaded;
+  // Everything the preview reads from the environment is checked at once, before anything is sent.
+  const missing = missingEnvironment(runbook, io.env, {
+    credentials: options.online,
+    ...(options.sim ? { replaced: (_name: string, spec: ConnectionSpec) => isSimulated(spec) } : {}),
+  });
+  if (missing.length > 0) throw new ValidationError(missing);
   const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
   const simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
   let steps: ResolvedStep[];

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { executeRunbook, type ExecuteOptions, type ResumeFrom } from '../engine/executor.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
-import { RunbookError } from '../errors.js';
+import { RunbookError, ValidationError } from '../errors.js';
+import { missingEnvironment } from '../runbook/env-references.js';
+import type { ConnectionSpec } from '../runbook/model.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
 import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
@@ -25,7 +27,7 @@ import {
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
-import { startRunSimulator, type RunSimulator } from './with-sim.js';
+import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface RunCommandOptions {
   file: string;
@@ -66,6 +68,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
   }
   const loaded = await loadForCommand({ file: options.file, params, plugins: options.plugins, io });
   if (previous) checkResumable(options.resume!, previous, loaded, options.params);
+  checkEnvironmentIsSet(options, loaded, io, applied !== undefined);
   const { runbook, redactor } = loaded;
   const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
   const say = (text: string) => {
@@ -89,6 +92,19 @@ export function paramsOf(values: Record<string, unknown>): string[] {
   return Object.entries(values)
     .filter(([, v]) => v !== REDACTED)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+}
+
+/**
+ * Refuses to start (exit code 2), before the lock and the first request, while any `env.NAME` the run
+ * will read is not set: every one of them at once, each at its file:line:col.
+ */
+function checkEnvironmentIsSet(options: RunCommandOptions, loaded: LoadedRunbook, io: CliIo, applying: boolean): void {
+  const missing = missingEnvironment(loaded.runbook, io.env, {
+    credentials: !options.dryRun,
+    steps: !applying,
+    ...(options.sim ? { replaced: (_name: string, spec: ConnectionSpec) => isSimulated(spec) } : {}),
+  });
+  if (missing.length > 0) throw new ValidationError(missing);
 }
 
 function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook, given: string[]): void {

@@ -10,6 +10,11 @@ export interface RunSimulator {
   override(name: string, spec: ConnectionSpec): ConnectionSpec;
 }
 
+/** True for a connection that `--sim` points at the simulator: its own url and credentials are not read. */
+export function isSimulated(spec: ConnectionSpec): boolean {
+  return spec.type === 'ocp' || spec.type === 'bao';
+}
+
 export async function startRunSimulator(configFile?: string): Promise<RunSimulator> {
   const config = configFile ? await loadSimConfig(configFile) : undefined;
   const sim = await startSimulator({ port: 0, ...(config ? { config } : {}) });

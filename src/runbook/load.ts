@@ -188,7 +188,7 @@ function buildRunbook(data: Record<string, unknown>, file: string, bytes: Buffer
     concurrency: typeof data.concurrency === 'number' ? data.concurrency : DEFAULTS.concurrency,
     plugins: Array.isArray(data.plugins) ? data.plugins.map(String) : [],
     steps: (data.steps as unknown[]).map((s) => buildStep(asRecord(s))),
-    locate: (path) => (source.doc ? source.locate(path) : undefined),
+    locate: (path, inString) => (source.doc ? (inString ? source.locateInString(path, inString) : source.locate(path)) : undefined),
   };
   if (typeof data.description === 'string') runbook.description = data.description;
   return runbook;
