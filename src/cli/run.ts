@@ -108,6 +108,12 @@ function checkEnvironmentIsSet(options: RunCommandOptions, loaded: LoadedRunbook
 }
 
 function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook, given: string[]): void {
+  if (previous.runbook.name !== loaded.runbook.name) {
+    throw new RunbookError(
+      'USAGE',
+      `${file} belongs to another runbook: it records a run of '${previous.runbook.name}' (${previous.runbook.file}), not of '${loaded.runbook.name}' (${loaded.runbook.file}); give --resume a report or journal of this runbook`,
+    );
+  }
   if (previous.runbook.sha256 !== loaded.runbook.sha256) {
     throw new RunbookError(
       'PLAN_STALE',

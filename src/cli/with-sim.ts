@@ -16,7 +16,7 @@ export function isSimulated(spec: ConnectionSpec): boolean {
 }
 
 export async function startRunSimulator(configFile?: string): Promise<RunSimulator> {
-  const config = configFile ? await loadSimConfig(configFile) : undefined;
+  const config = configFile ? await loadSimConfig(configFile, { flag: '--sim-config' }) : undefined;
   const sim = await startSimulator({ port: 0, ...(config ? { config } : {}) });
   const ocpUser = sim.config.ocp.users[0];
   const baoUser = sim.config.bao.users[0];

@@ -1,5 +1,6 @@
 // A Markdown summary of a run, for a pull-request comment or a CI job summary.
 
+import { formatDuration } from '../runbook/durations.js';
 import type { OperationRecord, RunReport } from './types.js';
 
 /** Escapes what would break a Markdown table cell. */
@@ -29,7 +30,7 @@ export function renderSummaryMarkdown(report: RunReport, options: { redact?: (te
     `## ${ICON[report.status] ?? ''} runbook \`${cell(report.runbook.name)}\`: ${report.status}`,
     '',
     `${s.total} operations: ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped` +
-      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id \`${cell(report.runId)}\`${report.resumedFrom ? `, resumed from \`${cell(report.resumedFrom)}\`` : ''}).`,
+      ` in ${formatDuration(report.durationMs)} (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id \`${cell(report.runId)}\`${report.resumedFrom ? `, resumed from \`${cell(report.resumedFrom)}\`` : ''}).`,
     '',
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',

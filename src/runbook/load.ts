@@ -110,7 +110,7 @@ function tooLarge(file: string, size: number, maxBytes: number): ValidationError
   return new ValidationError([
     {
       code: 'FILE_TOO_LARGE',
-      message: `the runbook file is ${size} bytes, more than the limit of ${maxBytes} bytes; split it, or raise the limit`,
+      message: `the runbook file is ${size} bytes, more than the limit of ${maxBytes} bytes; split it into several runbooks (the limit is fixed)`,
       file,
     },
   ]);
