@@ -15,6 +15,7 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 afterEach(() => {
   sim.resetState();
+  sim.resetStats();
   ws?.remove();
 });
 
@@ -89,5 +90,18 @@ describe('environment pre-flight', () => {
     expect(r.code).toBe(2);
     const missing = [...r.stderr.matchAll(/variable (\w+) is not set/g)].map((m) => m[1]);
     expect(missing).toEqual(['OCP_URL', 'STOP_SECOND', 'ALIAS_SUFFIX']);
+  });
+
+  it('checks apply for the connections only: the plan holds the values the steps read', async () => {
+    ws = createWorkspace();
+    const file = ws.write('rb.yaml', RUNBOOK);
+    const plan = ws.path('plan.json');
+    const made = await runCli(['plan', file, '--out', plan], { env: { ...ocpEnv(), STOP_SECOND: 'yes', ALIAS_PREFIX: 'ob', ALIAS_SUFFIX: 'stat2' } });
+    expect(made.code).toBe(0);
+    const r = await runCli(['apply', plan, '--lock', ws.path('lock')], { env: { ...ocpEnv(), OCP_USER: undefined, OCP_PASSWORD: undefined } });
+    expect(r.code).toBe(2);
+    const missing = [...r.stderr.matchAll(/variable (\w+) is not set/g)].map((m) => m[1]);
+    expect(missing).toEqual(['OCP_USER', 'OCP_PASSWORD']);
+    expect(sim.requests).toEqual([]);
   });
 });
