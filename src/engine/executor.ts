@@ -120,6 +120,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
     steps: runbook.steps.map((s) => ({
       id: s.id,
       ...(s.name !== undefined ? { name: s.name } : {}),
+      ...(s.description !== undefined ? { description: s.description } : {}),
       action: s.action,
       ...(s.connection !== undefined ? { connection: s.connection } : {}),
     })),
@@ -365,6 +366,7 @@ function stepRecordOf(
   return {
     id: step.id,
     ...(step.name !== undefined ? { name: step.name } : {}),
+    ...(step.description !== undefined ? { description: step.description } : {}),
     action: step.action,
     ...(step.connection !== undefined ? { connection: step.connection } : {}),
     status,

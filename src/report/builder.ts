@@ -128,6 +128,7 @@ export class ReportBuilder {
     const step: StepRecord = {
       id: outline.id,
       ...(outline.name !== undefined ? { name: outline.name } : {}),
+      ...(outline.description !== undefined ? { description: outline.description } : {}),
       action: outline.action,
       ...(outline.connection !== undefined ? { connection: outline.connection } : {}),
       status,

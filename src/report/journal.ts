@@ -15,6 +15,7 @@ export const JOURNAL_VERSION = 1;
 export interface StepOutline {
   id: string;
   name?: string;
+  description?: string;
   action: string;
   connection?: string;
 }

@@ -44,6 +44,8 @@ export interface OperationRecord {
 export interface StepRecord {
   id: string;
   name?: string;
+  /** The step's `description`, as written. */
+  description?: string;
   action: string;
   connection?: string;
   status: StepStatus;

@@ -213,6 +213,7 @@ function buildStep(raw: Record<string, unknown>): StepSpec {
     continueOnError: raw.continueOnError === true,
   };
   if (typeof raw.name === 'string') step.name = raw.name;
+  if (typeof raw.description === 'string') step.description = raw.description;
   if (typeof raw.connection === 'string') step.connection = raw.connection;
   if (raw.forEach !== undefined && raw.forEach !== null) step.forEach = copyData(raw.forEach);
   if (typeof raw.concurrency === 'number') step.concurrency = raw.concurrency;

@@ -35,6 +35,8 @@ export interface RolloutSpec {
 export interface StepSpec {
   id: string;
   name?: string;
+  /** What the step does, for people; kept in the report. */
+  description?: string;
   action: string;
   connection?: string;
   /** An expression or a literal list; undefined when the step does not fan out. */

@@ -18,6 +18,7 @@ description: Stop obstat2 before the patch window
 ${OCP_ENV_CONNECTION}
 steps:
   - id: stop
+    description: One host at a time
     action: ocp.stopAgentProcess
     connection: ocp
     forEach: ${hosts}
@@ -121,7 +122,7 @@ describe('a runbook over the size limit', () => {
 });
 
 describe('the report', () => {
-  it("keeps the runbook's description", async () => {
+  it("keeps the runbook's and each step's description", async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', stopRunbook('described'));
     const report = ws.path('report.json');
@@ -129,5 +130,6 @@ describe('the report', () => {
     const written = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
     expect(reportSchemaErrors(written)).toEqual([]);
     expect(written.runbook.description).toBe('Stop obstat2 before the patch window');
+    expect(written.steps[0]!.description).toBe('One host at a time');
   });
 });
