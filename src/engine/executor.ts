@@ -143,7 +143,7 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
     const record = await runStep(step, resolved, ctx);
     options.onStepEnd?.(record);
     if (record.outputs !== undefined) scope.steps[step.id] = { outputs: record.outputs };
-    else if (mode === 'dry-run' || record.status !== 'succeeded') unknownOutputs.set(step.id, noOutputsBecause(record));
+    else if (mode === 'dry-run' || record.status !== 'succeeded' || noneSucceeded(record.summary)) unknownOutputs.set(step.id, noOutputsBecause(record));
     else scope.steps[step.id] = { outputs: {} };
     if (record.status === 'failed' && !step.continueOnError) {
       failed = true;
@@ -165,9 +165,14 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   return builder.build();
 }
 
+/** True for a step that had operations, none of which ended changed or unchanged: it has no outputs. */
+function noneSucceeded(summary: StatusCounts): boolean {
+  return summary.total > 0 && summary.changed + summary.unchanged === 0;
+}
+
 /** Why a step left no outputs, for the error of a step that reads them. */
 function noOutputsBecause(record: StepRecord): string {
-  if (record.status === 'failed') return record.operations.length > 0 ? 'failed, and none of its operations succeeded' : 'failed';
+  if (noneSucceeded(record.summary)) return `${record.status === 'failed' ? 'failed, and' : 'succeeded within its budget, but'} none of its operations succeeded`;
   return `was ${record.status}`;
 }
 
@@ -340,7 +345,7 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   }
   // A step that failed partly still gives later steps the outputs of the operations that succeeded;
   // when none succeeded, it has no outputs.
-  if (executes && outputs && (status === 'succeeded' || (failed && outputs.some((o) => o !== undefined)))) {
+  if (executes && outputs && (status === 'succeeded' || failed) && !noneSucceeded(summary)) {
     const stepLevel = stepOutputs(step, outputs);
     if (stepLevel !== undefined) record.outputs = stepLevel;
   }

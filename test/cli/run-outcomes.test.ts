@@ -89,6 +89,14 @@ describe('a step fed by a step that failed partly', () => {
     expect(r.stdout).toMatch(/^step stop failed: .*\[UNRESOLVED_INPUT\] \(continueOnError: the run went on\)$/m);
   });
 
+  it('gives no outputs for a step none of whose operations succeeded, even within its budget', async () => {
+    ws = createWorkspace();
+    const file = ws.write('rb.yaml', listThenStop({ listForEach: true }).replace('continueOnError: true', 'maxErrors: "100%"'));
+    const r = await runCli(['run', file, '--sim', '--quiet', '--param', 'hosts=998,999']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^step stop failed: .*none of its operations succeeded \[UNRESOLVED_INPUT\]$/m);
+  });
+
   it('still shows such a step as unknown until run in an offline preview', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', listThenStop({ listForEach: false }));
