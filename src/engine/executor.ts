@@ -244,9 +244,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
       id: step.id,
       status,
       reason,
+      durationMs: 0,
       ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}),
       ...(status === 'failed' && resolved.error ? { error: resolved.error } : {}),
-      durationMs: 0,
     };
     ctx.emit(end);
     const record = stepRecordOf(step, status, reason, []);
