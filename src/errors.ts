@@ -33,6 +33,7 @@ export const ERROR_CODES = {
   // Run time: one operation failed. Exit code 1.
   INVALID_INPUT: 'the resolved inputs of an operation do not match the action input schema',
   EXPRESSION: 'an expression could not be evaluated at run time',
+  UNRESOLVED_INPUT: 'a step reads the outputs of an earlier step that has none (it failed, was skipped or was cancelled)',
   ENV_MISSING: 'an expression reads an environment variable that is not set',
   HTTP_STATUS: 'the server answered with an HTTP error status',
   OCP_ERROR: 'OCP answered with successful: false',

@@ -79,7 +79,24 @@ export function formatStepHeader(index: number, total: number, id: string, actio
 export function formatStepEnd(step: StepRecord): string {
   if (step.status === 'succeeded') return '';
   const note = step.continueOnError ? ' (continueOnError: the run goes on)' : '';
-  return `  step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}${note}\n`;
+  return `  step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}${codeOf(step)}${note}\n`;
+}
+
+function codeOf(step: StepRecord): string {
+  return step.error ? ` [${step.error.code}]` : '';
+}
+
+/**
+ * True for a run that finished within its budgets in which some operation or step failed all the same
+ * (tolerated by `maxErrors` or `continueOnError`): exit code 3, not 0.
+ */
+export function hasToleratedFailures(report: RunReport): boolean {
+  return report.mode === 'run' && report.status === 'succeeded' && (report.summary.failed > 0 || report.steps.some((s) => s.status === 'failed'));
+}
+
+/** True when the run has something to say even under --quiet: a failure, tolerated or not, or a skipped step. */
+export function hasNotices(report: RunReport): boolean {
+  return report.status !== 'succeeded' || hasToleratedFailures(report) || report.steps.some((s) => s.status !== 'succeeded');
 }
 
 export function formatCounts(c: StatusCounts): string {
@@ -90,14 +107,26 @@ export function formatCounts(c: StatusCounts): string {
 export function formatRunSummary(report: RunReport, reportFile?: string): string {
   const verb = report.mode === 'dry-run' ? 'Dry run' : 'Run';
   const where = reportFile ? ` Report: ${reportFile}` : '';
-  return `${verb} ${report.status}: ${formatCounts(report.summary)} in ${formatDuration(report.durationMs)}.${where}\n`;
+  const status = hasToleratedFailures(report) ? 'finished within its failure budgets, with failures' : report.status;
+  return `${verb} ${status}: ${formatCounts(report.summary)} in ${formatDuration(report.durationMs)}.${where}\n`;
 }
 
-/** The failures of a run, for --quiet and for the end of a failed run. */
+/**
+ * What went wrong or was left out, for --quiet and for the end of a run that did not simply succeed: one
+ * line per step that failed (also under continueOnError), was skipped or was cancelled, one per step that
+ * tolerated failures, and one per failed operation.
+ */
 export function formatFailures(report: RunReport): string {
   const lines: string[] = [];
   for (const step of report.steps) {
-    if (step.status === 'failed') lines.push(`step ${shown(step.id)} failed: ${shown(step.reason ?? '')}`);
+    if (step.status === 'failed') {
+      const note = step.continueOnError ? ' (continueOnError: the run went on)' : '';
+      lines.push(`step ${shown(step.id)} failed: ${shown(step.reason ?? '')}${codeOf(step)}${note}`);
+    } else if (step.status !== 'succeeded') {
+      lines.push(`step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}`);
+    } else if (step.summary.failed > 0) {
+      lines.push(`step ${shown(step.id)} succeeded within its budget: ${step.summary.failed} of ${step.summary.total} operations failed; maxErrors allows ${step.maxErrors ?? 0}`);
+    }
     for (const op of step.operations) {
       if (op.status === 'failed' && op.error) lines.push(`  ${shown(op.key)}: ${shown(op.error.code)}: ${shown(op.error.message)}`);
     }

@@ -18,7 +18,8 @@ Usage:
   runbook plan FILE [options]              preview: every request it would send (offline: sends nothing)
   runbook run FILE [options]               run it: a line per operation, a summary, a report
   runbook apply PLAN [options]             run exactly the operations of a saved plan
-  runbook report JOURNAL [--out FILE]      rebuild a run's report from its journal (after a crash)
+  runbook report JOURNAL [--out FILE] [--junit FILE] [--summary-md FILE]
+                                           rebuild a run's report (and JUnit, Markdown) from its journal
   runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
   runbook sim [--port N] [--host H] [--config FILE]  start the local OCP and BAO simulator
 
@@ -41,7 +42,7 @@ run and apply:
   --summary-md FILE    write a Markdown summary (for a pull request or a CI job summary)
   --concurrency N      override the runbook's global concurrency
   --grace DURATION     time in-flight operations get after SIGINT/SIGTERM (default 30s)
-  --quiet              print nothing on success, only the failures on failure (for cron)
+  --quiet              print nothing when all ran and succeeded; else every failure and skipped step (cron)
   --lock FILE          lock file (default: one per runbook in a folder of your own, see README)
 run:
   --dry-run            expand and report what would be sent; send nothing
@@ -49,8 +50,9 @@ run:
 apply:
   --max-age DURATION   refuse a plan older than this (default 1h)
 
-Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 75 another run holds the lock,
-130/143 interrupted by SIGINT/SIGTERM. Docs: README.md
+Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 3 done within budget (some operations
+failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 75 another run
+holds the lock, 130/143 interrupted by SIGINT/SIGTERM. Docs: README.md
 `;
 
 class UsageError extends Error {}

@@ -13,7 +13,9 @@ import { summarisePlan, PLAN_VERSION, type PlanConnection, type PlanDocument } f
 import type { ResolvedStep } from '../plan/types.js';
 import type { SecretInput } from '../plan/expand.js';
 import { toJson, writeFileAtomic } from '../report/write.js';
-import { RunbookError } from '../errors.js';
+import { RunbookError, ValidationError } from '../errors.js';
+import { missingEnvironment } from '../runbook/env-references.js';
+import type { ConnectionSpec } from '../runbook/model.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatPlanStep, plural } from './format.js';
 import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
@@ -21,7 +23,7 @@ import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
-import { startRunSimulator, type RunSimulator } from './with-sim.js';
+import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface PlanCommandOptions {
   file: string;
@@ -42,6 +44,12 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   if (options.out) await refuseToOverwriteRunbook(resolvePath(io, options.out), resolvePath(io, options.file), options.out);
   const loaded = await loadForCommand({ file: options.file, params: options.params, plugins: options.plugins, io });
   const { redactor, runbook } = loaded;
+  // Everything the preview reads from the environment is checked at once, before anything is sent.
+  const missing = missingEnvironment(runbook, io.env, {
+    credentials: options.online,
+    ...(options.sim ? { replaced: (_name: string, spec: ConnectionSpec) => isSimulated(spec) } : {}),
+  });
+  if (missing.length > 0) throw new ValidationError(missing);
   const log = createLogger({ level: options.logLevel, file: options.logFile, redactor });
   const simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
   let expanded: Expansion;

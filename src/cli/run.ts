@@ -6,6 +6,8 @@ import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
 import { RunbookError, ValidationError } from '../errors.js';
 import type { PlanConnection } from '../plan/plan-file.js';
+import { missingEnvironment } from '../runbook/env-references.js';
+import type { ConnectionSpec } from '../runbook/model.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
 import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
@@ -13,13 +15,22 @@ import type { RunReport } from '../report/types.js';
 import { REDACTED } from '../secrets/redactor.js';
 import { describeWriteError, formatArtifactFailures, reportPathInDir, writeArtifacts, type ArtifactFailure } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import { formatFailures, formatOperationLine, formatPlanStep, formatRunSummary, formatStepEnd, formatStepHeader } from './format.js';
+import {
+  formatFailures,
+  formatOperationLine,
+  formatPlanStep,
+  formatRunSummary,
+  formatStepEnd,
+  formatStepHeader,
+  hasNotices,
+  hasToleratedFailures,
+} from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
 import { checkOutputPaths, createReportFolder, outputPathsOf } from './output-paths.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
-import { startRunSimulator, type RunSimulator } from './with-sim.js';
+import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface RunCommandOptions {
   file: string;
@@ -62,6 +73,7 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
   }
   const loaded = await loadForCommand({ file: options.file, params, plugins: options.plugins, io });
   if (previous) checkResumable(options.resume!, previous, loaded, options.params);
+  checkEnvironmentIsSet(options, loaded, io, applied !== undefined);
   const { runbook, redactor } = loaded;
   const outputProblems = checkOutputPaths(outputPathsOf(resolvedOutputs(options, io)));
   if (outputProblems.length > 0) throw new ValidationError(outputProblems);
@@ -120,7 +132,26 @@ export function paramsOf(values: Record<string, unknown>): string[] {
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
 }
 
+/**
+ * Refuses to start (exit code 2), before the lock and the first request, while any `env.NAME` the run
+ * will read is not set: every one of them at once, each at its file:line:col.
+ */
+function checkEnvironmentIsSet(options: RunCommandOptions, loaded: LoadedRunbook, io: CliIo, applying: boolean): void {
+  const missing = missingEnvironment(loaded.runbook, io.env, {
+    credentials: !options.dryRun,
+    steps: !applying,
+    ...(options.sim ? { replaced: (_name: string, spec: ConnectionSpec) => isSimulated(spec) } : {}),
+  });
+  if (missing.length > 0) throw new ValidationError(missing);
+}
+
 function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook, given: string[]): void {
+  if (previous.runbook.name !== loaded.runbook.name) {
+    throw new RunbookError(
+      'USAGE',
+      `${file} belongs to another runbook: it records a run of '${previous.runbook.name}' (${previous.runbook.file}), not of '${loaded.runbook.name}' (${loaded.runbook.file}); give --resume a report or journal of this runbook`,
+    );
+  }
   if (previous.runbook.sha256 !== loaded.runbook.sha256) {
     throw new RunbookError(
       'PLAN_STALE',
@@ -246,11 +277,12 @@ async function execute(
   const reportWritten = reportFile !== undefined && !written.some((f) => f.file === reportFile);
   const shown = reportWritten ? (options.report ?? reportFile) : undefined;
   const summary = formatRunSummary(report, shown);
+  // --quiet hides nothing that went wrong or was left out: tolerated failures and skipped steps print too.
   if (options.quiet) {
-    if (report.status !== 'succeeded') io.stdout.write(redactor.redact(summary + formatFailures(report)));
+    if (hasNotices(report)) io.stdout.write(redactor.redact(summary + formatFailures(report)));
   } else {
     say(`\n${summary}`);
-    if (report.status === 'failed') say(formatFailures(report));
+    if (report.status === 'failed' || hasToleratedFailures(report)) say(formatFailures(report));
   }
   if (outputFailures.length === 0) return exitCodeFor(report, interruption.signal);
   io.stderr.write(redactor.redact(formatArtifactFailures(outputFailures)));
@@ -268,7 +300,8 @@ function withOutputFailure(code: ExitCode): ExitCode {
 /** The exit code must agree with the report. */
 export function exitCodeFor(report: RunReport, signal?: string): ExitCode {
   if (report.status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
-  return report.status === 'succeeded' ? EXIT.OK : EXIT.RUN_FAILED;
+  if (report.status !== 'succeeded') return EXIT.RUN_FAILED;
+  return hasToleratedFailures(report) ? EXIT.TOLERATED : EXIT.OK;
 }
 
 interface Interruption {

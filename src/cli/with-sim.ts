@@ -12,8 +12,13 @@ export interface RunSimulator {
   simulates(spec: ConnectionSpec): boolean;
 }
 
+/** True for a connection that `--sim` points at the simulator: its own url and credentials are not read. */
+export function isSimulated(spec: ConnectionSpec): boolean {
+  return spec.type === 'ocp' || spec.type === 'bao';
+}
+
 export async function startRunSimulator(configFile?: string): Promise<RunSimulator> {
-  const config = configFile ? await loadSimConfig(configFile) : undefined;
+  const config = configFile ? await loadSimConfig(configFile, { flag: '--sim-config' }) : undefined;
   const sim = await startSimulator({ port: 0, ...(config ? { config } : {}) });
   const ocpUser = sim.config.ocp.users[0];
   const baoUser = sim.config.bao.users[0];

@@ -109,7 +109,8 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   const t0 = performance.now();
   const globalCap = options.concurrency ?? runbook.concurrency;
   const scope: Scope = { params: options.params, env: options.env, steps: {} };
-  const unknownOutputs = new Set<string>();
+  // Steps without outputs, with why; in a run, a step that reads them fails (UNRESOLVED_INPUT).
+  const unknownOutputs = new Map<string, string>();
   const deadlines = new OperationDeadlines(abort.signal, operationTimedOut);
   const ctx: StepRunContext = { ...options, stop, abort: abort.signal, emit, builder, globalCap, readLater: stepsReadByOthers(runbook.steps), deadlines };
   // Environment values that reach a request's headers or body are secrets from the moment they are read.
@@ -122,13 +123,14 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
     type: 'run',
     journalVersion: 1,
     runId: options.runId ?? randomUUID(),
-    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256 },
+    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256, ...(runbook.description !== undefined ? { description: runbook.description } : {}) },
     mode,
     params: options.params,
     startedAt: new Date().toISOString(),
     steps: runbook.steps.map((s) => ({
       id: s.id,
       ...(s.name !== undefined ? { name: s.name } : {}),
+      ...(s.description !== undefined ? { description: s.description } : {}),
       action: s.action,
       ...(s.connection !== undefined ? { connection: s.connection } : {}),
     })),
@@ -140,18 +142,26 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
   for (const step of runbook.steps) {
     const resolved =
       options.planned?.get(step.id) ??
-      expandStep(step, { registry: options.registry, scope, connections: options.connections, unknownOutputs, previews: mode === 'dry-run', onSecretInput });
+      expandStep(step, {
+        registry: options.registry,
+        scope,
+        connections: options.connections,
+        unknownOutputs,
+        previews: mode === 'dry-run',
+        running: mode === 'run',
+        onSecretInput,
+      });
     if (halted !== undefined || stop.aborted) {
       const reason = stop.aborted ? 'the run was cancelled before this step started' : halted!;
       const record = notStartedStep(step, resolved, stop.aborted ? 'cancelled' : 'skipped', reason, ctx);
       options.onStepEnd?.(record);
-      unknownOutputs.add(step.id);
+      unknownOutputs.set(step.id, `was ${record.status}`);
       continue;
     }
     const record = await runStep(step, resolved, ctx);
     options.onStepEnd?.(record);
     if (record.outputs !== undefined) scope.steps[step.id] = { outputs: record.outputs };
-    else if (mode === 'dry-run' || record.status !== 'succeeded') unknownOutputs.add(step.id);
+    else if (mode === 'dry-run' || record.status !== 'succeeded' || noneSucceeded(record.summary)) unknownOutputs.set(step.id, noOutputsBecause(record));
     else scope.steps[step.id] = { outputs: {} };
     if (record.status === 'failed' && !step.continueOnError) {
       failed = true;
@@ -172,6 +182,17 @@ export async function executeRunbook(options: ExecuteOptions): Promise<RunReport
     ...(signal !== undefined ? { signal } : {}),
   });
   return builder.build();
+}
+
+/** True for a step that had operations, none of which ended changed or unchanged: it has no outputs. */
+function noneSucceeded(summary: StatusCounts): boolean {
+  return summary.total > 0 && summary.changed + summary.unchanged === 0;
+}
+
+/** Why a step left no outputs, for the error of a step that reads them. */
+function noOutputsBecause(record: StepRecord): string {
+  if (noneSucceeded(record.summary)) return `${record.status === 'failed' ? 'failed, and' : 'succeeded within its budget, but'} none of its operations succeeded`;
+  return `was ${record.status}`;
 }
 
 interface StepRunContext extends ExecuteOptions {
@@ -246,10 +267,19 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
     ctx.onStepPlanned?.(step, resolved);
     const status: StepStatus = resolved.disposition === 'failed' ? 'failed' : 'skipped';
     const reason = resolved.reason ?? resolved.disposition;
-    const end = { type: 'stepEnd' as const, id: step.id, status, reason, durationMs: 0, ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}) };
+    const end = {
+      type: 'stepEnd' as const,
+      id: step.id,
+      status,
+      reason,
+      durationMs: 0,
+      ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}),
+      ...(status === 'failed' && resolved.error ? { error: resolved.error } : {}),
+    };
     ctx.emit(end);
     const record = stepRecordOf(step, status, reason, []);
     if (end.continueOnError) record.continueOnError = true;
+    if (end.error) record.error = end.error;
     return record;
   }
 
@@ -343,7 +373,9 @@ async function runStep(step: StepSpec, resolved: ResolvedStep, ctx: StepRunConte
   } else if (status === 'cancelled') {
     record.reason = 'the run was cancelled while this step was running';
   }
-  if (executes && !failed && status === 'succeeded' && outputs) {
+  // A step that failed partly still gives later steps the outputs of the operations that succeeded;
+  // when none succeeded, it has no outputs.
+  if (executes && outputs && (status === 'succeeded' || failed) && !noneSucceeded(summary)) {
     const stepLevel = stepOutputs(step, outputs);
     if (stepLevel !== undefined) record.outputs = stepLevel;
   }
@@ -369,6 +401,7 @@ function stepRecordOf(
   return {
     id: step.id,
     ...(step.name !== undefined ? { name: step.name } : {}),
+    ...(step.description !== undefined ? { description: step.description } : {}),
     action: step.action,
     ...(step.connection !== undefined ? { connection: step.connection } : {}),
     status,

@@ -24,8 +24,16 @@ export interface ExpandContext {
   registry: Registry;
   scope: Scope;
   connections: ReadonlyMap<string, ConnectionView>;
-  /** Steps whose outputs are not known (a dry run did not execute them). */
-  unknownOutputs: ReadonlySet<string>;
+  /**
+   * Steps whose outputs are not there, with why: a dry run did not execute them, or (in a run) they
+   * failed with no operation that succeeded, or were skipped or cancelled.
+   */
+  unknownOutputs: ReadonlyMap<string, string>;
+  /**
+   * True in a run: a step that reads outputs that are not there fails with UNRESOLVED_INPUT. In a
+   * preview, the step is `unknown until run`.
+   */
+  running?: boolean;
   /**
    * Whether to work out each operation's `requests` (default true). Plans and previews show them; a run
    * does not, and skipping them saves a URL per operation (100,000 of them in a large step).
@@ -72,6 +80,15 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
     ...(step.connection !== undefined ? { connection: step.connection } : {}),
   };
   const pending = stepsWhoseOutputsAreUnknown(step, ctx.unknownOutputs);
+  if (pending.length > 0 && ctx.running === true) {
+    const why = pending.map((s) => `step '${s}' ${ctx.unknownOutputs.get(s) ?? 'has none'}`).join('; ');
+    const error: OperationError = {
+      code: 'UNRESOLVED_INPUT',
+      message: `step '${step.id}' reads the outputs of ${pending.map((s) => `'${s}'`).join(', ')}, which are not there: ${why}`,
+      details: { steps: pending },
+    };
+    return { ...base, disposition: 'failed', reason: error.message, error, operations: [] };
+  }
   if (pending.length > 0) {
     return {
       ...base,
@@ -103,7 +120,7 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
   }
 }
 
-function stepsWhoseOutputsAreUnknown(step: StepSpec, unknown: ReadonlySet<string>): string[] {
+function stepsWhoseOutputsAreUnknown(step: StepSpec, unknown: ReadonlyMap<string, string>): string[] {
   if (unknown.size === 0) return [];
   const refs = collectReferences([step.if, step.forEach, step.with]);
   const ids = new Set<string>();

@@ -128,6 +128,7 @@ export class ReportBuilder {
     const step: StepRecord = {
       id: outline.id,
       ...(outline.name !== undefined ? { name: outline.name } : {}),
+      ...(outline.description !== undefined ? { description: outline.description } : {}),
       action: outline.action,
       ...(outline.connection !== undefined ? { connection: outline.connection } : {}),
       status,
@@ -140,6 +141,7 @@ export class ReportBuilder {
     if (end?.reason !== undefined) step.reason = end.reason;
     else if (!end) step.reason = state.startedAt === undefined ? 'the run ended before this step started' : 'the run ended while this step was running';
     if (end?.continueOnError) step.continueOnError = true;
+    if (end?.error !== undefined) step.error = end.error;
     if (end?.outputs !== undefined && !isLarge(state)) step.outputs = end.outputs;
     return step;
   }

@@ -16,6 +16,7 @@ export const JOURNAL_VERSION = 1;
 export interface StepOutline {
   id: string;
   name?: string;
+  description?: string;
   action: string;
   connection?: string;
 }
@@ -25,7 +26,7 @@ export type JournalEvent =
       type: 'run';
       journalVersion: typeof JOURNAL_VERSION;
       runId: string;
-      runbook: { name: string; file: string; sha256: string };
+      runbook: { name: string; file: string; sha256: string; description?: string };
       mode: 'run' | 'dry-run';
       params: Record<string, unknown>;
       startedAt: string;
@@ -47,6 +48,8 @@ export type JournalEvent =
       status: StepStatus;
       reason?: string;
       continueOnError?: boolean;
+      /** Why a step that produced no operation failed (its inputs could not be resolved, say). */
+      error?: OperationError;
       durationMs: number;
       outputs?: Record<string, unknown>;
     }

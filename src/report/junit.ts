@@ -1,6 +1,6 @@
 // JUnit XML for CI dashboards: one testsuite per step, one testcase per operation.
 
-import type { RunReport } from './types.js';
+import type { OperationRecord, RunReport, StepRecord } from './types.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 cannot carry. */
 export function xmlEscape(text: string): string {
@@ -26,21 +26,24 @@ const AS_IS = (text: string): string => text;
  * the redactor (`a&b` becomes `a&amp;b`).
  *
  * A failed operation is a `<failure>` with its error code as the type and its message; a skipped one is
- * `<skipped>` with the reason. Steps that produced no operation appear as a suite with a single testcase
- * standing for the step, so that a failed expansion is never invisible.
+ * `<skipped>` with the reason. An operation that never ran because the run was cancelled is work left
+ * undone, not a test left out on purpose: it is a `<failure type="CANCELLED">` and counts in `failures`,
+ * like a step cancelled before it produced any operation. Steps that produced no operation appear as a
+ * suite with a single testcase standing for the step, so that a failed expansion is never invisible.
  */
 export function writeJunit(report: RunReport, write: (text: string) => void, redact: (text: string) => string = AS_IS): void {
   const x = (text: string): string => xmlEscape(redact(text));
   const line = (text: string): void => write(`${text}\n`);
-  const s = report.summary;
+  // The totals come first in the file: count each step's cases as they will be written.
+  const counts = report.steps.map(suiteCounts);
+  const total = counts.reduce((t, c) => ({ tests: t.tests + c.tests, failures: t.failures + c.failures, skipped: t.skipped + c.skipped }), { tests: 0, failures: 0, skipped: 0 });
   line('<?xml version="1.0" encoding="UTF-8"?>');
   line(
-    `<testsuites name="${x(report.runbook.name)}" tests="${s.total}" failures="${s.failed}" skipped="${s.skipped}" time="${seconds(report.durationMs)}" timestamp="${x(report.startedAt)}">`,
+    `<testsuites name="${x(report.runbook.name)}" tests="${total.tests}" failures="${total.failures}" skipped="${total.skipped}" time="${seconds(report.durationMs)}" timestamp="${x(report.startedAt)}">`,
   );
-  for (const step of report.steps) {
+  for (const [n, step] of report.steps.entries()) {
     const cases = step.operations.length > 0 ? step.operations : null;
-    const failures = cases ? step.summary.failed : step.status === 'failed' ? 1 : 0;
-    const skipped = cases ? step.summary.skipped : step.status === 'failed' ? 0 : 1;
+    const { failures, skipped } = counts[n]!;
     const suite = x(`${report.runbook.name}.${step.id}`);
     line(`  <testsuite name="${suite}" tests="${cases ? cases.length : 1}" failures="${failures}" skipped="${skipped}" time="${seconds(step.durationMs)}">`);
     if (cases) {
@@ -49,6 +52,9 @@ export function writeJunit(report: RunReport, write: (text: string) => void, red
         if (op.status === 'failed') {
           const message = x(op.error ? `${op.error.code}: ${op.error.message}` : 'failed');
           body = `      <failure type="${x(op.error?.code ?? 'FAILED')}" message="${message}">${message}</failure>`;
+        } else if (isCancelled(step, op)) {
+          const message = x(op.reason ?? 'cancelled');
+          body = `      <failure type="CANCELLED" message="${message}">${message}</failure>`;
         } else if (op.status === 'skipped') {
           body = `      <skipped message="${x(op.reason ?? 'skipped')}"/>`;
         } else {
@@ -58,11 +64,36 @@ export function writeJunit(report: RunReport, write: (text: string) => void, red
       }
     } else {
       line(`    <testcase classname="${suite}" name="${x(step.id)}" time="0.000">`);
-      if (step.status === 'failed') line(`      <failure message="${x(step.reason ?? 'failed')}">${x(step.reason ?? '')}</failure>`);
+      if (step.status === 'failed' || step.status === 'cancelled') {
+        const type = step.error?.code ?? (step.status === 'cancelled' ? 'CANCELLED' : 'FAILED');
+        line(`      <failure type="${x(type)}" message="${x(step.reason ?? step.status)}">${x(step.reason ?? '')}</failure>`);
+      }
       else line(`      <skipped message="${x(step.reason ?? step.status)}"/>`);
       line('    </testcase>');
     }
     line('  </testsuite>');
   }
   line('</testsuites>');
+}
+
+/**
+ * An operation of a cancelled step that never ran because of the cancellation (one done by an earlier
+ * run, which `--resume` did not send again, is still just skipped).
+ */
+function isCancelled(step: StepRecord, op: OperationRecord): boolean {
+  return step.status === 'cancelled' && op.status === 'skipped' && !DONE_EARLIER.test(op.reason ?? '');
+}
+
+const DONE_EARLIER = /^done in run /;
+
+/** What a step's suite holds: one case per operation, or one standing for a step without any. */
+function suiteCounts(step: StepRecord): { tests: number; failures: number; skipped: number } {
+  if (step.operations.length === 0) {
+    const failed = step.status === 'failed' || step.status === 'cancelled';
+    return { tests: 1, failures: failed ? 1 : 0, skipped: failed ? 0 : 1 };
+  }
+  if (step.status !== 'cancelled') return { tests: step.summary.total, failures: step.summary.failed, skipped: step.summary.skipped };
+  let cancelled = 0;
+  for (const op of step.operations) if (isCancelled(step, op)) cancelled += 1;
+  return { tests: step.summary.total, failures: step.summary.failed + cancelled, skipped: step.summary.skipped - cancelled };
 }

@@ -1,6 +1,7 @@
 // A Markdown summary of a run, for a pull-request comment or a CI job summary.
 
 import { escapeControlChars, escapeMarkdown } from '../secrets/untrusted-text.js';
+import { formatDuration } from '../runbook/durations.js';
 import type { OperationRecord, RunReport } from './types.js';
 
 /**
@@ -34,7 +35,7 @@ export function renderSummaryMarkdown(report: RunReport, options: { redact?: (te
     `## ${ICON[report.status] ?? ''} runbook ${codeSpan(redact(report.runbook.name))}: ${report.status}`,
     '',
     `${s.total} operations: ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped` +
-      ` in ${(report.durationMs / 1000).toFixed(1)} s (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id ${codeSpan(redact(report.runId))}${report.resumedFrom ? `, resumed from ${codeSpan(redact(report.resumedFrom))}` : ''}).`,
+      ` in ${formatDuration(report.durationMs)} (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id ${codeSpan(redact(report.runId))}${report.resumedFrom ? `, resumed from ${codeSpan(redact(report.resumedFrom))}` : ''}).`,
     '',
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',

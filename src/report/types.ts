@@ -44,6 +44,8 @@ export interface OperationRecord {
 export interface StepRecord {
   id: string;
   name?: string;
+  /** The step's `description`, as written. */
+  description?: string;
   action: string;
   connection?: string;
   status: StepStatus;
@@ -51,6 +53,8 @@ export interface StepRecord {
   reason?: string;
   /** True when the step failed but `continueOnError` let the run go on. */
   continueOnError?: boolean;
+  /** Why a step that produced no operation failed: its code (UNRESOLVED_INPUT, EXPRESSION...) and message. */
+  error?: OperationError;
   startedAt?: string;
   durationMs: number;
   /** The failure budget the step ran with, as a count of operations. */
@@ -63,7 +67,8 @@ export interface StepRecord {
 export interface RunReport {
   reportVersion: typeof REPORT_VERSION;
   runId: string;
-  runbook: { name: string; file: string; sha256: string };
+  /** The runbook: its name, file and sha256, and its `description` when it has one. */
+  runbook: { name: string; file: string; sha256: string; description?: string };
   mode: 'run' | 'dry-run';
   status: RunStatus;
   startedAt: string;

@@ -136,6 +136,11 @@ export class SourceDocument {
     return this.position(this.#offsetOfPath(path, at));
   }
 
+  /** The line and column of a place inside the string value at a path (the value's own when not found). */
+  locateInString(path: DocPath, target: NonNullable<Problem['inString']>): { line: number; column: number } {
+    return this.position(this.#offsetInString(path, target) ?? this.#offsetOfPath(path));
+  }
+
   /** The scalar or collection node at a path, following aliases; undefined when the path is not there. */
   nodeAt(path: DocPath): YamlNode | undefined {
     let node: unknown = this.doc?.contents ?? undefined;

@@ -110,7 +110,7 @@ function tooLarge(file: string, size: number, maxBytes: number): ValidationError
   return new ValidationError([
     {
       code: 'FILE_TOO_LARGE',
-      message: `the runbook file is ${size} bytes, more than the limit of ${maxBytes} bytes; split it, or raise the limit`,
+      message: `the runbook file is ${size} bytes, more than the limit of ${maxBytes} bytes; split it into several runbooks (the limit is fixed)`,
       file,
     },
   ]);
@@ -188,7 +188,7 @@ function buildRunbook(data: Record<string, unknown>, file: string, bytes: Buffer
     concurrency: typeof data.concurrency === 'number' ? data.concurrency : DEFAULTS.concurrency,
     plugins: Array.isArray(data.plugins) ? data.plugins.map(String) : [],
     steps: (data.steps as unknown[]).map((s) => buildStep(asRecord(s))),
-    locate: (path) => (source.doc ? source.locate(path) : undefined),
+    locate: (path, inString) => (source.doc ? (inString ? source.locateInString(path, inString) : source.locate(path)) : undefined),
   };
   if (typeof data.description === 'string') runbook.description = data.description;
   return runbook;
@@ -213,6 +213,7 @@ function buildStep(raw: Record<string, unknown>): StepSpec {
     continueOnError: raw.continueOnError === true,
   };
   if (typeof raw.name === 'string') step.name = raw.name;
+  if (typeof raw.description === 'string') step.description = raw.description;
   if (typeof raw.connection === 'string') step.connection = raw.connection;
   if (raw.forEach !== undefined && raw.forEach !== null) step.forEach = copyData(raw.forEach);
   if (typeof raw.concurrency === 'number') step.concurrency = raw.concurrency;

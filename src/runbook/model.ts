@@ -35,6 +35,8 @@ export interface RolloutSpec {
 export interface StepSpec {
   id: string;
   name?: string;
+  /** What the step does, for people; kept in the report. */
+  description?: string;
   action: string;
   connection?: string;
   /** An expression or a literal list; undefined when the step does not fan out. */
@@ -69,8 +71,11 @@ export interface Runbook {
   /** Plugin module specifiers as written (paths relative to the runbook file, or package names). */
   plugins: string[];
   steps: StepSpec[];
-  /** Finds the line and column of a document path such as ['steps', 1, 'with', 'hostId']. */
-  locate(path: (string | number)[]): { line: number; column: number } | undefined;
+  /**
+   * Finds the line and column of a document path such as ['steps', 1, 'with', 'hostId'], or of a place
+   * inside the string value there (`anchor`: the value's text from `anchorIndex`; `index`: the place).
+   */
+  locate(path: (string | number)[], inString?: { anchor: string; anchorIndex: number; index: number }): { line: number; column: number } | undefined;
 }
 
 /** Default values of the format, in one place (the README quotes them). */

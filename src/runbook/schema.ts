@@ -171,6 +171,7 @@ export function buildRunbookSchema(registry: Registry, only: SchemaSubset = {}):
         properties: {
           id: { type: 'string', pattern: ID_PATTERN, description: 'Unique step id: lower-case letters, digits and -.' },
           name: { type: 'string', description: 'A title for people.' },
+          description: { type: 'string', description: 'What the step does, for people; kept in the report.' },
           action: {
             type: 'string',
             description: 'The action to run, vendor.verb.',

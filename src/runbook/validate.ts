@@ -588,7 +588,7 @@ class SemanticCheck {
 }
 
 /** Where in a string value a problem is, anchored on the text from the enclosing `${{` to the end of its line. */
-function anchorAt(text: string, index: number): Problem['inString'] {
+export function anchorAt(text: string, index: number): Problem['inString'] {
   const open = text.lastIndexOf('${{', index);
   const start = open < 0 ? index : open;
   const end = text.indexOf('\n', index);

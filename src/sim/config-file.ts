@@ -10,14 +10,15 @@ import { simConfigProblems, type SimConfigInput } from './config.js';
  * Loads and validates a simulator config file. Throws RunbookError USAGE when the file cannot be read,
  * YAML_SYNTAX when it is not well-formed YAML, SCHEMA (with `file:line:col` per problem) when it does not
  * match the config format. The result still needs `startSimulator({ config })` to merge the defaults.
+ * `flag` is the command-line flag that named the file, for the message (`--config`, `--sim-config`).
  */
-export async function loadSimConfig(file: string): Promise<SimConfigInput> {
+export async function loadSimConfig(file: string, options: { flag?: string } = {}): Promise<SimConfigInput> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new RunbookError('USAGE', `Cannot read the simulator config file ${file} (${reason}): check the path given to --config`, {
+    throw new RunbookError('USAGE', `Cannot read the simulator config file ${file} (${reason}): check the path given to ${options.flag ?? '--config'}`, {
       cause: err,
     });
   }

@@ -129,7 +129,7 @@ describe('isolation', () => {
   it('fails only the operation of a plugin that throws, rejects or returns something malformed', async () => {
     const file = ws.write('isolation.yaml', runbook('./echo.js', ['throw', 'reject', 'malformed', 'fine']));
     const r = await runCli(['run', file, '--report', ws.path('isolation.json')]);
-    expect(r.code).toBe(0); // within maxErrors
+    expect(r.code).toBe(3); // within maxErrors, with failures
     const ops = JSON.parse(readFileSync(ws.path('isolation.json'), 'utf8')).steps[0].operations;
     expect(ops.map((o: { status: string }) => o.status)).toEqual(['failed', 'failed', 'failed', 'changed']);
     for (const op of ops.slice(0, 3)) {

@@ -52,7 +52,7 @@ describe('writeJunit', () => {
     expect(junitOf(r)).toBe(
       [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        '<testsuites name="nightly" tests="3" failures="1" skipped="1" time="2.000" timestamp="2026-11-23T01:00:00.000Z">',
+        '<testsuites name="nightly" tests="4" failures="1" skipped="2" time="2.000" timestamp="2026-11-23T01:00:00.000Z">',
         '  <testsuite name="nightly.stop" tests="3" failures="1" skipped="1" time="1.234">',
         '    <testcase classname="nightly.stop" name="stop/host=1" time="0.040">',
         '      <system-out>changed POST https://ocp/api/v2/compute/hosts/1/agent/processes/185/stop</system-out>',
