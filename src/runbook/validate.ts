@@ -133,6 +133,8 @@ function runbookWording(data: unknown, registry: Registry): ErrorWording {
     },
     keyNoun: (path) => (isInputs(path) ? 'input' : 'key'),
     ignore(error: ErrorObject, path: DocPath) {
+      // The loader refuses merge keys wherever they are, with their place.
+      if (error.keyword === 'additionalProperties' && (error.params as { additionalProperty?: unknown }).additionalProperty === '<<') return true;
       // Named better by the semantic checks, with a suggestion.
       if (error.keyword !== 'enum') return false;
       const unknownAction = path.length === 3 && path[0] === 'steps' && path[2] === 'action';
