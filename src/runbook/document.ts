@@ -643,7 +643,7 @@ function checkNodes(doc: Document.Parsed, source: SourceDocument): NodeCheck {
 
   const checkKey = (key: Scalar, name: string, keys: Map<string, Scalar> | undefined): void => {
     const at = () => ({ file: source.file, ...source.position(key.range?.[0] ?? 0), path: formatPath(path) });
-    if (name === '<<' && key.type === Scalar.PLAIN) {
+    if (name === '<<') {
       keyProblems.push({ ...at(), code: 'SCHEMA', message: "merge key '<<': YAML merge keys are not supported, write the keys out" });
     }
     const first = keys?.get(name);

@@ -172,6 +172,16 @@ describe('unsafe YAML', () => {
     expect(d!.message).toContain('nests more than');
   });
 
+  it('refuses a << key wherever it is, quoted or not, inside values that take any key', async () => {
+    const diagnostics = await diagnosticsOf(
+      lines('version: 1', 'name: demo', 'params:', '  p: { type: object, default: { "<<": 1, b: { <<: 2 } } }', 'steps:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'),
+    );
+    expect(diagnostics.map((d) => [d.code, d.line, d.column, d.path])).toEqual([
+      ['SCHEMA', 4, 33, "params.p.default['<<']"],
+      ['SCHEMA', 4, 47, "params.p.default.b['<<']"],
+    ]);
+  });
+
   it('says that YAML merge keys are not supported', async () => {
     const [missing, d] = await diagnosticsOf(
       lines('version: 1', 'name: demo', 'steps:', '  - id: a', '    <<: { action: core.sleep }', '    with: { duration: 1s }'),
