@@ -5,10 +5,10 @@
 export const ERROR_CODES = {
   // Input: the runbook file, its params, the command line. Exit code 2.
   FILE_NOT_FOUND: 'the runbook file (or a file it names) does not exist or cannot be read',
-  FILE_TOO_LARGE: 'the runbook file is larger than the size limit',
+  FILE_TOO_LARGE: 'the runbook file is larger than the size limit, or holds more than 100,000 list items and mapping entries',
   YAML_SYNTAX: 'the file is not well-formed YAML',
   YAML_DUPLICATE_KEY: 'a mapping has the same key twice',
-  YAML_ALIAS_LIMIT: 'the document expands too many YAML aliases (an alias bomb)',
+  YAML_ALIAS_LIMIT: 'YAML aliases expand the document past 1,000,000 values (an alias bomb), or refer to a value that contains them',
   SCHEMA: 'a value does not match the runbook format',
   UNKNOWN_ACTION: 'a step names an action that is not registered',
   DUPLICATE_STEP_ID: 'two steps have the same id',

@@ -14,6 +14,8 @@ import {
   type Alias,
   type Document,
   type Node as YamlNode,
+  type Pair,
+  type YAMLMap,
   type YAMLError,
 } from 'yaml';
 import type { Diagnostic, ErrorCode } from '../errors.js';
@@ -34,8 +36,14 @@ export interface Problem {
 
 /** How deep a runbook may nest. Real runbooks stay under 15; the cap keeps the parser's recursion safe. */
 export const MAX_NESTING = 100;
-/** How many alias expansions a document may make (the yaml library's guard against alias bombs). */
-export const MAX_ALIAS_COUNT = 100;
+/** How many list items and mapping entries a document may hold as written (see findExcessiveStructure). */
+export const MAX_ENTRIES = 100_000;
+/**
+ * How many values (scalars, keys and collections) a document may hold once every alias is expanded.
+ * This is a few times what MAX_ENTRIES allows written out: room for aliases that save typing, and none
+ * for aliases that multiply the document (alias bombs, and wide amplification).
+ */
+export const MAX_EXPANDED_VALUES = 1_000_000;
 
 
 /** The outcome of reading YAML text: diagnostics, and the data when the text is usable. */
@@ -50,26 +58,28 @@ export interface ParsedYaml {
 /** Parses YAML text safely. Never throws for any input. */
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lineCounter = new LineCounter();
-  const deep = findExcessiveNesting(text);
-  if (deep !== undefined) {
-    // Refused before parsing: the parser recurses once per level and a deep enough document exhausts the stack.
+  const excess = findExcessiveStructure(text);
+  if (excess !== undefined) {
+    // Refused before parsing: the parser recurses once per level, so that a deep enough document exhausts
+    // the stack, and holds several hundred bytes per entry while it reads.
     const source = new SourceDocument(text, file, undefined, lineCounter);
     lineCounter.addNewLine(0);
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lineCounter.addNewLine(i + 1);
-    return {
-      source,
-      diagnostics: [
-        source.diagnosticAtOffset(
-          'YAML_SYNTAX',
-          `the document nests more than ${MAX_NESTING} levels deep; flatten it`,
-          deep,
-        ),
-      ],
-    };
+    const diagnostic =
+      excess.limit === 'depth'
+        ? source.diagnosticAtOffset('YAML_SYNTAX', `the document nests more than ${MAX_NESTING} levels deep; flatten it`, excess.offset)
+        : source.diagnosticAtOffset(
+            'FILE_TOO_LARGE',
+            `the document holds more than ${MAX_ENTRIES} list items and mapping entries; split it, or move the data out of the runbook`,
+            excess.offset,
+          );
+    return { source, diagnostics: [diagnostic] };
   }
   const doc = parseDocument(text, {
     lineCounter,
-    uniqueKeys: true,
+    // Duplicate keys are found by checkNodes in one pass: the library's own check is quadratic in the
+    // number of keys of a mapping.
+    uniqueKeys: false,
     prettyErrors: false,
     // 'error', not 'silent': below it the library stops reporting a second document.
     logLevel: 'error',
@@ -78,31 +88,20 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   });
   const source = new SourceDocument(text, file, doc, lineCounter);
   const diagnostics = [...describeYamlErrors(doc.errors, source), ...describeYamlWarnings(doc.warnings, source)];
-  const fatal = doc.errors.some((e) => e.code !== 'DUPLICATE_KEY');
-  if (fatal) return { source, diagnostics };
+  if (doc.errors.length > 0) return { source, diagnostics };
 
   const structural = checkNodes(doc, source);
+  diagnostics.push(...structural.keyProblems);
   if (structural.problems.length > 0) return { source, diagnostics: [...diagnostics, ...structural.problems] };
 
   let data: unknown;
   try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    // checkNodes has bounded the expanded size exactly; the library's alias count would refuse harmless
+    // documents and let wide amplification through.
+    data = doc.toJS({ maxAliasCount: -1 });
   } catch (error) {
     const at = structural.firstAlias ? source.offsetOf(structural.firstAlias) : 0;
-    const bomb = error instanceof ReferenceError && /alias/i.test(error.message);
-    return {
-      source,
-      diagnostics: [
-        ...diagnostics,
-        bomb
-          ? source.diagnosticAtOffset(
-              'YAML_ALIAS_LIMIT',
-              `the document expands YAML aliases more than ${MAX_ALIAS_COUNT} times (an alias bomb); write the values out instead`,
-              at,
-            )
-          : source.diagnosticAtOffset('YAML_SYNTAX', `the YAML cannot be read: ${messageOf(error)}`, at),
-      ],
-    };
+    return { source, diagnostics: [...diagnostics, source.diagnosticAtOffset('YAML_SYNTAX', `the YAML cannot be read: ${messageOf(error)}`, at)] };
   }
   const dataProblems: Problem[] = [];
   checkPlainData(data, [], dataProblems);
@@ -168,53 +167,45 @@ export class SourceDocument {
 
   /** The path of the innermost mapping entry or list item whose text holds `offset` (aliases not followed). */
   pathAt(offset: number): DocPath {
-    return this.#descend(offset).path;
+    return this.#descend(offset);
   }
 
-  /** The entry whose key starts at `offset`: its path, its key text, and the line of an earlier entry with the same key. */
-  keyAt(offset: number): { path: DocPath; key: string; firstLine?: number } | undefined {
-    const { path, containers } = this.#descend(offset);
-    const parent = containers[containers.length - 1];
-    if (!isMap(parent)) return undefined;
-    const index = parent.items.findIndex((p) => isScalar(p.key) && p.key.range?.[0] === offset);
-    const pair = parent.items[index];
-    if (!pair || !isScalar(pair.key)) return undefined;
-    const key = keyText(pair.key);
-    const earlier = parent.items.slice(0, index).find((p) => isScalar(p.key) && keyText(p.key) === key);
-    const firstOffset = earlier && isScalar(earlier.key) ? earlier.key.range?.[0] : undefined;
-    return { path, key, ...(firstOffset === undefined ? {} : { firstLine: this.position(firstOffset).line }) };
-  }
-
-  /** Walks down to `offset` by the text ranges of the nodes (so that a duplicate key is told from the first). */
-  #descend(offset: number): { path: DocPath; containers: unknown[] } {
+  /**
+   * Walks down to `offset` by the text ranges of the nodes (so that a duplicate key is told from the first),
+   * into the first entry or item that holds it. In well-formed YAML the ranges of siblings do not overlap
+   * and bisection finds it; after a syntax error they may, and the items are scanned in order.
+   */
+  #descend(offset: number): DocPath {
     const path: DocPath = [];
-    const containers: unknown[] = [];
     let node: unknown = this.doc?.contents ?? undefined;
+    const wellFormed = this.doc?.errors.length === 0;
     const holds = (start: number | undefined, end: number | undefined): boolean =>
       start !== undefined && end !== undefined && offset >= start && offset <= end;
+    const pairHolds = (pair: Pair | undefined): boolean => {
+      const key = pair?.key as YamlNode | null | undefined;
+      const value = pair?.value as YamlNode | null | undefined;
+      return isScalar(key) && holds(key.range?.[0], value?.range?.[2] ?? key.range?.[2]);
+    };
+    const itemHolds = (item: unknown): boolean => {
+      const range = (item as YamlNode | null | undefined)?.range;
+      return holds(range?.[0], range?.[2]);
+    };
     for (let depth = 0; depth <= MAX_NESTING * 2; depth++) {
       let next: { segment: string | number; node: unknown } | undefined;
       if (isMap(node)) {
-        for (const pair of node.items) {
-          const key = pair.key as YamlNode | null;
-          const value = pair.value as YamlNode | null;
-          if (isScalar(key) && holds(key.range?.[0], value?.range?.[2] ?? key.range?.[2])) {
-            next = { segment: keyText(key), node: value };
-            break;
-          }
-        }
+        const items = node.items as Pair[];
+        const index = wellFormed ? itemAround(items, offset, (p) => (p.key as YamlNode | null)?.range?.[0]) : items.findIndex(pairHolds);
+        const pair = items[index];
+        if (pair && pairHolds(pair)) next = { segment: keyText(pair.key as Scalar), node: pair.value };
       } else if (isSeq(node)) {
-        node.items.forEach((item, index) => {
-          const range = (item as YamlNode | null)?.range;
-          if (next === undefined && holds(range?.[0], range?.[2])) next = { segment: index, node: item };
-        });
+        const index = wellFormed ? itemAround(node.items, offset, (item) => (item as YamlNode | null)?.range?.[0]) : node.items.findIndex(itemHolds);
+        if (index >= 0 && itemHolds(node.items[index])) next = { segment: index, node: node.items[index] };
       }
       if (next === undefined) break;
-      containers.push(node);
       path.push(next.segment);
       node = next.node;
     }
-    return { path, containers };
+    return path;
   }
 
   #offsetOfPath(path: DocPath, at?: 'key'): number {
@@ -240,19 +231,33 @@ export class SourceDocument {
 
   #child(node: unknown, segment: string | number): { node: YamlNode | undefined; key: YamlNode | undefined; value: unknown } | undefined {
     if (isMap(node)) {
-      for (const pair of node.items) {
-        if (isScalar(pair.key) && keyText(pair.key) === String(segment)) {
-          const value = (pair.value ?? undefined) as YamlNode | undefined;
-          return { node: value, key: pair.key, value };
-        }
-      }
-      return undefined;
+      const pair = this.#entries(node).get(String(segment));
+      if (!pair || !isScalar(pair.key)) return undefined;
+      const value = (pair.value ?? undefined) as YamlNode | undefined;
+      return { node: value, key: pair.key, value };
     }
     if (isSeq(node) && typeof segment === 'number') {
       const item = node.items[segment] as YamlNode | undefined;
       return item === undefined ? undefined : { node: item, key: undefined, value: item };
     }
     return undefined;
+  }
+
+  readonly #entryIndex = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+  /** The entries of a mapping by key text, the first of each key, indexed once per mapping. */
+  #entries(map: YAMLMap): Map<string, Pair> {
+    let entries = this.#entryIndex.get(map);
+    if (entries === undefined) {
+      entries = new Map();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = keyText(pair.key);
+        if (!entries.has(key)) entries.set(key, pair);
+      }
+      this.#entryIndex.set(map, entries);
+    }
+    return entries;
   }
 
   #resolve(node: unknown): unknown {
@@ -307,6 +312,28 @@ export function formatPath(path: DocPath): string {
   return out;
 }
 
+/**
+ * The index of the last item that starts at or before `offset` (items are in text order), found by
+ * bisection; by a scan when an item has no position.
+ */
+function itemAround<T>(items: readonly T[], offset: number, startOf: (item: T) => number | undefined): number {
+  let low = 0;
+  let high = items.length - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const start = startOf(items[middle]!);
+    if (start === undefined) return items.findLastIndex((item) => (startOf(item) ?? Infinity) <= offset);
+    if (start <= offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  return found;
+}
+
 function keyText(key: Scalar): string {
   return key.value === null || key.value === undefined ? '' : String(key.value);
 }
@@ -319,10 +346,6 @@ function describeYamlErrors(errors: YAMLError[], source: SourceDocument): Diagno
   let reported = false;
   for (const error of errors) {
     const offset = error.pos[0];
-    if (error.code === 'DUPLICATE_KEY') {
-      out.push(describeDuplicateKey(error, source));
-      continue;
-    }
     // After the first syntax error the parser is lost, and what it reports next is mostly an echo.
     // Only an unquoted expression in a flow collection on its own line is surely a separate mistake.
     const lineText = lineAt(source.text, offset);
@@ -409,19 +432,6 @@ function yamlMessage(error: YAMLError): string {
   }
 }
 
-function describeDuplicateKey(error: YAMLError, source: SourceDocument): Diagnostic {
-  const offset = error.pos[0];
-  const found = source.keyAt(offset);
-  const key = found?.key ?? source.text.slice(offset, source.text.indexOf(':', offset)).trim();
-  const where = found?.firstLine === undefined ? '' : ` (first on line ${found.firstLine})`;
-  const diagnostic = source.diagnosticAtOffset(
-    'YAML_DUPLICATE_KEY',
-    `key '${key}' appears twice in the same mapping${where}; remove or rename one`,
-    offset,
-  );
-  return found ? { ...diagnostic, path: formatPath(found.path) } : diagnostic;
-}
-
 function lineAt(text: string, offset: number): { text: string; start: number } {
   const start = text.lastIndexOf('\n', offset - 1) + 1;
   const endAt = text.indexOf('\n', offset);
@@ -460,11 +470,14 @@ function insideQuotes(line: string, index: number): boolean {
 // Structural safety
 
 /**
- * An upper estimate of how deep the YAML nests, from the text alone (indentation levels, sequence
- * markers and open brackets outside quotes, comments and block scalars). Returns the offset where the
- * limit is passed, or undefined.
+ * What the text alone shows to be too much for the parser, whose memory grows with the number of entries
+ * and whose recursion grows with the depth: an upper estimate of the depth (indentation levels, sequence
+ * markers and open brackets outside quotes, comments and block scalars), and an estimate of the entries
+ * (a line of block YAML, a sequence marker, a flow collection, a comma in one). Returns the offset where
+ * a limit is passed, and which, or undefined.
  */
-export function findExcessiveNesting(text: string): number | undefined {
+export function findExcessiveStructure(text: string): { offset: number; limit: 'depth' | 'entries' } | undefined {
+  let entries = 0;
   const indents: number[] = [];
   let flow = 0;
   let quote: string | undefined;
@@ -494,6 +507,8 @@ export function findExcessiveNesting(text: string): number | undefined {
         i++;
         while (line[i] === ' ') i++;
       }
+      entries += Math.max(1, depth);
+      if (entries > MAX_ENTRIES) return { offset: lineStart + indent, limit: 'entries' };
     }
     depth += indents.length;
     let tokenStart = true;
@@ -513,7 +528,10 @@ export function findExcessiveNesting(text: string): number | undefined {
       if ((c === '"' || c === "'") && tokenStart) quote = c;
       else if ((c === '[' || c === '{') && (tokenStart || flow > 0)) {
         flow++;
-        if (depth + flow > MAX_NESTING) return lineStart + i;
+        if (depth + flow > MAX_NESTING) return { offset: lineStart + i, limit: 'depth' };
+        if (++entries > MAX_ENTRIES) return { offset: lineStart + i, limit: 'entries' };
+      } else if (c === ',' && flow > 0) {
+        if (++entries > MAX_ENTRIES) return { offset: lineStart + i, limit: 'entries' };
       } else if ((c === ']' || c === '}') && flow > 0) flow--;
       else if ((c === '|' || c === '>') && tokenStart && flow === 0 && /^[|>][0-9+-]*\s*(?:#.*)?$/.test(line.slice(i))) {
         blockScalarIndent = indent;
@@ -521,57 +539,130 @@ export function findExcessiveNesting(text: string): number | undefined {
       }
       tokenStart = flow > 0 && (c === ',' || c === '[' || c === '{' || c === ':');
     }
-    if (depth + flow > MAX_NESTING) return lineStart + indent;
+    if (depth + flow > MAX_NESTING) return { offset: lineStart + indent, limit: 'depth' };
     lineStart = lineEnd + 1;
   }
   return undefined;
 }
 
-/** Checks what toJS cannot be trusted with: alias cycles, unresolved aliases, deep expansion, complex keys. */
-function checkNodes(doc: Document.Parsed, source: SourceDocument): { problems: Diagnostic[]; firstAlias?: YamlNode } {
+/** What checkNodes finds: problems that stop the document here, and key problems reported with the rest. */
+interface NodeCheck {
+  /** Cycles, dangling aliases, too deep or too large an expansion, complex keys: toJS must not run. */
+  problems: Diagnostic[];
+  /** Duplicate keys and merge keys: the data is still usable for finding the other mistakes. */
+  keyProblems: Diagnostic[];
+  firstAlias?: YamlNode;
+}
+
+/**
+ * Checks what toJS cannot be trusted with, in one pass over the nodes, each collection once: alias cycles,
+ * unresolved aliases, deep or large expansion, complex keys; and finds duplicate keys and merge keys.
+ * An alias counts as many values as the value it stands for, so the count is the size of the data toJS
+ * and everything after it would hold, and the alias that takes it over MAX_EXPANDED_VALUES is named.
+ */
+function checkNodes(doc: Document.Parsed, source: SourceDocument): NodeCheck {
   const problems: Diagnostic[] = [];
-  const heights = new Map<unknown, number>();
+  const keyProblems: Diagnostic[] = [];
+  const measured = new Map<unknown, { height: number; size: number }>();
   const open = new Set<unknown>();
+  const path: DocPath = [];
   let firstAlias: YamlNode | undefined;
-  const fail = (code: ErrorCode, message: string, node: YamlNode): number => {
+  let lastAlias: Alias | undefined;
+  let expanded = 0;
+  let tooLarge = false;
+  const refused = { height: Infinity, size: 0 };
+  const fail = (code: ErrorCode, message: string, node: YamlNode): typeof refused => {
     if (problems.length < 20) problems.push(source.diagnosticAtOffset(code, message, source.offsetOf(node)));
-    return Infinity;
+    return refused;
+  };
+  // Counted as the walk goes, in document order, so that the value that crosses the bound is the one named.
+  const count = (values: number, node: YamlNode): boolean => {
+    expanded += values;
+    if (expanded <= MAX_EXPANDED_VALUES || tooLarge) return tooLarge;
+    tooLarge = true;
+    const at = isAlias(node) ? node : lastAlias;
+    if (at) {
+      fail('YAML_ALIAS_LIMIT', `alias *${at.source} takes the document over ${MAX_EXPANDED_VALUES} values once its aliases are expanded (an alias bomb); write the values out, or use fewer aliases`, at);
+    } else {
+      fail('YAML_ALIAS_LIMIT', `the document holds more than ${MAX_EXPANDED_VALUES} values; split it`, node);
+    }
+    return true;
   };
 
-  const visit = (node: unknown, depth: number): number => {
+  const visit = (node: unknown, depth: number): { height: number; size: number } => {
+    if (tooLarge) return refused;
     if (depth > MAX_NESTING) return fail('YAML_SYNTAX', `the document nests more than ${MAX_NESTING} levels deep; flatten it`, node as YamlNode);
     if (isAlias(node)) {
       firstAlias ??= node;
+      lastAlias = node;
       const target = source.resolveAlias(node);
       if (!target) return fail('YAML_SYNTAX', `alias *${node.source} names no anchor defined before it; define &${node.source} first`, node);
       if (open.has(target)) return fail('YAML_ALIAS_LIMIT', `alias *${node.source} refers to a value that contains it (a cycle); write the value out instead`, node);
-      const height = heights.get(target) ?? visit(target, depth);
-      if (depth + height > MAX_NESTING) {
+      let expansion = measured.get(target);
+      if (expansion === undefined) {
+        // Not walked yet (an anchor on a key): walking it counts it once, here.
+        expansion = visit(target, depth);
+      } else if (count(expansion.size, node)) {
+        return refused;
+      }
+      if (depth + expansion.height > MAX_NESTING) {
         return fail('YAML_ALIAS_LIMIT', `alias *${node.source} expands the document more than ${MAX_NESTING} levels deep`, node);
       }
-      return height;
+      return expansion;
     }
-    if (isMap(node) || isSeq(node)) {
-      open.add(node);
-      let height = 0;
-      for (const item of node.items) {
-        if (isPair(item)) {
-          if (item.key !== null && !isScalar(item.key)) {
-            fail('SCHEMA', 'a key must be a plain string, not a list, a mapping or an alias', item.key as YamlNode);
-          }
-          height = Math.max(height, visit(item.value, depth + 1));
-        } else {
-          height = Math.max(height, visit(item, depth + 1));
+    if (node === null || node === undefined) return { height: 0, size: 0 };
+    if (count(1, node as YamlNode)) return refused;
+    if (!isMap(node) && !isSeq(node)) return { height: 1, size: 1 };
+    open.add(node);
+    let height = 0;
+    let size = 1;
+    const keys = isMap(node) ? new Map<string, Scalar>() : undefined;
+    node.items.forEach((item, index) => {
+      if (tooLarge) return;
+      let child: unknown = item;
+      if (isPair(item)) {
+        child = item.value;
+        if (item.key !== null && !isScalar(item.key)) {
+          fail('SCHEMA', 'a key must be a plain string, not a list, a mapping or an alias', item.key as YamlNode);
+          return;
         }
+        const key = item.key === null ? new Scalar(null) : item.key;
+        const name = keyText(key);
+        path.push(name);
+        checkKey(key, name, keys);
+        if (count(1, key)) return;
+        size += 1;
+      } else {
+        path.push(index);
       }
-      open.delete(node);
-      heights.set(node, height + 1);
-      return height + 1;
-    }
-    return 1;
+      const measure = visit(child, depth + 1);
+      path.pop();
+      height = Math.max(height, measure.height);
+      size += measure.size;
+    });
+    open.delete(node);
+    const result = { height: height + 1, size };
+    measured.set(node, result);
+    return result;
   };
+
+  const checkKey = (key: Scalar, name: string, keys: Map<string, Scalar> | undefined): void => {
+    const at = () => ({ file: source.file, ...source.position(key.range?.[0] ?? 0), path: formatPath(path) });
+    if (name === '<<') {
+      keyProblems.push({ ...at(), code: 'SCHEMA', message: "merge key '<<': YAML merge keys are not supported, write the keys out" });
+    }
+    const first = keys?.get(name);
+    if (first === undefined) {
+      keys?.set(name, key);
+      return;
+    }
+    const firstOffset = first.range?.[0];
+    const where = firstOffset === undefined ? '' : ` (first on line ${source.position(firstOffset).line})`;
+    keyProblems.push({ ...at(), code: 'YAML_DUPLICATE_KEY', message: `key '${name}' appears twice in the same mapping${where}; remove or rename one` });
+  };
+
   visit(doc.contents, 0);
-  return firstAlias === undefined ? { problems } : { problems, firstAlias };
+  return firstAlias === undefined ? { problems, keyProblems } : { problems, keyProblems, firstAlias };
 }
 
 /** Refuses values that plain YAML cannot hold but tags or directives could bring (Set, Date, bytes, infinity). */

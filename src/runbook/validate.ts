@@ -73,9 +73,8 @@ export function validateRunbookData(data: unknown, registry: Registry, options: 
   const problems: Problem[] = [];
   const prepared = withEmptyInputs(data);
   const validate = runbookValidator(registry, usedNames(data, registry));
-  if (!validate(prepared)) {
-    for (const p of describeSchemaErrors(validate.errors ?? [], prepared, runbookWording(prepared, registry))) problems.push(p);
-  }
+  const errors = schemaErrors(validate, prepared);
+  for (const p of describeSchemaErrors(errors, prepared, runbookWording(prepared, registry))) problems.push(p);
   for (const p of new SemanticCheck(data, registry, options).run()) problems.push(p);
   const seen = new Set<string>();
   return problems.filter((p) => {
@@ -84,6 +83,31 @@ export function validateRunbookData(data: unknown, registry: Registry, options: 
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * The compiled validator appends the errors of each failing step by copying every error found before it,
+ * which is quadratic in the failing steps of a long runbook. The steps are therefore validated a chunk at
+ * a time, each chunk in a copy of the runbook, and their error paths shifted back to the whole list; the
+ * errors outside the steps are taken from the first chunk.
+ */
+const STEPS_PER_VALIDATION = 256;
+
+function schemaErrors(validate: ValidateFunction, prepared: unknown): ErrorObject[] {
+  if (!isPlainObject(prepared) || !Array.isArray(prepared.steps) || prepared.steps.length <= STEPS_PER_VALIDATION) {
+    return validate(prepared) ? [] : [...(validate.errors ?? [])];
+  }
+  const steps: unknown[] = prepared.steps;
+  const errors: ErrorObject[] = [];
+  for (let start = 0; start < steps.length; start += STEPS_PER_VALIDATION) {
+    if (validate({ ...prepared, steps: steps.slice(start, start + STEPS_PER_VALIDATION) })) continue;
+    for (const error of validate.errors ?? []) {
+      const inStep = /^\/steps\/(\d+)(?=\/|$)/.exec(error.instancePath);
+      if (inStep) errors.push({ ...error, instancePath: `/steps/${start + Number(inStep[1])}${error.instancePath.slice(inStep[0].length)}` });
+      else if (start === 0) errors.push(error);
+    }
+  }
+  return errors;
 }
 
 /** A step without `with:` is checked as if it had an empty one, so that missing inputs are named. */
@@ -133,6 +157,8 @@ function runbookWording(data: unknown, registry: Registry): ErrorWording {
     },
     keyNoun: (path) => (isInputs(path) ? 'input' : 'key'),
     ignore(error: ErrorObject, path: DocPath) {
+      // The loader refuses merge keys wherever they are, with their place.
+      if (error.keyword === 'additionalProperties' && (error.params as { additionalProperty?: unknown }).additionalProperty === '<<') return true;
       // Named better by the semantic checks, with a suggestion.
       if (error.keyword !== 'enum') return false;
       const unknownAction = path.length === 3 && path[0] === 'steps' && path[2] === 'action';

@@ -2,6 +2,7 @@
 // mistake starts, with its document path, in words that say how to fix it; unsafe YAML refused quickly.
 
 import { describe, expect, it } from 'vitest';
+import { Scalar } from 'yaml';
 import { formatPath, parseYaml, unquotedExpressionHint } from '../../src/runbook/document.js';
 import { diagnosticsOf, lines, parse } from './runbook-text.js';
 
@@ -171,6 +172,16 @@ describe('unsafe YAML', () => {
     expect(d!.message).toContain('nests more than');
   });
 
+  it('refuses a << key wherever it is, quoted or not, inside values that take any key', async () => {
+    const diagnostics = await diagnosticsOf(
+      lines('version: 1', 'name: demo', 'params:', '  p: { type: object, default: { "<<": 1, b: { <<: 2 } } }', 'steps:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'),
+    );
+    expect(diagnostics.map((d) => [d.code, d.line, d.column, d.path])).toEqual([
+      ['SCHEMA', 4, 33, "params.p.default['<<']"],
+      ['SCHEMA', 4, 47, "params.p.default.b['<<']"],
+    ]);
+  });
+
   it('says that YAML merge keys are not supported', async () => {
     const [missing, d] = await diagnosticsOf(
       lines('version: 1', 'name: demo', 'steps:', '  - id: a', '    <<: { action: core.sleep }', '    with: { duration: 1s }'),
@@ -200,5 +211,61 @@ describe('document paths in messages', () => {
     expect(formatPath(['connections', 'my ocp', 'url'])).toBe("connections['my ocp'].url");
     expect(formatPath(['params', "it's", 0])).toBe("params['it\\'s'][0]");
     expect(formatPath([])).toBe('');
+  });
+});
+
+describe('work on large mappings', () => {
+  /**
+   * Reads of a scalar's value while a mapping of `size` keys is parsed, checked for duplicates, and every
+   * key located: comparing each key with the keys before it, or scanning the mapping per lookup, makes
+   * this grow with the square of `size`.
+   */
+  function valueReads(size: number): number {
+    const keys = Array.from({ length: size }, (_, i) => `k${i}`);
+    const text = `x:\n${keys.map((k) => `  ${k}: 1\n`).join('')}`;
+    let reads = 0;
+    const slot = new WeakMap<object, unknown>();
+    // A setter on the prototype receives the value each Scalar constructor assigns, so every read is seen.
+    Object.defineProperty(Scalar.prototype, 'value', {
+      configurable: true,
+      get(this: object) {
+        reads++;
+        return slot.get(this);
+      },
+      set(this: object, v: unknown) {
+        slot.set(this, v);
+      },
+    });
+    try {
+      const parsed = parseYaml(text, 'rb.yaml');
+      expect(parsed.diagnostics).toEqual([]);
+      keys.forEach((k, i) => expect(parsed.source.locate(['x', k], 'key')).toEqual({ line: i + 2, column: 3 }));
+    } finally {
+      delete (Scalar.prototype as { value?: unknown }).value;
+    }
+    return reads;
+  }
+
+  it('finds duplicate keys and locates every key in work that grows linearly with the keys', () => {
+    const small = valueReads(2_000);
+    const large = valueReads(8_000);
+    expect(small).toBeGreaterThan(2_000);
+    // Four times the keys: four times the work when linear, sixteen times when quadratic.
+    expect(large / small).toBeLessThan(5);
+  });
+
+  it('still names a duplicate key and its first line in a mapping of thousands of keys', () => {
+    const keys = Array.from({ length: 5_000 }, (_, i) => `  k${i}: 1\n`).join('');
+    const { diagnostics } = parseYaml(`x:\n${keys}  k17: 2\n`, 'rb.yaml');
+    expect(diagnostics).toEqual([
+      {
+        code: 'YAML_DUPLICATE_KEY',
+        message: "key 'k17' appears twice in the same mapping (first on line 19); remove or rename one",
+        file: 'rb.yaml',
+        line: 5_002,
+        column: 3,
+        path: 'x.k17',
+      },
+    ]);
   });
 });

@@ -764,3 +764,49 @@ describe('all mistakes at once', () => {
     );
   });
 });
+
+describe('a runbook of thousands of steps', () => {
+  const manySteps = (count: number, bad: (i: number) => boolean): string =>
+    lines(
+      'version: 1',
+      'name: many',
+      'extra: 1',
+      'steps:',
+      ...Array.from({ length: count }, (_, i) => `  - { id: s${i}, action: core.sleep, with: { duration: 1s }${bad(i) ? ', maxErrors: x' : ''} }`),
+    );
+
+  it('names each failing step by its own index and line, and a mistake outside the steps once', async () => {
+    const diagnostics = await diagnosticsOf(manySteps(1_000, (i) => i === 3 || i === 300 || i === 999));
+    expect(diagnostics.map((d) => [d.line, d.path])).toEqual([
+      [3, 'extra'],
+      [8, 'steps[3].maxErrors'],
+      [305, 'steps[300].maxErrors'],
+      [1004, 'steps[999].maxErrors'],
+    ]);
+    expect(diagnostics[3]!.message).toContain("maxErrors of step 's999' must be");
+  });
+
+  it('collects the schema errors of failing steps without copying them all again per step', async () => {
+    // The validator adds each failing step's errors to the list by Array.prototype.concat.
+    const copied = async (count: number): Promise<number> => {
+      const text = manySteps(count, () => true);
+      let elements = 0;
+      const concat = Array.prototype.concat;
+      Array.prototype.concat = function (this: unknown[], ...items: unknown[]) {
+        elements += this.length;
+        return concat.apply(this, items);
+      };
+      try {
+        expect(await diagnosticsOf(text)).toHaveLength(count + 1);
+      } finally {
+        Array.prototype.concat = concat;
+      }
+      return elements;
+    };
+    const small = await copied(2_000);
+    const large = await copied(8_000);
+    // Four times the failing steps: four times the copies when linear, sixteen times when quadratic.
+    expect(small).toBeGreaterThan(0);
+    expect(large / small).toBeLessThan(5);
+  });
+});
