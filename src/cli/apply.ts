@@ -33,8 +33,8 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIo): Pro
       ...options,
       file,
       dryRun: false,
-      // The plan's params, then what is given again (secret params must be: the plan does not keep them).
-      params: [...paramsOf(plan.params), ...options.params],
+      // The plan's params, under what is given again (secret params must be: the plan does not keep them).
+      recordedParams: paramsOf(plan.params, options.plan),
     },
     io,
     { steps: new Map(plan.steps.map((s) => [s.id, s])), checkConnections: (current) => checkPlanConnections(plan, current) },

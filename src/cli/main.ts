@@ -25,6 +25,7 @@ Usage:
 
 Options of plan, run and apply:
   --param k=v          set a param (repeatable); arrays as [20,21] or 20,21
+  --params-file FILE   set params from a YAML or JSON mapping (repeatable; later files, then --param, override)
   --plugin PATH        load a plugin module (repeatable), in addition to the runbook's plugins:
   --sim                start the built-in simulator and point every ocp and bao connection at it
   --sim-config FILE    with --sim: the simulator's configuration (hosts, peers, faults)
@@ -59,6 +60,7 @@ class UsageError extends Error {}
 
 const COMMON = {
   param: { type: 'string', multiple: true },
+  'params-file': { type: 'string', multiple: true },
   plugin: { type: 'string', multiple: true },
   sim: { type: 'boolean' },
   'sim-config': { type: 'string' },
@@ -91,6 +93,7 @@ function executionOptions(values: ExecutionValues) {
   if (values.report !== undefined && values['report-dir'] !== undefined) throw new UsageError('give --report or --report-dir, not both');
   return {
     params: values.param ?? [],
+    paramsFiles: values['params-file'] ?? [],
     plugins: values.plugin ?? [],
     report: values.report,
     reportDir: values['report-dir'],
@@ -123,6 +126,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
           {
             file: onePositional(positionals, 'plan'),
             params: values.param ?? [],
+            paramsFiles: values['params-file'] ?? [],
             plugins: values.plugin ?? [],
             json: values.json ?? false,
             online: values.online ?? false,

@@ -28,6 +28,7 @@ import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js
 export interface PlanCommandOptions {
   file: string;
   params: string[];
+  paramsFiles: string[];
   plugins: string[];
   json: boolean;
   online: boolean;
@@ -42,7 +43,7 @@ export interface PlanCommandOptions {
 
 export async function planCommand(options: PlanCommandOptions, io: CliIo): Promise<ExitCode> {
   if (options.out) await refuseToOverwriteRunbook(resolvePath(io, options.out), resolvePath(io, options.file), options.out);
-  const loaded = await loadForCommand({ file: options.file, params: options.params, plugins: options.plugins, io });
+  const loaded = await loadForCommand({ file: options.file, params: options.params, paramsFiles: options.paramsFiles, plugins: options.plugins, io });
   const { redactor, runbook } = loaded;
   // Everything the preview reads from the environment is checked at once, before anything is sent.
   const missing = missingEnvironment(runbook, io.env, {

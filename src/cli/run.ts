@@ -8,6 +8,7 @@ import { RunbookError, ValidationError } from '../errors.js';
 import type { PlanConnection } from '../plan/plan-file.js';
 import { missingEnvironment } from '../runbook/env-references.js';
 import type { ConnectionSpec } from '../runbook/model.js';
+import type { ParamValues } from '../runbook/params.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
 import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
@@ -35,6 +36,9 @@ import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js
 export interface RunCommandOptions {
   file: string;
   params: string[];
+  paramsFiles: string[];
+  /** The params a plan recorded: below the params files and --param. */
+  recordedParams?: ParamValues;
   plugins: string[];
   report?: string;
   reportDir?: string;
@@ -64,15 +68,16 @@ export interface AppliedPlan {
 
 export async function runCommand(options: RunCommandOptions, io: CliIo, applied?: AppliedPlan): Promise<ExitCode> {
   let resume: ResumeFrom | undefined;
-  let params = options.params;
+  let recordedParams = options.recordedParams;
   let previous: RunReport | undefined;
   if (options.resume) {
     previous = await loadPreviousRun(resolvePath(io, options.resume));
     resume = { runId: previous.runId, done: completedOperations(previous) };
-    params = [...paramsOf(previous.params), ...options.params];
+    recordedParams = paramsOf(previous.params, options.resume);
   }
-  const loaded = await loadForCommand({ file: options.file, params, plugins: options.plugins, io });
-  if (previous) checkResumable(options.resume!, previous, loaded, options.params);
+  const { params, paramsFiles, plugins } = options;
+  const loaded = await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io });
+  if (previous) checkResumable(options.resume!, previous, loaded);
   checkEnvironmentIsSet(options, loaded, io, applied !== undefined);
   const { runbook, redactor } = loaded;
   const outputProblems = checkOutputPaths(outputPathsOf(resolvedOutputs(options, io)));
@@ -125,11 +130,9 @@ function resolvedOutputs(options: RunCommandOptions, io: CliIo) {
   };
 }
 
-/** Turns the params of a previous report back into --param assignments (later ones override). */
-export function paramsOf(values: Record<string, unknown>): string[] {
-  return Object.entries(values)
-    .filter(([, v]) => v !== REDACTED)
-    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+/** The params a report or plan recorded, as values below the params files and --param; secret ones it does not hold. */
+export function paramsOf(values: Record<string, unknown>, file: string): ParamValues {
+  return { source: file, values: Object.fromEntries(Object.entries(values).filter(([, v]) => v !== REDACTED)) };
 }
 
 /**
@@ -145,7 +148,7 @@ function checkEnvironmentIsSet(options: RunCommandOptions, loaded: LoadedRunbook
   if (missing.length > 0) throw new ValidationError(missing);
 }
 
-function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook, given: string[]): void {
+function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook): void {
   if (previous.runbook.name !== loaded.runbook.name) {
     throw new RunbookError(
       'USAGE',
@@ -160,8 +163,8 @@ function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook
   }
   const missing = Object.entries(previous.params).filter(([, v]) => v === REDACTED).map(([k]) => k);
   for (const name of missing) {
-    if (!given.some((p) => p.startsWith(`${name}=`))) {
-      throw new RunbookError('BAD_PARAM', `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=...`);
+    if (!loaded.givenParams.has(name)) {
+      throw new RunbookError('BAD_PARAM', `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=... or in a --params-file`);
     }
   }
 }

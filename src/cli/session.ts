@@ -1,14 +1,15 @@
 // What every command that reads a runbook does first: build the registry (built-ins and plugins), load
-// and validate the file, resolve --param values, and register secret params with the redactor.
+// and validate the file, resolve --params-file and --param values, and register secret params with the redactor.
 
 import { resolve } from 'node:path';
 import type { Registry } from '../actions/registry.js';
 import { createRegistry } from '../actions/builtins.js';
 import { loadPlugins } from '../actions/plugins.js';
-import { ValidationError } from '../errors.js';
+import { ValidationError, type Diagnostic } from '../errors.js';
 import { loadRunbook } from '../runbook/load.js';
 import type { Runbook } from '../runbook/model.js';
-import { parseParamAssignments, resolveParams } from '../runbook/params.js';
+import { parseParamAssignments, resolveParams, type ParamValues } from '../runbook/params.js';
+import { readParamsFile } from '../runbook/params-file.js';
 import { Redactor } from '../secrets/redactor.js';
 import type { CliIo } from './io.js';
 
@@ -16,12 +17,18 @@ export interface LoadedRunbook {
   registry: Registry;
   runbook: Runbook;
   params: Record<string, unknown>;
+  /** The names of the params given with --param or in a --params-file. */
+  givenParams: ReadonlySet<string>;
   redactor: Redactor;
 }
 
 export interface LoadRunbookOptions {
   file: string;
   params?: string[];
+  /** `--params-file` paths, relative to the working directory; a later file overrides an earlier one. */
+  paramsFiles?: string[];
+  /** The params a plan or an earlier run recorded: below the params files and --param. */
+  recordedParams?: ParamValues;
   /** `--plugin` paths, relative to the working directory. */
   plugins?: string[];
   io: CliIo;
@@ -51,11 +58,31 @@ export async function loadRunbookWithPlugins(file: string, plugins: string[], io
 export async function loadForCommand(options: LoadRunbookOptions): Promise<LoadedRunbook> {
   const { registry, runbook } = await loadRunbookWithPlugins(options.file, options.plugins ?? [], options.io);
   const redactor = new Redactor();
-  const params = resolveParams(runbook, parseParamAssignments(options.params ?? []));
+  const assignments = parseParamAssignments(options.params ?? []);
+  const files = await readParamsFiles(options.paramsFiles ?? [], options.io);
+  const sources = options.recordedParams ? [options.recordedParams, ...files] : files;
+  const givenParams = new Set([...Object.keys(assignments), ...files.flatMap((f) => Object.keys(f.values))]);
+  const params = resolveParams(runbook, assignments, sources);
   for (const [name, spec] of Object.entries(runbook.params)) {
     if (spec.secret) registerSecretValue(params[name], redactor);
   }
-  return { registry, runbook, params, redactor };
+  return { registry, runbook, params, givenParams, redactor };
+}
+
+/** Every params file, each problem of each reported at once. */
+async function readParamsFiles(files: string[], io: CliIo): Promise<ParamValues[]> {
+  const read: ParamValues[] = [];
+  const problems: Diagnostic[] = [];
+  for (const file of files) {
+    try {
+      read.push(await readParamsFile(resolvePath(io, file)));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      problems.push(...error.diagnostics);
+    }
+  }
+  if (problems.length > 0) throw new ValidationError(problems);
+  return read;
 }
 
 function registerSecretValue(value: unknown, redactor: Redactor): void {

@@ -71,23 +71,42 @@ export async function parseRunbook(source: string, file: string, options: LoadOp
   }
 }
 
-async function readWithinLimit(file: string, maxBytes: number): Promise<Buffer> {
+/** What a file read by `readTextWithinLimit` holds, for its messages. */
+export interface FileKind {
+  /** As in "the runbook file x.yaml does not exist". */
+  noun: string;
+  /** What to do with a file over the size limit. */
+  whenTooLarge: string;
+}
+
+const RUNBOOK_FILE: FileKind = { noun: 'runbook file', whenTooLarge: 'split it into several runbooks' };
+
+/**
+ * Reads a UTF-8 text file of at most `maxBytes` without reading a larger one into memory.
+ * @throws ValidationError: FILE_NOT_FOUND, FILE_TOO_LARGE, or YAML_SYNTAX for text that is not UTF-8.
+ */
+export async function readTextWithinLimit(file: string, maxBytes: number, kind: FileKind): Promise<{ text: string; bytes: Buffer }> {
+  const bytes = await readWithinLimit(file, maxBytes, kind);
+  return { text: decodeUtf8(bytes, file), bytes };
+}
+
+async function readWithinLimit(file: string, maxBytes: number, kind: FileKind = RUNBOOK_FILE): Promise<Buffer> {
   let bytes: Buffer;
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw notFound(file, 'is not a regular file');
+    if (!info.isFile()) throw notFound(file, 'is not a regular file', kind);
     // Checked before reading: a huge file must not be read into memory at all.
-    if (info.size > maxBytes) throw tooLarge(file, info.size, maxBytes);
+    if (info.size > maxBytes) throw tooLarge(file, info.size, maxBytes, kind);
     bytes = await readFile(file);
   } catch (error) {
     if (error instanceof ValidationError) throw error;
-    throw notFound(file, describeFsError(error));
+    throw notFound(file, describeFsError(error, kind), kind);
   }
-  if (bytes.length > maxBytes) throw tooLarge(file, bytes.length, maxBytes);
+  if (bytes.length > maxBytes) throw tooLarge(file, bytes.length, maxBytes, kind);
   return bytes;
 }
 
-function describeFsError(error: unknown): string {
+function describeFsError(error: unknown, kind: FileKind): string {
   const code = isPlainObject(error) || error instanceof Error ? (error as { code?: unknown }).code : undefined;
   switch (code) {
     case 'ENOENT':
@@ -96,21 +115,21 @@ function describeFsError(error: unknown): string {
     case 'EPERM':
       return 'cannot be read (permission denied)';
     case 'EISDIR':
-      return 'is a directory; give the runbook file';
+      return `is a directory; give the ${kind.noun}`;
     default:
       return `cannot be read${typeof code === 'string' ? ` (${code})` : ''}`;
   }
 }
 
-function notFound(file: string, reason: string): ValidationError {
-  return new ValidationError([{ code: 'FILE_NOT_FOUND', message: `the runbook file ${file} ${reason}`, file }]);
+function notFound(file: string, reason: string, kind: FileKind): ValidationError {
+  return new ValidationError([{ code: 'FILE_NOT_FOUND', message: `the ${kind.noun} ${file} ${reason}`, file }]);
 }
 
-function tooLarge(file: string, size: number, maxBytes: number): ValidationError {
+function tooLarge(file: string, size: number, maxBytes: number, kind: FileKind = RUNBOOK_FILE): ValidationError {
   return new ValidationError([
     {
       code: 'FILE_TOO_LARGE',
-      message: `the runbook file is ${size} bytes, more than the limit of ${maxBytes} bytes; split it into several runbooks (the limit is fixed)`,
+      message: `the ${kind.noun} is ${size} bytes, more than the limit of ${maxBytes} bytes; ${kind.whenTooLarge} (the limit is fixed)`,
       file,
     },
   ]);

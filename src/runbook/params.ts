@@ -1,5 +1,6 @@
-// Resolves a runbook's params from their defaults and `--param k=v` values, parsing each value by the
-// param's declared type. Every problem is reported at once, as BAD_PARAM.
+// Resolves a runbook's params from their defaults, typed values (params files, recorded params) and
+// `--param k=v` values, checking each value by the param's declared type. Every problem is reported at
+// once, as BAD_PARAM.
 
 import { ValidationError, type Diagnostic } from '../errors.js';
 import type { ParamSpec, Runbook } from './model.js';
@@ -25,27 +26,64 @@ export function parseParamAssignments(list: readonly string[]): Record<string, s
 }
 
 /**
- * The params of a run: each given value parsed by its declared type and checked against `enum` and
- * `items`; defaults for the rest. Throws ValidationError listing every problem.
+ * Values for params given with their types, from one source: a `--params-file`, or the params a plan or an
+ * earlier run recorded.
  */
-export function resolveParams(runbook: Runbook, given: Record<string, string>): Record<string, unknown> {
+export interface ParamValues {
+  /** How messages name the source, e.g. `params file hosts.yaml`. */
+  source: string;
+  values: Record<string, unknown>;
+  /** Where a value (or, with 'key', its name) is written in the source: `[name]`, or `[name, 2]` for an item. */
+  locate?: (path: (string | number)[], at?: 'key') => Pick<Diagnostic, 'file' | 'line' | 'column' | 'path'>;
+}
+
+/**
+ * The params of a run: each given value parsed by its declared type and checked against `enum` and
+ * `items`; defaults for the rest. `sources` are read in order, a later one overriding an earlier one, and
+ * `given` (`--param`) overrides them all; every value of every source is checked. Throws ValidationError
+ * listing every problem.
+ */
+export function resolveParams(runbook: Runbook, given: Record<string, string>, sources: readonly ParamValues[] = []): Record<string, unknown> {
   const problems: Diagnostic[] = [];
   const values: Record<string, unknown> = {};
   const declared = Object.keys(runbook.params);
-  for (const name of Object.keys(given)) {
-    if (!Object.hasOwn(runbook.params, name)) {
-      const hint = declared.length > 0 ? didYouMean(name, declared) : '';
-      problems.push({
-        code: 'BAD_PARAM',
-        message: `unknown param '${name}'${hint || (declared.length > 0 ? `; the runbook declares ${declared.join(', ')}` : '; the runbook declares no params')}`,
-      });
+  const unknown = (name: string) => {
+    const hint = declared.length > 0 ? didYouMean(name, declared) : '';
+    return `unknown param '${name}'${hint || (declared.length > 0 ? `; the runbook declares ${declared.join(', ')}` : '; the runbook declares no params')}`;
+  };
+  // Each source checked in full, in its own order: a wrong value is reported even where a later one overrides it.
+  const typed = new Map<string, unknown>();
+  const invalid = new Set<string>();
+  for (const source of sources) {
+    const prefix = source.locate ? '' : `${source.source}: `;
+    for (const [name, value] of Object.entries(source.values)) {
+      const spec = Object.hasOwn(runbook.params, name) ? runbook.params[name] : undefined;
+      if (spec === undefined) {
+        problems.push({ code: 'BAD_PARAM', message: `${prefix}${unknown(name)}`, ...source.locate?.([name], 'key') });
+        continue;
+      }
+      const problem = checkTypedParamValue(spec, value);
+      if (problem === undefined) {
+        typed.set(name, value);
+      } else {
+        invalid.add(name);
+        const at = problem.item === undefined ? [name] : [name, problem.item];
+        problems.push({ code: 'BAD_PARAM', message: `${prefix}param '${name}' ${problem.message}`, ...source.locate?.(at) });
+      }
     }
+  }
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(runbook.params, name)) problems.push({ code: 'BAD_PARAM', message: unknown(name) });
   }
   for (const [name, spec] of Object.entries(runbook.params)) {
     const raw = Object.hasOwn(given, name) ? given[name] : undefined;
     if (raw === undefined) {
-      if (spec.default === undefined) {
-        problems.push({ code: 'BAD_PARAM', message: `param '${name}' has no default; give it with --param ${name}=...` });
+      if (typed.has(name)) {
+        setOwn(values, name, copyData(typed.get(name)));
+      } else if (invalid.has(name)) {
+        continue;
+      } else if (spec.default === undefined) {
+        problems.push({ code: 'BAD_PARAM', message: `param '${name}' has no default; give it with --param ${name}=... or in a --params-file` });
       } else {
         setOwn(values, name, copyData(spec.default));
       }
@@ -57,6 +95,59 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>): 
   }
   if (problems.length > 0) throw new ValidationError(problems);
   return values;
+}
+
+const TYPE_WANTED: Record<ParamSpec['type'], string> = {
+  string: 'a string',
+  integer: 'a whole number',
+  number: 'a number',
+  boolean: 'true or false',
+  array: 'a list, such as [20, 21]',
+  object: 'a mapping, such as { a: 1 }',
+};
+
+/**
+ * Checks a value that comes with its own type (from a params file or a recorded run) against the param's
+ * declaration: its type, `items` and `enum`, with no conversion. Returns the problem, worded to follow
+ * "param 'name' ", and the index of the list item it is about.
+ */
+export function checkTypedParamValue(spec: ParamSpec, value: unknown): { message: string; item?: number } | undefined {
+  const secret = spec.secret === true;
+  if (!matchesParamType(value, spec.type)) {
+    return { message: `must be ${TYPE_WANTED[spec.type]} (got ${describeValue(value, secret)})${howToWrite(spec, value)}` };
+  }
+  if (spec.items && Array.isArray(value)) {
+    const problem = checkItems(spec.items, value, secret);
+    if (problem) return { message: `has an item that does not fit: ${problem.message}`, item: problem.index };
+  }
+  if (spec.enum && !spec.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
+    return { message: `must be one of ${spec.enum.map((e) => JSON.stringify(e)).join(', ')} (got ${describeValue(value, secret)})` };
+  }
+  return undefined;
+}
+
+/** For a quoted "8080" or "20,21", which --param would take: how to write it with its type. */
+function howToWrite(spec: ParamSpec, value: unknown): string {
+  if (typeof value !== 'string' || spec.type === 'string') return '';
+  const parsed = parseParamValue('', spec, value);
+  if (typeof parsed === 'string') return '';
+  if (spec.type === 'array' || spec.type === 'object') return spec.secret ? `; write it as a ${spec.type === 'array' ? 'list' : 'mapping'}` : `; write it as ${JSON.stringify(parsed.value)}`;
+  return '; write it without quotes';
+}
+
+/** What a value is, for a message: its kind, and the value itself unless it is secret. */
+function describeValue(value: unknown, secret: boolean): string {
+  const kind =
+    value === null ? 'null'
+    : Array.isArray(value) ? 'a list'
+    : typeof value === 'object' ? 'a mapping'
+    : typeof value === 'string' ? 'the string'
+    : typeof value === 'boolean' ? 'the boolean'
+    : 'the number';
+  if (secret) return kind.replace(/^the /, 'a ');
+  if (value === null || typeof value === 'object') return kind;
+  const text = typeof value === 'string' ? `'${value}'` : String(value);
+  return `${kind} ${text.length > 60 ? `${text.slice(0, 60)}...` : text}`;
 }
 
 /** Parses one value by its declared type; returns the problem as a string. */
@@ -92,7 +183,7 @@ export function parseParamValue(name: string, spec: ParamSpec, raw: string): { v
   }
   if (spec.items && Array.isArray(value)) {
     const problem = checkItems(spec.items, value, spec.secret === true);
-    if (problem) return `--param ${name}: ${problem}`;
+    if (problem) return `--param ${name}: ${problem.message}`;
   }
   if (spec.enum && !spec.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     return `--param ${name}: ${shown} is not one of ${spec.enum.map((e) => JSON.stringify(e)).join(', ')}`;
@@ -132,13 +223,13 @@ function parseJson(text: string): unknown {
   }
 }
 
-function checkItems(items: Record<string, unknown>, list: unknown[], secret: boolean): string | undefined {
+function checkItems(items: Record<string, unknown>, list: unknown[], secret: boolean): { message: string; index: number } | undefined {
   // Bounded and shared with the loader, which compiled the same items schema when it checked the default.
   const validate = compileCached(items);
   for (const [i, item] of list.entries()) {
     if (!validate(item)) {
       const why = validate.errors?.[0]?.message ?? 'does not match';
-      return `item ${i + 1}${secret ? '' : ` (${JSON.stringify(item)})`} ${why}`;
+      return { message: `item ${i + 1}${secret ? '' : ` (${JSON.stringify(item)})`} ${why}`, index: i };
     }
   }
   return undefined;
