@@ -18,12 +18,13 @@ export interface ConnectionUrl {
 }
 
 /**
- * Validates `url:` of a connection: it must parse, be http: or https:, and carry no credentials, query or
- * fragment. Throws SCHEMA with a message that names the connection.
+ * Validates `url:` of a connection, as written or as its expressions made it: it must parse, be http: or
+ * https:, and carry no credentials, query or fragment. Throws SCHEMA with a message that names the
+ * connection and shows the URL, without its user info, query and fragment.
  */
 export function parseConnectionUrl(value: unknown, connectionName: string): ConnectionUrl {
   const bad = (why: string): never => {
-    throw new RunbookError('SCHEMA', `connection '${connectionName}': url ${why}`);
+    throw new RunbookError('SCHEMA', `connection '${connectionName}': url ${why}`, { details: { field: 'url' } });
   };
   if (typeof value !== 'string' || value.trim() === '') return bad('is missing; give the server address, e.g. https://ocp.example.com:8080');
   let url: URL;
@@ -32,7 +33,9 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
   } catch {
     return bad(`'${withoutUserInfo(value)}' is not a valid URL; write it like https://host:port`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return bad(`must start with http:// or https:// (got ${url.protocol})`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return bad(`'${withoutUserInfo(value.trim().replace(/[?#].*$/s, ''))}' must start with http:// or https:// (it starts with ${url.protocol})`);
+  }
   // The message must not echo the URL here: it holds the credentials we refuse.
   if (url.username !== '' || url.password !== '') return bad('must not contain a user name or password; put them under auth:');
   if (url.search !== '' || url.hash !== '') return bad('must not have a query (?) or a fragment (#)');

@@ -89,7 +89,9 @@ export function openRunbookConnections(options: OpenConnectionsOptions): OpenCon
       });
       runtimes.set(name, asRunConnection(name, spec.type, runtime));
     } catch (e) {
-      diagnostics.push(diagnosticFor(e, runbook, ['connections', name]));
+      // The message may show a URL that expressions built: every secret known by now is masked in it.
+      const diagnostic = diagnosticFor(e, runbook, ['connections', name]);
+      diagnostics.push({ ...diagnostic, message: redactor.redact(diagnostic.message) });
     }
   }
   if (diagnostics.length > 0) throw new ValidationError(diagnostics);
@@ -184,7 +186,8 @@ function asRunConnection(name: string, type: string, runtime: ConnectionRuntime)
 }
 
 function diagnosticFor(e: unknown, runbook: Runbook, path: (string | number)[]): Diagnostic {
-  const fullPath = isRunbookError(e) && Array.isArray(e.details?.path) ? (e.details.path as (string | number)[]) : path;
+  const field = isRunbookError(e) && typeof e.details?.field === 'string' ? [e.details.field] : [];
+  const fullPath = isRunbookError(e) && Array.isArray(e.details?.path) ? (e.details.path as (string | number)[]) : [...path, ...field];
   const pos = runbook.locate(fullPath);
   return {
     code: isRunbookError(e) ? e.code : 'INTERNAL',

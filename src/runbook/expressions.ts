@@ -414,8 +414,9 @@ interface EvalState {
 
 /**
  * Evaluates every `${{ }}` in a value, deeply over arrays and mappings. A string that is exactly one
- * expression takes the expression's value and type; inside longer text the value is interpolated
- * (lists and mappings as JSON). Throws RunbookError EXPRESSION, or ENV_MISSING for an unset variable.
+ * expression takes the expression's value and type; inside longer text the value, a string, a number or
+ * true/false, is interpolated. Throws RunbookError EXPRESSION (for a list, a mapping, null or no value
+ * inside text, too), or ENV_MISSING for an unset variable.
  */
 export function evaluateValue(value: unknown, scope: Scope, options: EvaluateOptions = {}): unknown {
   if (typeof value === 'string') return value.includes(OPEN) ? evaluateString(value, scope, options) : value;
@@ -472,14 +473,7 @@ function evaluateString(text: string, scope: Scope, options: EvaluateOptions): u
       out += part.text;
       continue;
     }
-    const result = evaluateSource(part.source, scope, options);
-    if (result === undefined) {
-      throw new RunbookError(
-        'EXPRESSION',
-        `\${{${part.source}}} has no value inside the text '${clip(text)}'; check the name, or give a default with ??`,
-      );
-    }
-    out += interpolate(result);
+    out += interpolate(evaluateSource(part.source, scope, options), part.source, text);
   }
   return out;
 }
@@ -525,11 +519,18 @@ function asEvaluationError(error: unknown, text: string): RunbookError {
   return new RunbookError('EXPRESSION', `cannot evaluate '${clip(text)}': ${message}`);
 }
 
-function interpolate(value: unknown): string {
+/** The text of a value inside a longer string. The message names the expression, never a value (it may be a secret). */
+function interpolate(value: unknown, source: string, text: string): string {
   if (typeof value === 'string') return value;
-  if (value === null) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  const where = `\${{${source}}} inside the text '${clip(text)}'`;
+  if (value === undefined || value === null) {
+    throw new RunbookError('EXPRESSION', `${where} has no value (${value === null ? 'it is null' : 'nothing is there'}); check the name, or give a default with ??`);
+  }
+  throw new RunbookError(
+    'EXPRESSION',
+    `${where} is ${Array.isArray(value) ? 'a list' : 'a mapping'}, which cannot be written into text; pick one value from it, or make the expression the whole value`,
+  );
 }
 
 function evaluate(expr: Expr, state: EvalState): unknown {

@@ -15,6 +15,7 @@ import {
   DURATION_PATTERN,
   EXPRESSION_PATTERN,
   ID_PATTERN,
+  TEMPLATE_PATTERN,
   isExpressionSchema,
   NOT_HOST_HEADER_PATTERN,
   PARAM_NAME_PATTERN,
@@ -321,6 +322,7 @@ const NAME_RULES: Record<string, string> = {
 
 const PATTERN_PHRASES: Record<string, string> = {
   [EXPRESSION_PATTERN]: 'a ${{ }} expression',
+  [TEMPLATE_PATTERN]: 'text with ${{ }} expressions',
   [PERCENT_PATTERN]: 'a percentage from 0% to 100% such as "10%"',
   '^https?://': 'a URL that starts with http:// or https://',
   [DURATION_PATTERN]: 'a duration such as 500ms, 30s, 5m or 1h',

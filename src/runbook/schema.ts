@@ -10,6 +10,12 @@ export const RUNBOOK_SCHEMA_ID = 'https://runbook.dev/schemas/runbook.schema.jso
 
 /** A string that is exactly one `${{ }}` expression (a `}}` ends it). */
 export const EXPRESSION_PATTERN = '^\\$\\{\\{(?:(?!\\}\\})[\\s\\S])*\\}\\}$';
+/**
+ * A string with a `${{` in it: one `${{ }}` expression alone, or expressions inside other text (a whole
+ * expression keeps its value's type, one inside text is interpolated into a string when the step runs).
+ * Whether each expression is well formed is checked with the runbook's other expressions.
+ */
+export const TEMPLATE_PATTERN = '\\$\\{\\{';
 /** Step ids and runbook names. */
 export const ID_PATTERN = '^[a-z0-9-]+$';
 /** Param names: usable in `params.<name>` and `--param <name>=...`. */
@@ -24,15 +30,24 @@ export { DURATION_PATTERN };
 export const PARAM_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'] as const;
 
 const EXPRESSION_DESCRIPTION = 'A ${{ }} expression, evaluated when the step runs.';
+const TEMPLATE_DESCRIPTION = 'Text with ${{ }} expressions in it, each replaced by its value when the step runs; the result is checked then.';
 
 /** The schema of a value written as a `${{ }}` expression. */
 export function expressionSchema(): JsonSchema {
   return { type: 'string', pattern: EXPRESSION_PATTERN, description: EXPRESSION_DESCRIPTION };
 }
 
-/** True for the schema `expressionSchema()` returns (how error reporting recognises the expression branch). */
+/** The schema of a string value with `${{ }}` expressions in it, alone or inside other text. */
+export function templateSchema(): JsonSchema {
+  return { type: 'string', pattern: TEMPLATE_PATTERN, description: TEMPLATE_DESCRIPTION };
+}
+
+/**
+ * True for the schemas `expressionSchema()` and `templateSchema()` return (how error reporting recognises
+ * the expression branch).
+ */
 export function isExpressionSchema(schema: unknown): boolean {
-  return isPlainObject(schema) && schema.type === 'string' && schema.pattern === EXPRESSION_PATTERN;
+  return isPlainObject(schema) && schema.type === 'string' && (schema.pattern === EXPRESSION_PATTERN || schema.pattern === TEMPLATE_PATTERN);
 }
 
 /** `$defs` key of an action's `with:` schema. */
@@ -291,7 +306,17 @@ export function acceptExpressions(schema: JsonSchema, except: string[] = []): Js
   return out;
 }
 
+/**
+ * The schema, or an expression. Where the schema takes free text, expressions may sit inside the text
+ * too (the result, a string, is checked against the schema once evaluated). Elsewhere (numbers, lists, a
+ * choice from a fixed list of words) only a whole expression stands for the value.
+ */
 function orExpression(schema: unknown): unknown {
   if (!isPlainObject(schema) || Object.keys(schema).length === 0 || isExpressionSchema(schema)) return schema;
-  return { anyOf: [acceptExpressions(schema), expressionSchema()] };
+  return { anyOf: [acceptExpressions(schema), takesText(schema) ? templateSchema() : expressionSchema()] };
+}
+
+function takesText(schema: Record<string, unknown>): boolean {
+  const types = Array.isArray(schema.type) ? schema.type : [schema.type];
+  return types.includes('string') && schema.const === undefined && schema.enum === undefined;
 }

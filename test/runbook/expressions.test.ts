@@ -3,6 +3,7 @@ import { RunbookError } from '../../src/errors.js';
 import {
   collectReferences,
   evaluateCondition,
+  evaluateTemplate,
   evaluateValue,
   hasExpression,
   isWholeExpression,
@@ -38,12 +39,51 @@ describe('evaluating values', () => {
     expect(evaluateValue('${{ steps.list.outputs.body }}', scope())).toEqual({ total: 3 });
   });
 
-  it('interpolates inside longer text, lists and mappings as JSON', () => {
+  it('interpolates strings, numbers and booleans inside longer text', () => {
+    expect(evaluateValue('${{ env.OCP_URL }}/api/v2', scope())).toBe('https://ocp.example/api/v2');
+    expect(evaluateValue('prefix-${{ item }}', scope({ item: 20 }))).toBe('prefix-20');
     expect(evaluateValue('host-${{ item }}/${{ params.name }}', scope({ item: 20 }))).toBe('host-20/obstat2');
-    expect(evaluateValue('ids=${{ steps.list.outputs.ids }}', scope())).toBe('ids=[1,2,3]');
-    expect(evaluateValue('b=${{ steps.list.outputs.body }}', scope())).toBe('b={"total":3}');
-    expect(evaluateValue('n=${{ params.nothing }}.', scope())).toBe('n=.');
+    expect(evaluateValue('on=${{ params.enabled }} n=${{ params.zero }}', scope())).toBe('on=true n=0');
     expect(evaluateValue(' ${{ item }}', scope({ item: 5 }))).toBe(' 5');
+    expect(evaluateValue("x${{ env.EMPTY }}y${{ env.NOT_SET ?? 'z' }}", scope())).toBe('xyz');
+    // Every string field, at any depth.
+    expect(evaluateValue({ a: ['u=${{ env.OCP_URL }}/x'], b: { c: 'v${{ index }}' } }, scope({ index: 3 }))).toEqual({ a: ['u=https://ocp.example/x'], b: { c: 'v3' } });
+  });
+
+  it('refuses a list or a mapping inside text, naming the expression and not the value', () => {
+    for (const text of ['ids=${{ steps.list.outputs.ids }}', 'b=${{ steps.list.outputs.body }}/x']) {
+      const error = thrown(() => evaluateValue(text, scope()));
+      expect(error.code).toBe('EXPRESSION');
+      expect(error.message).toContain(text.slice(text.indexOf('${{'), text.indexOf('}}') + 2));
+      expect(error.message).toMatch(/is a (list|mapping), which cannot be written into text/);
+      expect(error.message).not.toMatch(/total|1,2,3/);
+    }
+  });
+
+  it('refuses null inside text unless ?? gives a default', () => {
+    const error = thrown(() => evaluateValue('n=${{ params.nothing }}.', scope()));
+    expect(error.code).toBe('EXPRESSION');
+    expect(error.message).toContain('${{ params.nothing }}');
+    expect(error.message).toContain('it is null');
+    expect(evaluateValue("n=${{ params.nothing ?? 'none' }}.", scope())).toBe('n=none.');
+    expect(evaluateValue("n=${{ params.missing ?? 0 }}.", scope())).toBe('n=0.');
+  });
+
+  it('gives a malformed expression inside text the offset of its mistake, and of its ${{ when it is not closed', () => {
+    const text = '${{ env.OCP_URL }}/api/${{ env.A + }}';
+    const error = thrown(() => collectReferences(text));
+    expect(error.code).toBe('EXPRESSION_SYNTAX');
+    expect(error.details?.offset).toBe(text.indexOf('+'));
+    const unclosed = 'prefix-${{ item';
+    const notClosed = thrown(() => collectReferences(unclosed));
+    expect(notClosed.code).toBe('EXPRESSION_SYNTAX');
+    expect(notClosed.details?.offset).toBe(unclosed.indexOf('${{'));
+    expect(thrown(() => evaluateValue('x-${{ item + }}', scope({ item: 1 }))).code).toBe('EXPRESSION');
+  });
+
+  it('keeps the path template: each value one encoded segment, the literal text as written', () => {
+    const encode = (value: unknown) => encodeURIComponent(String(value));
+    expect(evaluateTemplate('/hosts/${{ params.name }}/x', scope({ params: { name: '../admin' } }), encode)).toBe('/hosts/..%2Fadmin/x');
   });
 
   it('refuses to interpolate a value that does not exist, rather than writing "undefined"', () => {

@@ -129,6 +129,53 @@ describe('connections of steps', () => {
     expect(d!.message).toBe("missing required key 'password' in connections.ocp.auth");
   });
 
+  it('accepts expressions inside the text of a string field, and checks their syntax at the exact column', async () => {
+    const runbook = await parse(
+      lines(
+        'version: 1',
+        'name: demo',
+        'connections:',
+        '  ocp: { type: ocp, url: "${{ env.OCP_URL }}/api/v2", auth: { type: basic, username: admin, password: "${{ env.P }}" } }',
+        '  web: { type: http, url: "http://${{ env.WEB_HOST }}:8080" }',
+        'steps:',
+        '  - { id: check, action: http.request, connection: web, with: { path: "/health", headers: { x-run: "run-${{ env.RUN }}" } } }',
+      ),
+    );
+    expect(runbook.connections.ocp!.url).toBe('${{ env.OCP_URL }}/api/v2');
+    const [d, ...rest] = await diagnosticsOf(
+      lines(
+        'version: 1',
+        'name: demo',
+        'connections:',
+        '  web: { type: http, url: "http://x/${{ env.A + }}" }',
+        'steps:',
+        '  - { id: pause, action: core.sleep, with: { duration: "${{ env.S ?? 1 }}s" } }',
+      ),
+    );
+    expect(rest).toEqual([]);
+    expect(d).toMatchObject({ code: 'EXPRESSION_SYNTAX', line: 4, column: '  web: { type: http, url: "http://x/${{ env.A +'.length, path: 'connections.web.url' });
+  });
+
+  it('refuses text around an expression where the value is not free text', async () => {
+    const diagnostics = await diagnosticsOf(
+      withSteps(
+        '  - id: stop',
+        '    action: ocp.stopAgentProcess',
+        '    connection: ocp',
+        '    forEach: ${{ params.hosts }}',
+        '    with: { hostId: "h-${{ item }}", alias: obstat2 }',
+        '  - id: pause',
+        '    action: core.sleep',
+        '    forEach: "x${{ params.hosts }}"',
+        '    with: { duration: 1s }',
+      ),
+    );
+    expect(diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ['SCHEMA', 'steps[0].with.hostId'],
+      ['SCHEMA', 'steps[1].forEach'],
+    ]);
+  });
+
   it('says in words that a url must start with http:// or https://', async () => {
     const [d] = await diagnosticsOf(
       lines(
