@@ -51,8 +51,9 @@ apply:
   --max-age DURATION   refuse a plan older than this (default 1h)
 
 Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 3 done within budget (some operations
-failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 75 another run
-holds the lock, 130/143 interrupted by SIGINT/SIGTERM. Docs: README.md
+failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 5/6 plan
+--detailed-exitcode: changes / would fail, 75 another run holds the lock, 130/143 interrupted by
+SIGINT/SIGTERM. Docs: README.md
 `;
 
 class UsageError extends Error {}
