@@ -48,7 +48,7 @@ export function judged(scenario, measured, baseline, bar, value) {
     scenario,
     measured,
     baseline,
-    ratio: bar.unit ? '-' : fixed2(value),
+    ratio: bar.unit ? '-' : fixed3(value),
     bar: `<= ${bar.limit}${bar.unit ? ` ${bar.unit}` : ''}`,
     result: pass ? 'PASS' : 'FAIL',
     verdict: { bar, value, pass },
@@ -90,7 +90,7 @@ export function brokenBars(rows) {
   return rows.flatMap(({ scenario, verdict }) => {
     if (!verdict || verdict.pass) return [];
     const { bar, value } = verdict;
-    const shown = bar.unit ? `${value.toFixed(0)} ${bar.unit}` : fixed2(value);
+    const shown = bar.unit ? `${value.toFixed(1)} ${bar.unit}` : fixed3(value);
     return [`BAR BROKEN: ${bar.name}: measured ${shown}, limit ${bar.limit}${bar.unit ? ` ${bar.unit}` : ''} (row "${scenario.trim()}")`];
   });
 }
@@ -98,6 +98,14 @@ export function brokenBars(rows) {
 /** @param {number} value */
 function fixed2(value) {
   return value.toFixed(2);
+}
+
+/**
+ * A judged ratio, to three decimals: at two, a ratio just over its limit would read as equal to it.
+ * @param {number} value
+ */
+function fixed3(value) {
+  return value.toFixed(3);
 }
 
 /**
