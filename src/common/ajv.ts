@@ -84,13 +84,13 @@ export function findValidator(schema: AnySchema): ValidateFunction | undefined {
  * object must not change once it has been compiled (it is also cached by identity).
  * @throws whatever ajv throws for an invalid schema (nothing is cached then).
  */
-export function compileSchema(schema: AnySchema): ValidateFunction {
+export function compileSchema<T = unknown>(schema: AnySchema): ValidateFunction<T> {
   const same = typeof schema === 'object' ? byObject.get(schema) : undefined;
-  if (same) return same;
+  if (same) return same as ValidateFunction<T>;
   const text = JSON.stringify(schema);
   const found = lookUp(schema, text);
-  if (found) return found;
-  const validate = createAjv().compile(schema);
+  if (found) return found as ValidateFunction<T>;
+  const validate = createAjv().compile<T>(schema);
   remember(schema, text, validate);
   return validate;
 }
