@@ -1,7 +1,7 @@
 // The one place JSON Schemas become validators: the ajv options every schema is compiled with, and one
-// cache of compiled validators. Schemas known when the package is built (the runbook schema of the
-// built-in actions, their inputs) are compiled then, into `prebuilt-validators.cjs` next to this module;
-// the others (plugins' inputs, param `items`) are compiled by ajv in memory on first use.
+// cache of compiled validators. Schemas known when the package is built (see runbook/write-validators.ts)
+// are compiled then, into `prebuilt-validators.cjs` next to this module; the others (plugins' inputs, most
+// param `items`, the simulator's config) are compiled by ajv in memory on first use.
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
