@@ -187,7 +187,7 @@ describe('runbook sim', { timeout: 30_000 }, () => {
     const config = ws.write('typo.yaml', 'ocp:\n  procesActionDelayMs: 10\n');
     const r = await runCli(['sim', '--port', '0', '--config', config]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${config}:2:3: /ocp has an unknown key "procesActionDelayMs"`);
+    expect(r.stderr).toContain(`${config}:2:3: unknown key 'procesActionDelayMs' in /ocp; did you mean 'processActionDelayMs'?`);
     noStackTrace(r.stderr);
   });
 
