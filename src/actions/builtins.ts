@@ -1,7 +1,7 @@
 // The built-in actions and connection types. They register through the same public registry as plugins.
 
-import type { ActionDefinition } from './define.js';
-import type { ConnectionDefinition } from '../connections/types.js';
+import type { ActionDefinition } from '../contracts/action.js';
+import type { ConnectionDefinition } from '../contracts/connection.js';
 import { Registry } from './registry.js';
 import coreAssert from './core/assert.js';
 import coreFail from './core/fail.js';

@@ -1,8 +1,8 @@
 // The registry of actions and connection types. Built-ins and plugins enter through the same door:
 // `register`, which checks the shape of what it is given and refuses a name that is taken.
 
-import type { ConnectionDefinition } from '../connections/types.js';
-import type { ActionDefinition } from './define.js';
+import type { ConnectionDefinition } from '../contracts/connection.js';
+import type { ActionDefinition } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 
 const ACTION_NAME = /^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9]*$/;

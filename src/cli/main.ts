@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js';
 import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
-import { parseDuration } from '../runbook/durations.js';
+import { parseDuration } from '../common/durations.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 // Each command is imported when it is called: `validate` must not pay for the simulator or the transport.

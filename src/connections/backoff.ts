@@ -1,7 +1,7 @@
 // When to send a failed request again: exponential backoff with equal jitter, the server's Retry-After
 // (429/503) where it gives one, and an abortable wait.
 
-import type { RetryPolicy } from './types.js';
+import type { RetryPolicy } from '../contracts/connection.js';
 
 /**
  * The wait before try number `attempt + 1`, after try `attempt` (1-based) failed.

@@ -27,7 +27,7 @@ import type {
   RequestRecord,
   ResponseRecord,
   RetryPolicy,
-} from './types.js';
+} from '../contracts/connection.js';
 
 /** Per-attempt deadline of the session's own requests (login, logout), which belong to no operation. */
 export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;

@@ -7,10 +7,10 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { ActionDefinition, Operation, RunContext } from '../actions/define.js';
+import type { ActionDefinition, Operation, RunContext } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
 import type { OperationTrace } from '../connections/transport.js';
-import type { HttpClient, RetryPolicy } from '../connections/types.js';
+import type { HttpClient, RetryPolicy } from '../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import { expandStep, messageOf, pluginNameOf, previewRequest, toOperationError, type ConnectionView, type SecretInput } from '../plan/expand.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
@@ -30,8 +30,8 @@ import {
   type StepStatus,
 } from '../report/types.js';
 import { spilledOperations } from '../report/spilled.js';
-import { copyData } from '../runbook/plain-data.js';
-import { formatDuration } from '../runbook/durations.js';
+import { copyData } from '../common/plain-data.js';
+import { formatDuration } from '../common/durations.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { OperationDeadlines, type OperationGuard } from './operation-deadlines.js';
 import { stepOutputs, stepsReadByOthers, toPlainJson } from './outputs.js';

@@ -1,15 +1,15 @@
 // Expands one step into concrete operations: evaluates `if`, `forEach` and `with` against the scope,
 // checks the resolved inputs, and asks the action's `plan` for the requests. Pure: sends nothing.
 
-import type { ActionDefinition, PlannedOperation } from '../actions/define.js';
+import type { ActionDefinition, PlannedOperation } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
 import { encodePathSegment } from '../connections/encode-path.js';
-import type { HttpRequest } from '../connections/types.js';
+import type { HttpRequest } from '../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
 import { collectReferences, evaluateCondition, evaluateTemplate, evaluateValue, type EvaluateOptions, type Scope } from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
-import { copyData, isPlainObject, setOwn } from '../runbook/plain-data.js';
+import { copyData, isPlainObject, setOwn } from '../common/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
 
 /** What expansion needs to know about a connection: enough to print the exact URL. */

@@ -2,7 +2,7 @@
 // step outputs. No eval, no Function, no library; lookups read own properties of plain data only.
 
 import { RunbookError } from '../errors.js';
-import { isPlainObject, sameData, setOwn, UNSAFE_KEYS } from './plain-data.js';
+import { isPlainObject, readProperty, sameData, setOwn } from '../common/plain-data.js';
 
 /** What an expression can read while a step runs. */
 export interface Scope {
@@ -592,25 +592,6 @@ function readEnv(name: string, state: EvalState): string | undefined {
   }
   state.options.onEnvRead?.(name, value);
   return value;
-}
-
-/**
- * Reads one property the way expressions do: own data of plain objects, array elements by index,
- * `.length` of arrays and strings. Anything else, and the prototype keys, read as undefined.
- */
-export function readProperty(value: unknown, key: string | number): unknown {
-  if (typeof key === 'string' && UNSAFE_KEYS.has(key)) return undefined;
-  if (Array.isArray(value) || typeof value === 'string') {
-    if (key === 'length') return value.length;
-    if (!Array.isArray(value)) return undefined;
-    const index = typeof key === 'number' ? key : /^(?:0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
-    return Number.isInteger(index) && index >= 0 && index < value.length ? value[index] : undefined;
-  }
-  if (isPlainObject(value)) {
-    const name = String(key);
-    return Object.hasOwn(value, name) ? value[name] : undefined;
-  }
-  return undefined;
 }
 
 function evaluateBinary(expr: Extract<Expr, { kind: 'binary' }>, state: EvalState): unknown {

@@ -5,7 +5,7 @@ import { compileSchema } from '../common/ajv.js';
 import { ValidationError, type Diagnostic } from '../errors.js';
 import { formatPath } from './document.js';
 import type { ParamSpec, Runbook } from './model.js';
-import { copyData, setOwn } from './plain-data.js';
+import { copyData, setOwn } from '../common/plain-data.js';
 import { describeSchemaErrors } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
 import { matchesParamType } from './validate.js';

@@ -5,7 +5,7 @@ import type { ErrorObject } from 'ajv';
 import type { DocPath, Problem } from './document.js';
 import { formatPath } from './document.js';
 import { didYouMean } from './suggest.js';
-import { isPlainObject } from './plain-data.js';
+import { isPlainObject } from '../common/plain-data.js';
 import { withoutUserInfo } from '../secrets/redactor.js';
 import {
   CONNECTION_NAME_PATTERN,

@@ -4,12 +4,12 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Registry } from '../actions/registry.js';
-import type { ActionDefinition } from '../actions/define.js';
+import type { ActionDefinition } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 import { formatPath, type DocPath, type Problem } from './document.js';
 import { EXPRESSION_ROOTS, parseExpression, referencesInString, splitTemplate, type Expr, type Reference } from './expressions.js';
-import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './durations.js';
-import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
+import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from '../common/durations.js';
+import { isPlainObject, sameData, UNSAFE_KEYS } from '../common/plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
 import { compileSchema, findValidator } from '../common/ajv.js';
 import { describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';

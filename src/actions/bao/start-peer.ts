@@ -1,6 +1,6 @@
 // bao.startPeer: asks BAO to start one peer (PUT /baocdp/rest/peer/{name}/start).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerVerb, probePeerVerb, runPeerVerb, type PeerTarget, type PeerVerbOutputs } from './peer-verb.js';
 import { peerNameSchema, singlePeerOutputsSchema } from './schemas.js';
 

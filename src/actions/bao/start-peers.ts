@@ -1,6 +1,6 @@
 // bao.startPeers: asks BAO to start a group of peers in one request per batch (POST /baocdp/rest/peer/start).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerGroupVerb, probePeerGroupVerb, runPeerGroupVerb, type PeerGroup, type PeerGroupOutputs } from './peer-verb.js';
 import { batchSizeSchema, peerGroupOutputsSchema, peerListSchema } from './schemas.js';
 

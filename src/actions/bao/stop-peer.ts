@@ -1,6 +1,6 @@
 // bao.stopPeer: asks BAO to stop one peer (PUT /baocdp/rest/peer/{name}/stop).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerVerb, probePeerVerb, runPeerVerb, type PeerTarget, type PeerVerbOutputs } from './peer-verb.js';
 import { peerNameSchema, singlePeerOutputsSchema, stoppedStatusSchema } from './schemas.js';
 

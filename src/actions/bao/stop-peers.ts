@@ -1,6 +1,6 @@
 // bao.stopPeers: asks BAO to stop a group of peers in one request per batch (POST /baocdp/rest/peer/stop).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerGroupVerb, probePeerGroupVerb, runPeerGroupVerb, type PeerGroup, type PeerGroupOutputs } from './peer-verb.js';
 import { batchSizeSchema, peerGroupOutputsSchema, peerListSchema, stoppedStatusSchema } from './schemas.js';
 

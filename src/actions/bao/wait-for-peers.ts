@@ -2,8 +2,8 @@
 // BAO's stop and start only accept the request, so this is how a runbook knows the peers got there.
 
 import { RunbookError } from '../../errors.js';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../runbook/durations.js';
-import { defineAction, type Operation, type Prediction, type RunContext, type RunResult } from '../define.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../common/durations.js';
+import { defineAction, type Operation, type Prediction, type RunContext, type RunResult } from '../../contracts/action.js';
 import {
   DEFAULT_STOPPED_STATUS,
   PEER_INFO_PATH,

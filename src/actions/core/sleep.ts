@@ -1,8 +1,8 @@
 // core.sleep: waits, for example between stopping peers and checking on them. Cancellable.
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { RunbookError } from '../../errors.js';
-import { DURATION_PATTERN, parseDuration } from '../../runbook/durations.js';
+import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
 
 export default defineAction<{ duration: string }>({
   name: 'core.sleep',

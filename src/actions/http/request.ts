@@ -1,11 +1,11 @@
 // http.request: one HTTP call through a `type: http` connection, for health checks and the odd API call
 // between vendor steps. Expected statuses, and fields of the JSON answer copied into outputs.
 
-import { defineAction } from '../define.js';
-import type { HttpMethod } from '../../connections/types.js';
+import { defineAction } from '../../contracts/action.js';
+import type { HttpMethod } from '../../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
-import { readProperty } from '../../runbook/expressions.js';
-import { NOT_HOST_HEADER_PATTERN } from '../../runbook/schema.js';
+import { readProperty } from '../../common/plain-data.js';
+import { NOT_HOST_HEADER_PATTERN } from '../../common/patterns.js';
 
 interface RequestInputs {
   method?: HttpMethod;

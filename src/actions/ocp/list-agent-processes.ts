@@ -2,7 +2,7 @@
 // steps can forEach over them. Read-only: it also runs during a dry run.
 
 import { encodePath } from '../../connections/encode-path.js';
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { PROCESS_PAGE_SIZE, listProcesses, type AgentProcess } from './processes.js';
 
 interface ListInputs {

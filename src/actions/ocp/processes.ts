@@ -2,7 +2,7 @@
 // OCP pages name their fields inconsistently, so every read here is lenient.
 
 import { encodePath, encodePathSegment } from '../../connections/encode-path.js';
-import type { HttpClient, HttpResponse } from '../../connections/types.js';
+import type { HttpClient, HttpResponse } from '../../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 
 /** A HostAgentProcess as OCP returns it (fields beyond these are kept as they come). */

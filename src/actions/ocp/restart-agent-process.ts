@@ -1,6 +1,6 @@
 // ocp.restartAgentProcess: restarts one host agent process (OCP has no per-process start).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
 import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
 

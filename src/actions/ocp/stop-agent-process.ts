@@ -1,6 +1,6 @@
 // ocp.stopAgentProcess: stops one host agent process, by id or by alias.
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
 import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
 

@@ -4,7 +4,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../../src/actions/builtins.js';
-import type { ActionDefinition } from '../../../src/actions/define.js';
+import type { ActionDefinition } from '../../../src/contracts/action.js';
 import listAgentProcesses from '../../../src/actions/ocp/list-agent-processes.js';
 import restartAgent from '../../../src/actions/ocp/restart-agent.js';
 import restartAgentProcess from '../../../src/actions/ocp/restart-agent-process.js';

@@ -2,10 +2,10 @@
 // Built-in actions are written against exactly these types and register through the same registry.
 
 import type { Logger } from 'pino';
-import type { ConnectionDefinition, HttpClient, HttpRequest } from '../connections/types.js';
+import type { ConnectionDefinition, HttpClient, HttpRequest } from './connection.js';
+import type { JsonSchema } from './json-schema.js';
 
-/** A JSON Schema (2020-12) as a plain object. */
-export type JsonSchema = Record<string, unknown>;
+export type { JsonSchema } from './json-schema.js';
 
 /** How one operation ended. `skipped` is set by the engine, never returned by an action. */
 export type OperationStatus = 'changed' | 'unchanged' | 'failed' | 'skipped';

@@ -46,3 +46,22 @@ export function copyData<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * Reads one property the way expressions do: own data of plain objects, array elements by index,
+ * `.length` of arrays and strings. Anything else, and the prototype keys, read as undefined.
+ */
+export function readProperty(value: unknown, key: string | number): unknown {
+  if (typeof key === 'string' && UNSAFE_KEYS.has(key)) return undefined;
+  if (Array.isArray(value) || typeof value === 'string') {
+    if (key === 'length') return value.length;
+    if (!Array.isArray(value)) return undefined;
+    const index = typeof key === 'number' ? key : /^(?:0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
+    return Number.isInteger(index) && index >= 0 && index < value.length ? value[index] : undefined;
+  }
+  if (isPlainObject(value)) {
+    const name = String(key);
+    return Object.hasOwn(value, name) ? value[name] : undefined;
+  }
+  return undefined;
+}

@@ -2,7 +2,7 @@
 // included) reaches a prototype, and deep equality as expressions compare values.
 
 import { describe, expect, it } from 'vitest';
-import { copyData, getOwn, isPlainObject, sameData, setOwn, UNSAFE_KEYS } from '../../src/runbook/plain-data.js';
+import { copyData, getOwn, isPlainObject, sameData, setOwn, UNSAFE_KEYS } from '../../src/common/plain-data.js';
 
 describe('plain objects', () => {
   it('are those made by {}, JSON or Object.create(null), not lists, class instances or null', () => {

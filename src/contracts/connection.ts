@@ -3,7 +3,7 @@
 // TLS, timeouts, retries and error classification, the same for every vendor.
 
 import type { Logger } from 'pino';
-import type { JsonSchema } from '../actions/define.js';
+import type { JsonSchema } from './json-schema.js';
 import type { Redactor } from '../secrets/redactor.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/runbook/durations.js';
+import { formatDuration, MAX_DURATION_MS, parseDuration } from '../../src/common/durations.js';
 
 describe('durations', () => {
   it('parses milliseconds, seconds, minutes, hours and combinations', () => {
