@@ -298,7 +298,7 @@ const NO_REQUESTS: RequestPreview[] = [];
 
 /**
  * The same text, made one flat string. A key built from pieces is a tree of them (`stop/` + `host=` +
- * ...), three times the memory of the text, and an operation keeps its key to the end of the run.
+ * ...), several times the memory of the text, and an operation keeps its key to the end of the run.
  * Reading a character makes the engine flatten the tree in place (the garbage collector then drops
  * the pieces).
  */

@@ -336,8 +336,8 @@ function resetConnection(socket: Socket): void {
 const NO_BODY = Buffer.alloc(0);
 
 /**
- * Reads the whole body; undefined when the client went away first. Events rather than `for await`: an
- * async iterator per request was a visible part of the simulator's cost.
+ * Reads the whole body; undefined when the client went away first. Events rather than `for await`, which
+ * would make an async iterator per request.
  */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve) => {

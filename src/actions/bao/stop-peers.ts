@@ -8,7 +8,7 @@ export default defineAction<PeerGroup, PeerGroupOutputs>({
   name: 'bao.stopPeers',
   description:
     'Asks BAO to stop several peers with POST /baocdp/rest/peer/stop {"peers":[{"name":...}]}, one operation per ' +
-    'batch of batchSize. Reads GET /info/peer once per operation: peers already in stoppedStatus are left out, and ' +
+    'batch of batchSize (its key names the batch: `peers=AP1,AP2`). Reads GET /info/peer once per operation: peers already in stoppedStatus are left out, and ' +
     'when none is left the operation is `unchanged` and sends nothing; any unknown peer fails NOT_FOUND before ' +
     'anything is sent. `changed` means the stop was accepted: the peers stop in the background.',
   connection: 'bao',

@@ -6,7 +6,7 @@ import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
 
 export default defineAction<{ duration: string }>({
   name: 'core.sleep',
-  description: 'Waits for `duration` (e.g. 30s). Always `unchanged`. Previews do not wait.',
+  description: 'Waits for `duration` (e.g. 30s); cancellable. Always `unchanged`. Previews do not wait.',
   mutates: true,
   inputs: {
     type: 'object',

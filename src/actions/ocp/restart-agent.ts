@@ -8,7 +8,8 @@ export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   name: 'ocp.restartAgent',
   description:
     "Restarts a host's whole OCP agent (POST /api/v2/compute/hosts/{hostId}/agent/restart), then polls the task it starts " +
-    '(GET /api/v2/tasks/instances/{id}) every `interval` until SUCCESSFUL (`changed`), FAILED (TASK_FAILED) or `timeout` (WAIT_TIMEOUT).',
+    '(GET /api/v2/tasks/instances/{id}) every `interval` until SUCCESSFUL (`changed`), FAILED (TASK_FAILED) or `timeout` ' +
+    '(WAIT_TIMEOUT; OCP carries on with the task).',
   connection: 'ocp',
   mutates: true,
   inputs: agentVerbInputsSchema,
