@@ -2,8 +2,8 @@
 // layer above, and no import cycle is allowed. `npm test` runs this check (npm run lint:deps).
 const LAYERS = [
   { name: 'leaves', path: '^src/(errors|common/)' },
-  { name: 'contracts', path: '^src/contracts/' },
   { name: 'secrets', path: '^src/secrets/' },
+  { name: 'contracts', path: '^src/contracts/' },
   { name: 'connections', path: '^src/connections/' },
   { name: 'actions', path: '^src/actions/' },
   { name: 'runbook', path: '^src/runbook/' },
