@@ -22,12 +22,13 @@ export interface ListedPeer {
 
 const ACTION = 'bao.listPeers';
 
-export default defineAction<ListPeersInputs, { peers: ListedPeer[] }>({
+export default defineAction<ListPeersInputs, { peers: ListedPeer[]; names: string[] }>({
   name: ACTION,
   description:
     'Lists BAO peers from GET /baocdp/rest/info/peer, keeping those whose `matchOn` field (name, type or status; ' +
     'default name) contains a match of `pattern` (unanchored: write ^…$ for a whole value) and, when given, that are ' +
-    'in `status` (any case). Outputs `peers`, each with `name`, `type` and `status`. Read-only; always `unchanged`.',
+    'in `status` (any case). Outputs `peers`, each with `name`, `type` and `status`, and their `names` (for ' +
+    'bao.stopPeers and bao.waitForPeers). Read-only; always `unchanged`.',
   connection: 'bao',
   mutates: false,
   inputs: {
@@ -58,6 +59,7 @@ export default defineAction<ListPeersInputs, { peers: ListedPeer[] }>({
           properties: { name: { type: 'string' }, type: { type: 'string' }, status: { type: 'string' } },
         },
       },
+      names: { type: 'array', description: 'The names of those peers, in the same order.', items: { type: 'string' } },
     },
   },
   plan(inputs) {
@@ -71,7 +73,7 @@ export default defineAction<ListPeersInputs, { peers: ListedPeer[] }>({
       .filter((p) => status === undefined || hasStatus(p, status))
       .map(listedPeer)
       .filter((p) => regex === undefined || regex.test(p[matchOn]));
-    return { status: 'unchanged', outputs: { peers } };
+    return { status: 'unchanged', outputs: { peers, names: peers.map((p) => p.name) } };
   },
 });
 
