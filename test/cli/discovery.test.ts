@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
@@ -31,6 +32,19 @@ function setUp(): { config: string; report: string } {
 const step = (report: RunReport, id: string) => report.steps.find((s) => s.id === id)!;
 
 describe('discovery through the CLI', { timeout: 60_000 }, () => {
+  it("is shown in the README by the example's own steps", () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const section = readme.slice(readme.indexOf('### Finding targets by what they are'));
+    const snippet = parseYaml(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as { steps: Array<Record<string, unknown>> };
+    const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { steps: Array<Record<string, unknown>> };
+    expect(snippet.steps.length).toBeGreaterThan(3);
+    for (const shown of snippet.steps) {
+      const real = example.steps.find((s) => s.id === shown.id);
+      const { with: _inputs, ...shape } = shown;
+      expect(real, String(shown.id)).toMatchObject(shape);
+    }
+  });
+
   it('discovers the online hosts by keyword and stops obstat2 on each of them, and only on them', async () => {
     const { config, report } = setUp();
     const r = await runCli(['run', EXAMPLE, '--sim', '--sim-config', config, '--param', 'keyword=PROD', '--report', report]);
