@@ -78,6 +78,15 @@ describe('discovery through the CLI', { timeout: 60_000 }, () => {
     expect(offline.stdout).toContain("unresolved: unknown until run: depends on the outputs of step 'hosts'");
   });
 
+  it('runbook schema describes both actions, the pattern as a regex', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    const defs = (JSON.parse(r.stdout) as { $defs: Record<string, { properties?: Record<string, Record<string, unknown>> }> }).$defs;
+    expect(Object.keys(defs['with.ocp.listHosts']?.properties ?? {})).toEqual(['keyword', 'status', 'sort', 'pageSize']);
+    // Each input is its own schema or an expression.
+    expect(defs['with.bao.listPeers']?.properties?.pattern?.anyOf).toContainEqual(expect.objectContaining({ type: 'string', format: 'regex', maxLength: 200 }));
+  });
+
   it('plan --detailed-exitcode does not count the discovery steps as changes', async () => {
     ws = createWorkspace();
     const file = ws.write(
