@@ -35,7 +35,7 @@ describe('bao.listPeers run', () => {
     const [result] = await planAndRun(listPeers, { pattern: '^AP$', matchOn: 'type' }, harness.context().ctx);
     expect(result).toEqual({
       status: 'unchanged',
-      outputs: { peers: [{ name: 'AP1', type: 'AP', status: 'RUNNING' }, { name: 'AP2', type: 'AP', status: 'STOPPED' }] },
+      outputs: { peers: [{ name: 'AP1', type: 'AP', status: 'RUNNING' }, { name: 'AP2', type: 'AP', status: 'STOPPED' }], names: ['AP1', 'AP2'] },
     });
     expect(calls(sim)).toEqual(['GET /baocdp/rest/info/peer']);
     expect(mutatingRequests(sim)).toEqual([]);
@@ -72,7 +72,7 @@ describe('bao.listPeers run', () => {
     const harness = actionHarness(simConnectionConfig('bao', server.url));
     try {
       const [result] = await planAndRun(listPeers, { pattern: 'UNKNOWN', matchOn: 'type' }, harness.context().ctx);
-      expect(result?.outputs).toEqual({ peers: [{ name: 'AP9', type: 'UNKNOWN', status: 'RUNNING' }] });
+      expect(result?.outputs).toEqual({ peers: [{ name: 'AP9', type: 'UNKNOWN', status: 'RUNNING' }], names: ['AP9'] });
     } finally {
       await harness.close();
       await server.close();
