@@ -14,6 +14,7 @@ import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
 import { compileSchema, findValidator } from '../common/ajv.js';
 import { describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
+import { regexInputProblem } from './regex-input.js';
 
 export interface ValidateOptions {
   /** The line of a path, so that a message can name where something was first written. */
@@ -312,6 +313,7 @@ class SemanticCheck {
     const action = this.#checkAction(step, path);
     this.#checkConnectionOf(step, path, label, action);
     if (action?.pathInputs && isPlainObject(step.with)) this.#checkPathInputs(step, step.with, action.pathInputs, path, label);
+    if (action && isPlainObject(step.with)) this.#checkRegexInputs(step.with, action, path, label);
 
     const hasForEach = Object.hasOwn(step, 'forEach') && step.forEach !== undefined && step.forEach !== null;
     if (Object.hasOwn(step, 'rollout') && !hasForEach) {
@@ -341,6 +343,18 @@ class SemanticCheck {
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
+  }
+
+  /** Inputs whose schema says `format: regex`: a literal pattern is checked here, one with `\${{ }}` when planned. */
+  #checkRegexInputs(inputs: Record<string, unknown>, action: ActionDefinition, path: DocPath, label: string): void {
+    const properties = isPlainObject(action.inputs.properties) ? action.inputs.properties : {};
+    for (const [name, schema] of Object.entries(properties)) {
+      const text = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
+      if (!isPlainObject(schema) || schema.format !== 'regex' || typeof text !== 'string' || text.includes('${{')) continue;
+      // A pattern too long for the schema's maxLength is reported by the schema.
+      const problem = typeof schema.maxLength === 'number' && text.length > schema.maxLength ? undefined : regexInputProblem(text);
+      if (problem !== undefined) this.#add({ code: 'SCHEMA', message: `input '${name}' of ${label} ${problem}`, path: [...path, 'with', name] });
+    }
   }
 
   /**

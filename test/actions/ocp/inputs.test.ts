@@ -18,6 +18,7 @@ describe('OCP action inputs', () => {
   it('registers every OCP action as a built-in', () => {
     expect(createRegistry().actionNames().filter((n) => n.startsWith('ocp.'))).toEqual([
       'ocp.listAgentProcesses',
+      'ocp.listHosts',
       'ocp.restartAgent',
       'ocp.restartAgentProcess',
       'ocp.stopAgent',
