@@ -47,7 +47,7 @@ export interface ClientOptions {
   /** Deadline of one attempt, from connecting to the last body byte. */
   timeoutMs: number;
   retry: RetryPolicy;
-  /** The run's signal: aborting it fails requests with CANCELLED, never retried. */
+  /** The operation's signal: aborting it fails requests with CANCELLED, never retried. */
   signal: AbortSignal;
   trace: OperationTrace;
   /** Refuse any method but GET and HEAD before sending (plan --online probes). */
