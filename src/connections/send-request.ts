@@ -85,9 +85,7 @@ async function sendAttempt(conn: ConnectionState, prepared: PreparedRequest, set
   }
   if (settings.signal.aborted) throw cancelled(prepared);
 
-  // The timer of `AbortSignal.timeout` does not keep the process alive, nor the attempt once it has ended.
-  const deadline = AbortSignal.timeout(settings.timeoutMs);
-  const signal = AbortSignal.any([settings.signal, deadline]);
+  const { signal, end } = attemptSignal(settings.signal, settings.timeoutMs);
   const started = performance.now();
   try {
     if (settings.hooks) {
@@ -119,13 +117,36 @@ async function sendAttempt(conn: ConnectionState, prepared: PreparedRequest, set
     );
     return { res, out };
   } catch (err) {
-    const error = settings.signal.aborted ? cancelled(prepared) : classifyTransportError(err, failureContext(conn, prepared, settings, deadline.aborted));
+    // Unless the operation was cancelled, an aborted attempt signal means that its deadline passed.
+    const error = settings.signal.aborted ? cancelled(prepared) : classifyTransportError(err, failureContext(conn, prepared, settings, signal.aborted));
     conn.log.debug(
       { connection: conn.name, method: out.method, url: prepared.displayUrl, code: error.code, ms: Math.round(performance.now() - started) },
       'http request failed',
     );
     throw error;
+  } finally {
+    end();
   }
+}
+
+/**
+ * The signal of one attempt: aborted when its deadline passes or when the operation's signal aborts.
+ * `end` clears the timer and the listener at once, so nothing is left of an attempt that has ended (the
+ * timer and the registrations of `AbortSignal.timeout` and `AbortSignal.any` would stay until the garbage
+ * collector reclaims it). The timer does not keep the process alive: the request in flight does.
+ */
+function attemptSignal(operation: AbortSignal, timeoutMs: number): { signal: AbortSignal; end(): void } {
+  const attempt = new AbortController();
+  const cancel = (): void => attempt.abort(operation.reason);
+  const timer = setTimeout(() => attempt.abort(new Error('attempt deadline')), timeoutMs).unref();
+  operation.addEventListener('abort', cancel, { once: true });
+  return {
+    signal: attempt.signal,
+    end() {
+      clearTimeout(timer);
+      operation.removeEventListener('abort', cancel);
+    },
+  };
 }
 
 /** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise itself keeps running). */
