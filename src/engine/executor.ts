@@ -494,47 +494,25 @@ function operationContext(
         readOnly,
       })
     : noConnectionClient(step.action);
-  return { trace, ctx: new OperationContext(step.id, http, ctx, op.key, guard.signal) };
+  return { trace, ctx: operationRunContext(step.id, http, ctx, op.key, guard.signal) };
 }
 
 /**
- * What an action's `run` and `probe` get. A class, so that the `log` and `sleep` getters are not new
- * closures per operation: each is made on first use (`sleep` is a plain function; actions may destructure it).
- * `signal` is the operation's: aborted at its deadline or when the run is aborted.
+ * What an action's `run` and `probe` get. `signal` is the operation's: aborted at its deadline or when the
+ * run is aborted. The logger is made on first use: most operations never log.
  */
-class OperationContext implements RunContext {
-  readonly step: { id: string };
-  readonly signal: AbortSignal;
-  #log: Logger | undefined;
-  #sleep: ((ms: number) => Promise<void>) | undefined;
-  readonly #run: StepRunContext;
-  readonly #key: string;
-
-  constructor(
-    stepId: string,
-    readonly http: HttpClient,
-    run: StepRunContext,
-    key: string,
-    signal: AbortSignal,
-  ) {
-    this.step = { id: stepId };
-    this.signal = signal;
-    this.#run = run;
-    this.#key = key;
-  }
-
-  /** Waits, or rejects early when the operation is stopped. */
-  get sleep(): (ms: number) => Promise<void> {
-    const signal = this.signal;
-    this.#sleep ??= (ms) => delay(ms, undefined, { signal });
-    return this.#sleep;
-  }
-
-  /** A child logger bound to the operation, made on first use: most operations never log. */
-  get log(): Logger {
-    this.#log ??= this.#run.log.child({ step: this.step.id, operation: this.#key });
-    return this.#log;
-  }
+function operationRunContext(stepId: string, http: HttpClient, run: StepRunContext, key: string, signal: AbortSignal): RunContext {
+  let log: Logger | undefined;
+  return {
+    step: { id: stepId },
+    http,
+    signal,
+    sleep: (ms) => delay(ms, undefined, { signal }),
+    get log(): Logger {
+      log ??= run.log.child({ step: stepId, operation: key });
+      return log;
+    },
+  };
 }
 
 let isoMs = -1;

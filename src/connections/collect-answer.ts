@@ -1,42 +1,9 @@
-// One HTTP exchange through undici's dispatcher API: send the request, collect the whole answer up to a
-// size limit, and let the attempt abort it at any moment. The dispatcher API rather than `request()`: no
-// Readable stream per answer, no promise per read and no abort listener per request; heap sampling put those
-// at a fifth of what the engine allocated per request.
+// One request through undici's dispatcher API: send it, collect the whole answer up to a size limit, and
+// give it up as soon as the attempt's signal aborts (its deadline or the operation's cancellation).
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { RunbookError } from '../errors.js';
-import type { DeadlineTracker } from './deadlines.js';
-
-/**
- * What aborts one attempt: its deadline or the run's cancellation. Whoever waits on the attempt sets
- * `onAbort` (one waiter at a time: authorization, then the exchange), which is called once.
- */
-export class Attempt {
-  aborted = false;
-  reason: unknown = undefined;
-  onAbort: (() => void) | undefined = undefined;
-  /** Set when the attempt's deadline passed (before it is aborted). */
-  timedOut = false;
-  /** The deadline queue the attempt is in, told when it ends, and the attempt's place in it. */
-  deadlines: DeadlineTracker | undefined = undefined;
-  deadlineEntry: unknown = undefined;
-
-  /** The attempt is over: its deadline no longer applies. */
-  end(): void {
-    this.onAbort = undefined;
-    this.deadlines?.settle(this);
-  }
-
-  abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
-    const hook = this.onAbort;
-    this.onAbort = undefined;
-    hook?.();
-  }
-}
 
 /** A whole answer: status, headers as undici parsed them (lower-case names), and the body bytes. */
 export interface Answer {
@@ -48,27 +15,27 @@ export interface Answer {
 const NO_BYTES = Buffer.alloc(0);
 
 /**
- * Dispatches `options` and resolves with the whole answer. Rejects with undici's error when the exchange
- * fails, with BAD_RESPONSE past `limit` body bytes, and with the attempt's reason as soon as it is aborted
+ * Dispatches `options` and resolves with the whole answer. Rejects with undici's error when the request
+ * fails, with BAD_RESPONSE past `limit` body bytes, and with the signal's reason as soon as it aborts
  * (even while the request still waits for a free connection).
  */
-export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, attempt: Attempt, limit: number): Promise<Answer> {
+export function collectAnswer(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, limit: number): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
-    if (attempt.aborted) {
-      reject(attempt.reason);
+    if (signal.aborted) {
+      reject(signal.reason);
       return;
     }
-    const handler = new ExchangeHandler(resolve, reject, attempt, limit);
-    attempt.onAbort = () => handler.abort(attempt.reason);
-    dispatcher.dispatch(options, handler);
+    dispatcher.dispatch(options, new AnswerCollector(resolve, reject, signal, limit));
   });
 }
 
-class ExchangeHandler implements Dispatcher.DispatchHandler {
+/** Undici's handler of one request: it collects the answer, and listens to the signal until it settles. */
+class AnswerCollector implements Dispatcher.DispatchHandler {
   readonly #resolve: (answer: Answer) => void;
   readonly #reject: (reason: unknown) => void;
-  readonly #attempt: Attempt;
+  readonly #signal: AbortSignal;
   readonly #limit: number;
+  readonly #onAbort = (): void => this.#abort(this.#signal.reason);
   #controller: Dispatcher.DispatchController | undefined = undefined;
   #settled = false;
   #status = 0;
@@ -76,15 +43,16 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(resolve: (answer: Answer) => void, reject: (reason: unknown) => void, attempt: Attempt, limit: number) {
+  constructor(resolve: (answer: Answer) => void, reject: (reason: unknown) => void, signal: AbortSignal, limit: number) {
     this.#resolve = resolve;
     this.#reject = reject;
-    this.#attempt = attempt;
+    this.#signal = signal;
     this.#limit = limit;
+    signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  /** Rejects now, and stops the exchange (or, when it has not started yet, as soon as it starts). */
-  abort(reason: unknown): void {
+  /** Rejects now, and stops the request (or, when it has not started yet, as soon as it starts). */
+  #abort(reason: unknown): void {
     this.#fail(reason);
     this.#controller?.abort(asError(reason));
   }
@@ -92,7 +60,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
   onRequestStart(controller: Dispatcher.DispatchController): void {
     // Called again if undici retries the request on a fresh connection: the latest controller is the live one.
     this.#controller = controller;
-    if (this.#settled) controller.abort(asError(this.#attempt.reason ?? new Error('attempt ended')));
+    if (this.#settled) controller.abort(asError(this.#signal.reason ?? new Error('request ended')));
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
@@ -117,8 +85,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     if (this.#settled) return;
-    this.#settled = true;
-    this.#attempt.onAbort = undefined;
+    this.#settle();
     const chunks = this.#chunks;
     const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : chunks.length === 0 ? NO_BYTES : Buffer.concat(chunks, this.#size);
     this.#resolve({ status: this.#status, headers: this.#headers, bytes });
@@ -130,10 +97,14 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
 
   #fail(reason: unknown): void {
     if (this.#settled) return;
-    this.#settled = true;
-    this.#attempt.onAbort = undefined;
+    this.#settle();
     this.#chunks = [];
     this.#reject(reason);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#signal.removeEventListener('abort', this.#onAbort);
   }
 }
 

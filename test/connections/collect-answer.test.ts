@@ -1,11 +1,12 @@
-// One exchange through undici's dispatcher, against a real HTTP server on loopback: the whole answer, the
+// One request through undici's dispatcher, against a real HTTP server on loopback: the whole answer, the
 // body size cap, and aborting at any moment (before the request has a connection, and while it is in flight).
 
+import { getEventListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Attempt, exchange } from '../../src/connections/exchange.js';
+import { collectAnswer } from '../../src/connections/collect-answer.js';
 
 let origin: string;
 const seen: string[] = [];
@@ -37,10 +38,13 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-describe('exchange', () => {
+describe('collectAnswer', () => {
   it('collects the whole answer: status, headers with lower-case names, every chunk of the body', async () => {
     const pool = new Pool(origin, { connections: 1 });
-    const answer = await exchange(pool, { path: '/json', method: 'GET' }, new Attempt(), 1024);
+    const signal = new AbortController().signal;
+    const answer = await collectAnswer(pool, { path: '/json', method: 'GET' }, signal, 1024);
+    // Once the answer is in, nothing listens to the signal any more.
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     expect(answer.status).toBe(200);
     expect(answer.headers['x-trace']).toBe('abc');
     expect(answer.headers['content-type']).toBe('application/json');
@@ -50,19 +54,21 @@ describe('exchange', () => {
 
   it('refuses a body past the limit with BAD_RESPONSE, and the pool still works afterwards', async () => {
     const pool = new Pool(origin, { connections: 1 });
-    await expect(exchange(pool, { path: '/big', method: 'GET' }, new Attempt(), 64 * 1024)).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
-    const answer = await exchange(pool, { path: '/json', method: 'GET' }, new Attempt(), 1024);
+    const signal = new AbortController().signal;
+    await expect(collectAnswer(pool, { path: '/big', method: 'GET' }, signal, 64 * 1024)).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    const answer = await collectAnswer(pool, { path: '/json', method: 'GET' }, new AbortController().signal, 1024);
     expect(answer.status).toBe(200);
     await pool.close();
   });
 
   it('rejects at once when aborted while waiting for a connection, and never sends the request', async () => {
     const pool = new Pool(origin, { connections: 1 });
-    const first = new Attempt();
-    const holding = exchange(pool, { path: '/hold', method: 'GET' }, first, 1024);
+    const first = new AbortController();
+    const holding = collectAnswer(pool, { path: '/hold', method: 'GET' }, first.signal, 1024);
     await waitFor(() => seen.includes('/hold'));
-    const queued = new Attempt();
-    const waiting = exchange(pool, { path: '/queued', method: 'GET' }, queued, 1024);
+    const queued = new AbortController();
+    const waiting = collectAnswer(pool, { path: '/queued', method: 'GET' }, queued.signal, 1024);
     const reason = new Error('attempt deadline');
     queued.abort(reason);
     await expect(waiting).rejects.toBe(reason);
@@ -81,7 +87,7 @@ describe('exchange', () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
-    await expect(exchange(pool, { path: '/', method: 'GET' }, new Attempt(), 1024)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(collectAnswer(pool, { path: '/', method: 'GET' }, new AbortController().signal, 1024)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     await pool.destroy();
   });
 });

@@ -1,5 +1,5 @@
-// One request as the simulator's routes see it (raw path, decoded segments, body bytes), and the
-// small set of ways to answer it.
+// What the simulator's routes work with: a request as they see it (raw path, decoded segments, body
+// bytes), matching it to a route, and the small set of ways to answer it.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
@@ -114,22 +114,6 @@ export function sendEmpty(res: ServerResponse, status: number, headers: Record<s
   if (!canAnswer(res)) return;
   res.writeHead(status, headers);
   res.end();
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (the timer is cleared either way). */
-export function delay(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 /** Matches decoded segments against a pattern like `['compute', 'hosts', ':hostId']`; returns the params. */
