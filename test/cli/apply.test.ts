@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let production: Simulator;
@@ -30,16 +30,7 @@ function envFor(sim: Simulator): Record<string, string> {
   return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' };
 }
 
-const RUNBOOK = `version: 1
-name: bound
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: [20, 21]
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-`;
+const RUNBOOK = runbookYaml({ name: 'bound', steps: [ocpStep({ hosts: [20, 21] })] });
 
 async function savePlan(env: Record<string, string>, ...flags: string[]): Promise<string> {
   const planFile = ws.path('plan.json');

@@ -12,7 +12,7 @@ import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { hostsParam, ocpStep, runbookYaml, type OcpStepOptions } from '../helpers/runbooks.js';
 
 let sim: Simulator;
 let ws: Workspace;
@@ -33,20 +33,8 @@ function env(): Record<string, string> {
 }
 
 /** Stops agent process 185 on each host; with `--sim`, hosts 20 to 59 exist. */
-function runbook(hosts: number[], extra = ''): string {
-  return `version: 1
-name: outputs
-params:
-  hosts: { type: array, items: { type: integer }, default: ${JSON.stringify(hosts)} }
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: \${{ params.hosts }}
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-${extra.replace(/^/gm, '    ')}
-`;
+function runbook(hosts: number[], step: OcpStepOptions = {}): string {
+  return runbookYaml({ name: 'outputs', params: { hosts: hostsParam(hosts) }, steps: [ocpStep(step)] });
 }
 
 function stopsSent(): number {
@@ -218,7 +206,7 @@ describe('an output that cannot be written', () => {
 
   it('the report: exit 4, names it, keeps the journal, and says how to rebuild the report from it', async () => {
     ws = createWorkspace();
-    const file = ws.write('rb.yaml', runbook([20, 21, 22, 23, 24, 25], 'concurrency: 1'));
+    const file = ws.write('rb.yaml', runbook([20, 21, 22, 23, 24, 25], { concurrency: 1 }));
     const simConfig = ws.write('sim.yaml', 'faults: { latency: 150 }\n');
     const report = ws.path('r.json');
     const journal = `${report}.journal.jsonl`;
@@ -247,7 +235,7 @@ describe('an output that cannot be written', () => {
   it('the journal, during the run: no new operation starts, the run fails with exit 1 and says which file', async () => {
     ws = createWorkspace();
     const hosts = Array.from({ length: 30 }, (_, i) => i + 1);
-    const file = ws.write('rb.yaml', runbook(hosts, 'concurrency: 1'));
+    const file = ws.write('rb.yaml', runbook(hosts, { concurrency: 1 }));
     const report = ws.path('r.json');
     const journal = `${report}.journal.jsonl`;
     // Every file the run writes is capped at a few kilobytes: the journal reaches the cap after a few operations.
@@ -269,7 +257,7 @@ describe('an output that cannot be written', () => {
   it('the journal, during the run: the report, where there is room for it, says why the run stopped', async () => {
     ws = createWorkspace();
     const hosts = Array.from({ length: 30 }, (_, i) => i + 1);
-    const file = ws.write('rb.yaml', runbook(hosts, 'concurrency: 1'));
+    const file = ws.write('rb.yaml', runbook(hosts, { concurrency: 1 }));
     // The report goes to a pipe, which the cap on file sizes does not reach; the journal beside it is capped.
     const report = ws.path('report.pipe');
     execFileSync('mkfifo', [report]);

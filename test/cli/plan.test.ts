@@ -6,7 +6,7 @@ import { linkSync, readFileSync, symlinkSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runMain } from '../helpers/main.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let sim: Simulator;
@@ -39,28 +39,13 @@ function env(): Record<string, string> {
 }
 
 function stopRunbook(hosts: number[]): string {
-  return `version: 1
-name: detailed
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: ${JSON.stringify(hosts)}
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-`;
+  return runbookYaml({ name: 'detailed', steps: [ocpStep({ hosts })] });
 }
 
-const LIST_ONLY = `version: 1
-name: list-only
-${OCP_ENV_CONNECTION}
-steps:
-  - id: find
-    action: ocp.listAgentProcesses
-    connection: ocp
-    forEach: [1, 2]
-    with: { hostId: "\${{ item }}", alias: obstat2 }
-`;
+const LIST_ONLY = runbookYaml({
+  name: 'list-only',
+  steps: [ocpStep({ id: 'find', action: 'ocp.listAgentProcesses', hosts: [1, 2], with: { alias: 'obstat2' } })],
+});
 
 async function planExit(file: string, ...flags: string[]): Promise<number | null> {
   const r = await runMain(['plan', file, '--detailed-exitcode', ...flags], env());
@@ -120,20 +105,11 @@ describe('the summary line of an online preview', () => {
     ws = createWorkspace();
     const file = ws.write(
       'bao.yaml',
-      `version: 1
-name: bao-preview
-connections:
-  bao:
-    type: bao
-    url: \${{ env.BAO_URL }}
-    auth: { type: login, username: "\${{ env.BAO_USER }}", password: "\${{ env.BAO_PASSWORD }}" }
-steps:
-  - id: stop
-    action: bao.stopPeer
-    connection: bao
-    forEach: [AP1, AP2]
-    with: { peer: "\${{ item }}" }
-`,
+      runbookYaml({
+        name: 'bao-preview',
+        connections: { bao: baoConnection() },
+        steps: [{ id: 'stop', action: 'bao.stopPeer', connection: 'bao', forEach: ['AP1', 'AP2'], with: { peer: '${{ item }}' } }],
+      }),
     );
     const r = await runMain(['plan', file, '--online'], env());
     expect(r.code).toBe(0);

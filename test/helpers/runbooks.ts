@@ -32,7 +32,7 @@ export interface OcpStepOptions {
   action?: string;
   /** What the step runs for: a list of host ids or an expression such as `${{ params.hosts }}`. */
   hosts?: unknown;
-  /** Inputs added to (or replacing) `hostId: ${{ item }}` and `agentProcessId: 185`. */
+  /** The inputs besides `hostId: ${{ item }}` (which they may replace); by default `agentProcessId: 185`. */
   with?: Record<string, unknown>;
   /** Any other key of the step (`concurrency`, `maxErrors`, `if`, ...). */
   [key: string]: unknown;
@@ -43,8 +43,8 @@ export interface OcpStepOptions {
  * host of `hosts` (`${{ params.hosts }}` when not given).
  */
 export function ocpStep(options: OcpStepOptions = {}): Record<string, unknown> {
-  const { id = 'stop', action = 'ocp.stopAgentProcess', hosts = '${{ params.hosts }}', with: inputs = {}, ...rest } = options;
-  return { id, action, connection: 'ocp', forEach: hosts, with: { hostId: '${{ item }}', agentProcessId: 185, ...inputs }, ...rest };
+  const { id = 'stop', action = 'ocp.stopAgentProcess', hosts = '${{ params.hosts }}', with: inputs = { agentProcessId: 185 }, ...rest } = options;
+  return { id, action, connection: 'ocp', forEach: hosts, with: { hostId: '${{ item }}', ...inputs }, ...rest };
 }
 
 export interface RunbookOptions {

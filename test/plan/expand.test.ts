@@ -185,7 +185,7 @@ describe('environment values in with:', () => {
 describe('errors', () => {
   it('makes an expression that fails for one item an error of that operation, not of the step', async () => {
     const [step] = await stepsOf(
-      ocpStep({ hosts: '${{ params.items }}', with: { hostId: '${{ item.host }}', agentProcessId: undefined, alias: 'obstat-${{ item.suffix }}' } }),
+      ocpStep({ hosts: '${{ params.items }}', with: { hostId: '${{ item.host }}', alias: 'obstat-${{ item.suffix }}' } }),
     );
     const { resolved } = expand(step!, { params: { items: [{ host: 20, suffix: '2' }, { host: 21 }] } });
     expect(resolved.disposition).toBe('planned');

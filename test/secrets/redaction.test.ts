@@ -11,7 +11,7 @@ import { startServer, type TestServer } from '../connections/test-server.js';
 import { runCli } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { OCP_ENV_CONNECTION, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 
 const PASSWORD = 'Tr0ub4dor-and-3-horses';
 const TOKEN_PARAM = 'param-secret-7c1e55d2';
@@ -258,17 +258,11 @@ steps:
   it('redacts a secret param of three characters inside longer text', async () => {
     const file = ws.write(
       'short.yaml',
-      `version: 1
-name: short
-params:
-  pin: { type: string, secret: true }
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    with: { hostId: 20, alias: "obstat-\${{ params.pin }}" }
-`,
+      runbookYaml({
+        name: 'short',
+        params: { pin: { type: 'string', secret: true } },
+        steps: [ocpStep({ hosts: [20], with: { alias: 'obstat-${{ params.pin }}' } })],
+      }),
     );
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
     const out = ws.path('short');
@@ -299,18 +293,7 @@ steps:
 
 describe('what is not a secret is shown as the server sent it', () => {
   it('keeps the user name in answers and says which user an auth failure was for', async () => {
-    const file = ws.write(
-      'user.yaml',
-      `version: 1
-name: user
-${OCP_ENV_CONNECTION}
-steps:
-  - id: list
-    action: ocp.listAgentProcesses
-    connection: ocp
-    with: { hostId: 20 }
-`,
-    );
+    const file = ws.write('user.yaml', runbookYaml({ name: 'user', steps: [ocpStep({ id: 'list', action: 'ocp.listAgentProcesses', hosts: [20], with: {} })] }));
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
     const ok = await runMain(['run', file, '--report', ws.path('user.json')], env);
     expect(ok.code).toBe(0);
