@@ -13,20 +13,12 @@ import type { RunReport } from '../../src/report/types.js';
 import { ROOT, runCli } from '../helpers/cli.js';
 import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { ocpStep, runbookYaml } from '../helpers/runbooks.js';
 
 let ws: Workspace;
 afterEach(() => ws?.remove());
 
-const RUNBOOK = `version: 1
-name: locked
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    with: { hostId: 20, agentProcessId: 185 }
-`;
+const RUNBOOK = runbookYaml({ name: 'locked', steps: [ocpStep({ hosts: [20] })] });
 
 /** Every run here uses the built-in simulator; the connection variables only need to be set. */
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
