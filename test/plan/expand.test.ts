@@ -5,6 +5,7 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../src/actions/builtins.js';
+import { defineAction } from '../../src/actions/define.js';
 import { openConnection, type ConnectionRuntime } from '../../src/connections/transport.js';
 import { expandStep, type ConnectionView, type SecretInput } from '../../src/plan/expand.js';
 import type { ResolvedStep } from '../../src/plan/types.js';
@@ -15,6 +16,20 @@ import { Redactor } from '../../src/secrets/redactor.js';
 import { hostsParam, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 
 const registry = createRegistry();
+// A plugin action whose plan shows no request: what it sends is known only from the names of its inputs.
+registry.registerAction(
+  defineAction({
+    name: 'acme.deliver',
+    description: 'Delivers a note with headers and a body of its own making',
+    mutates: true,
+    inputs: { type: 'object', additionalProperties: false, properties: { headers: { type: 'object' }, body: { type: 'object' }, note: { type: 'string' } } },
+    plan: (inputs) => [{ inputs }],
+    async run() {
+      return { status: 'changed' };
+    },
+  }),
+  'plugin',
+);
 const CONNECTIONS = {
   ocp: { type: 'ocp', url: 'https://ocp.example:8080', auth: { type: 'basic', username: 'admin', password: 'ocp-password' } },
   bao: { type: 'bao', url: 'https://bao.example:38080', auth: { type: 'login', username: 'admin', password: 'bao-password' } },
@@ -143,9 +158,9 @@ describe('path inputs', () => {
 });
 
 describe('environment values in with:', () => {
-  const ENV = { TOKEN: 'tok-5f0c93d1', PASSWORD: 'pw-2b7e1516', REGION: 'eu-west', PEER: 'AP-secret-peer' };
+  const ENV = { TOKEN: 'tok-5f0c93d1', PASSWORD: 'pw-2b7e1516', API_KEY: 'key-9d4b1c7e', REGION: 'eu-west', PEER: 'AP-secret-peer' };
 
-  it('reports those read under headers or body as secrets, once per operation, and not those in the path', async () => {
+  it('reports those read under headers, body or a secret-looking key as secrets, once each, and not those in the path', async () => {
     const [step] = await stepsOf({
       id: 'call',
       action: 'http.request',
@@ -153,15 +168,17 @@ describe('environment values in with:', () => {
       with: {
         method: 'POST',
         path: '/regions/${{ env.REGION }}',
+        query: { api_key: '${{ env.API_KEY }}' },
         headers: { Authorization: 'Bearer ${{ env.TOKEN }}' },
-        body: { user: 'ops', secret: '${{ env.PASSWORD }}' },
+        body: { user: 'ops', note: '${{ env.PASSWORD }}' },
       },
     });
     const { resolved, secrets } = expand(step!, { env: ENV });
     expect(resolved.operations[0]!.inputs.path).toBe('/regions/eu-west');
     expect(secrets).toEqual([
+      { step: 'call', key: 'call', input: 'query.api_key', env: 'API_KEY', value: ENV.API_KEY },
       { step: 'call', key: 'call', input: 'headers.Authorization', env: 'TOKEN', value: ENV.TOKEN },
-      { step: 'call', key: 'call', input: 'body.secret', env: 'PASSWORD', value: ENV.PASSWORD },
+      { step: 'call', key: 'call', input: 'body.note', env: 'PASSWORD', value: ENV.PASSWORD },
     ]);
   });
 
@@ -169,6 +186,19 @@ describe('environment values in with:', () => {
     const [step] = await stepsOf({ id: 'group', action: 'bao.stopPeers', connection: 'bao', with: { peers: ['AP1', '${{ env.PEER }}'] } });
     const { secrets } = expand(step!, { env: ENV });
     expect(secrets).toEqual([{ step: 'group', key: 'group', input: 'peers.1', env: 'PEER', value: ENV.PEER }]);
+  });
+
+  it('reports those read under headers or body by their place alone, when the plan shows no request', async () => {
+    const [step] = await stepsOf({
+      id: 'deliver',
+      action: 'acme.deliver',
+      with: { headers: { 'X-Trace': '${{ env.TOKEN }}' }, body: { text: '${{ env.PASSWORD }}' }, note: '${{ env.REGION }}' },
+    });
+    const { secrets } = expand(step!, { env: ENV });
+    expect(secrets.map((f) => [f.input, f.env])).toEqual([
+      ['headers.X-Trace', 'TOKEN'],
+      ['body.text', 'PASSWORD'],
+    ]);
   });
 
   it('reports nothing for an environment value that only reaches the path, or one that is empty', async () => {
