@@ -248,8 +248,8 @@ describe('an output that cannot be written', () => {
     // Nothing was started after the journal failed: at most the operation it could not record was sent.
     expect(stopsSent()).toBeLessThan(30);
     expect(stopsSent()).toBeLessThanOrEqual(journaled + 1);
-    // What the journal holds is still a journal.
-    const rebuilt = await runMain(['report', journal, '--out', ws.path('rebuilt.json')]);
+    // What the journal holds is still a journal: `runbook report`, run as a person would after a crash, rebuilds it.
+    const rebuilt = await runCli(['report', journal, '--out', ws.path('rebuilt.json')]);
     expect(rebuilt.code).toBe(0);
     expect(readReport(ws.path('rebuilt.json')).steps[0]!.operations).toHaveLength(30);
   });
