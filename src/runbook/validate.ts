@@ -14,7 +14,7 @@ import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
 import { compileSchema, findValidator } from '../common/ajv.js';
 import { describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
-import { regexInputProblem } from './regex-input.js';
+import { regexInputProblem } from '../common/regex-input.js';
 
 export interface ValidateOptions {
   /** The line of a path, so that a message can name where something was first written. */

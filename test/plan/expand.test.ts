@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../src/actions/builtins.js';
-import { defineAction } from '../../src/actions/define.js';
+import { defineAction } from '../../src/contracts/action.js';
 import { openConnection, type ConnectionRuntime } from '../../src/connections/transport.js';
 import { expandStep, type ConnectionView, type SecretInput } from '../../src/plan/expand.js';
 import type { ResolvedStep } from '../../src/plan/types.js';
@@ -78,7 +78,7 @@ function expand(step: StepSpec, options: ExpandOptions = {}): { resolved: Resolv
     registry,
     scope: { params: options.params ?? { hosts: [20, 21] }, env: options.env ?? {}, steps: options.steps ?? {} },
     connections,
-    unknownOutputs: new Set(options.unknownOutputs ?? []),
+    unknownOutputs: new Map((options.unknownOutputs ?? []).map((id) => [id, 'is unknown until run'])),
     onSecretInput: (found) => secrets.push(found),
   });
   return { resolved, secrets };

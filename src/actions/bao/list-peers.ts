@@ -1,7 +1,7 @@
 // bao.listPeers: finds BAO peers whose name, type or status matches a pattern (and that are in a status),
 // from one read of GET /baocdp/rest/info/peer, so that later steps can act on them by name. Read-only.
 
-import { compileRegexInput, MAX_REGEX_INPUT_LENGTH } from '../../runbook/regex-input.js';
+import { compileRegexInput, MAX_REGEX_INPUT_LENGTH } from '../../common/regex-input.js';
 import { defineAction } from '../../contracts/action.js';
 import { PEER_INFO_PATH, hasStatus, readPeerInfo, type PeerInfo } from './peers.js';
 

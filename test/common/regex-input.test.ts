@@ -2,8 +2,8 @@
 // a literal pattern is reported (file:line:col at validation) versus one built by an expression.
 
 import { describe, expect, it } from 'vitest';
-import { compileRegexInput, MAX_REGEX_INPUT_LENGTH, regexInputProblem } from '../../src/runbook/regex-input.js';
-import { columnOf, diagnosticsOf, parse, withSteps } from './runbook-text.js';
+import { compileRegexInput, MAX_REGEX_INPUT_LENGTH, regexInputProblem } from '../../src/common/regex-input.js';
+import { columnOf, diagnosticsOf, parse, withSteps } from '../runbook/runbook-text.js';
 
 describe('regexInputProblem', () => {
   it('accepts ordinary patterns, including bounded repetition of a group and repetition of a group without one inside', () => {
