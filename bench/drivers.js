@@ -1,6 +1,6 @@
 // The two ways the benchmark stops processes: the engine, driven programmatically the way `runbook run`
 // wires it (without the console), and a bare loop of undici requests sending the same two requests per
-// operation with the same headers and keep-alive pool settings. Each returns its wall time.
+// operation with the same headers and keep-alive pool settings. Each returns its wall and CPU time.
 
 import { performance } from 'node:perf_hooks';
 import { pino } from 'pino';
@@ -10,18 +10,43 @@ import { BASIC_AUTHORIZATION, PROCESS_ID } from './workloads.js';
 /** Where the compiled engine is: ../dist, or BENCH_DIST (to measure another build). */
 export const DIST = new URL(process.env.BENCH_DIST ? `file://${process.env.BENCH_DIST.replace(/\/?$/, '/')}` : '../dist/', import.meta.url);
 
+/**
+ * Imports a module of the build being measured. Its type is that of the source it was compiled from.
+ * @param {string} path relative to dist/
+ * @returns {Promise<unknown>}
+ */
+export function importDist(path) {
+  return import(new URL(path, DIST).href);
+}
+
+/**
+ * The engine modules the CLI wires together.
+ * @typedef {Awaited<ReturnType<typeof loadEngine>>} Engine
+ */
+
 /** Imports the engine modules the CLI wires together. */
 export async function loadEngine() {
-  const at = (path) => import(new URL(path, DIST).href);
-  const [load, builtins, connections, executor, redactor, journal, artifacts] = await Promise.all([
-    at('runbook/load.js'),
-    at('actions/builtins.js'),
-    at('engine/connections.js'),
-    at('engine/executor.js'),
-    at('secrets/redactor.js'),
-    at('report/journal.js'),
-    at('cli/artifacts.js'),
-  ]);
+  const [load, builtins, connections, executor, redactor, journal, artifacts] = /**
+   * @type {[
+   *   typeof import('../src/runbook/load.js'),
+   *   typeof import('../src/actions/builtins.js'),
+   *   typeof import('../src/engine/connections.js'),
+   *   typeof import('../src/engine/executor.js'),
+   *   typeof import('../src/secrets/redactor.js'),
+   *   typeof import('../src/report/journal.js'),
+   *   typeof import('../src/cli/artifacts.js'),
+   * ]}
+   */ (
+    await Promise.all([
+      importDist('runbook/load.js'),
+      importDist('actions/builtins.js'),
+      importDist('engine/connections.js'),
+      importDist('engine/executor.js'),
+      importDist('secrets/redactor.js'),
+      importDist('report/journal.js'),
+      importDist('cli/artifacts.js'),
+    ])
+  );
   return {
     parseRunbook: load.parseRunbook,
     createRegistry: builtins.createRegistry,
@@ -34,7 +59,10 @@ export async function loadEngine() {
   };
 }
 
-/** CPU time of this process (every thread: the collector's helpers too) since `before`, in ms. */
+/**
+ * CPU time of this process (every thread: the collector's helpers too) since `before`, in ms.
+ * @param {NodeJS.CpuUsage} before
+ */
 function cpuMsSince(before) {
   const used = process.cpuUsage(before);
   return (used.user + used.system) / 1000;
@@ -45,6 +73,9 @@ function cpuMsSince(before) {
  * `executeRunbook` is timed, wall and CPU (expansion included; loading, opening and closing the
  * connections not, as the baseline's pool is not). With `reportFile`, writes the journal beside it and
  * the report through the CLI's artifact writer, like `runbook run --report`.
+ * @param {Engine} engine
+ * @param {{ text: string, file: string, params: Record<string, unknown>, concurrency: number, reportFile?: string }} run
+ * @returns {Promise<RunTimes>}
  */
 export async function runEngine(engine, { text, file, params, concurrency, reportFile }) {
   const registry = engine.createRegistry();
@@ -60,6 +91,7 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
     maxConnections: concurrency,
   });
   const journal = reportFile ? engine.openJournal(engine.journalPathFor(reportFile), redactor) : undefined;
+  /** @type {import('../src/report/types.js').RunReport} */
   let report;
   let ms;
   let cpuMs;
@@ -102,21 +134,35 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
 }
 
 /**
+ * What a client run took: wall time and CPU time of the whole process; for the engine also the time to
+ * write the report (when asked), the peak RSS before writing it, and the run's counts.
+ * @typedef {object} RunTimes
+ * @property {number} ms
+ * @property {number} cpuMs
+ * @property {number} [writeMs]
+ * @property {number} [runPeakRssMB]
+ * @property {import('../src/report/types.js').StatusCounts} [summary]
+ */
+
+/**
  * Stops the process on every host of `batches` (arrays of host ids, run one after the other, each at up
  * to `concurrency` at once) with bare undici: GET the process list, check it, POST the stop, check the answer.
  * Timed, wall and CPU, from the first request to the last answer (the pool's close not).
+ * @param {{ origin: string, batches: number[][], concurrency: number }} run
+ * @returns {Promise<RunTimes>}
  */
 export async function runBare({ origin, batches, concurrency }) {
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1 });
   const headers = { 'content-type': 'application/json', authorization: BASIC_AUTHORIZATION };
   const base = '/api/v2/compute/hosts/';
+  /** @param {number} host */
   const stopOne = async (host) => {
     const list = await pool.request({ method: 'GET', path: `${base}${host}/agent/processes?page=1&size=100`, headers });
-    const page = await list.body.json();
+    const page = /** @type {{ data: { contents: { id: number, status: string }[] } }} */ (await list.body.json());
     const before = list.statusCode === 200 ? page.data.contents.find((p) => p.id === PROCESS_ID) : undefined;
     if (before?.status !== 'STARTED') throw new Error(`bare: host ${host} answered ${list.statusCode} ${JSON.stringify(page).slice(0, 200)}`);
     const stop = await pool.request({ method: 'POST', path: `${base}${host}/agent/processes/${PROCESS_ID}/stop`, headers });
-    const after = await stop.body.json();
+    const after = /** @type {{ data: { status: string } }} */ (await stop.body.json());
     if (stop.statusCode !== 200 || after.data.status !== 'STOPPED') throw new Error(`bare: stop on host ${host} answered ${stop.statusCode}`);
   };
   const cpu0 = process.cpuUsage();
@@ -125,7 +171,7 @@ export async function runBare({ origin, batches, concurrency }) {
     for (const hosts of batches) {
       let next = 0;
       const worker = async () => {
-        while (next < hosts.length) await stopOne(hosts[next++]);
+        for (let host = hosts[next++]; host !== undefined; host = hosts[next++]) await stopOne(host);
       };
       await Promise.all(Array.from({ length: Math.min(concurrency, hosts.length) }, worker));
     }

@@ -4,6 +4,12 @@
 /** The process every benchmark operation stops: each simulated host has exactly this one, STARTED. */
 export const PROCESS_ID = 185;
 
+/**
+ * How many requests an in-process simulator keeps: enough to compare what the engine and the baseline
+ * send, without its bookkeeping growing with the workload.
+ */
+export const SIM_RECORDED = 16;
+
 /** Credentials of the simulator's default OCP user. */
 export const SIM_USER = { username: 'admin', password: 'sim-password' };
 
@@ -13,6 +19,9 @@ export const BASIC_AUTHORIZATION = `Basic ${Buffer.from(`${SIM_USER.username}:${
 /**
  * A simulator with `hosts` hosts (ids 1..hosts), each with one operable STARTED process, so that every
  * operation is a real stop: one GET of the process list, then one POST.
+ * @param {number} hosts
+ * @param {number} [latencyMs] added to every answer
+ * @returns {import('../src/sim/index.js').SimConfigInput}
  */
 export function simConfig(hosts, latencyMs = 0) {
   return {
@@ -21,11 +30,22 @@ export function simConfig(hosts, latencyMs = 0) {
   };
 }
 
-/** Host ids 1..n. */
+/**
+ * Host ids first..first + n - 1.
+ * @param {number} n
+ * @param {number} [first]
+ * @returns {number[]}
+ */
 export function hostIds(n, first = 1) {
   return Array.from({ length: n }, (_, i) => first + i);
 }
 
+/**
+ * The lines every benchmark runbook opens with: its name, the simulator's OCP connection, its concurrency.
+ * @param {string} name
+ * @param {string} url
+ * @param {number} concurrency
+ */
 function header(name, url, concurrency) {
   return [
     'version: 1',
@@ -39,7 +59,11 @@ function header(name, url, concurrency) {
   ];
 }
 
-/** One step that stops the process on every host of `params.hosts`. */
+/**
+ * One step that stops the process on every host of `params.hosts`.
+ * @param {string} url
+ * @param {number} concurrency
+ */
 export function fanOutRunbook(url, concurrency) {
   return [
     ...header('bench-fan-out', url, concurrency),
@@ -55,7 +79,13 @@ export function fanOutRunbook(url, concurrency) {
   ].join('\n');
 }
 
-/** `steps` steps of `perStep` operations each, every step on its own hosts (literal forEach lists). */
+/**
+ * `steps` steps of `perStep` operations each, every step on its own hosts (literal forEach lists).
+ * @param {string} url
+ * @param {number} concurrency
+ * @param {number} steps
+ * @param {number} perStep
+ */
 export function manyStepsRunbook(url, concurrency, steps, perStep) {
   const lines = [...header('bench-many-steps', url, concurrency), 'steps:'];
   for (let s = 0; s < steps; s += 1) {

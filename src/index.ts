@@ -1,7 +1,7 @@
 // The public API for plugin authors: define actions and connection types, build request paths safely.
 // Everything here is stable within a major version; nothing else in the package is.
 
-export { defineAction, defineConnection } from './actions/define.js';
+export { defineAction, defineConnection } from './contracts/action.js';
 export type {
   ActionDefinition,
   JsonSchema,
@@ -14,7 +14,7 @@ export type {
   ProbeContext,
   RunContext,
   RunResult,
-} from './actions/define.js';
+} from './contracts/action.js';
 export type {
   ConnectionContext,
   ConnectionDefinition,
@@ -24,6 +24,6 @@ export type {
   HttpRequest,
   HttpResponse,
   OutgoingRequest,
-} from './connections/types.js';
+} from './contracts/connection.js';
 export { encodePath, encodePathSegment } from './connections/encode-path.js';
 export { RunbookError, ERROR_CODES, type ErrorCode } from './errors.js';

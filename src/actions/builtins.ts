@@ -1,7 +1,7 @@
 // The built-in actions and connection types. They register through the same public registry as plugins.
 
-import type { ActionDefinition } from './define.js';
-import type { ConnectionDefinition } from '../connections/types.js';
+import type { ActionDefinition } from '../contracts/action.js';
+import type { ConnectionDefinition } from '../contracts/connection.js';
 import { Registry } from './registry.js';
 import coreAssert from './core/assert.js';
 import coreFail from './core/fail.js';
@@ -13,6 +13,7 @@ import { ocpConnection } from '../connections/ocp.js';
 import ocpRestartAgentProcess from './ocp/restart-agent-process.js';
 import ocpStopAgentProcess from './ocp/stop-agent-process.js';
 import ocpListAgentProcesses from './ocp/list-agent-processes.js';
+import ocpListHosts from './ocp/list-hosts.js';
 import ocpStopAgent from './ocp/stop-agent.js';
 import ocpRestartAgent from './ocp/restart-agent.js';
 import baoStopPeer from './bao/stop-peer.js';
@@ -20,9 +21,10 @@ import baoStartPeer from './bao/start-peer.js';
 import baoStopPeers from './bao/stop-peers.js';
 import baoStartPeers from './bao/start-peers.js';
 import baoWaitForPeers from './bao/wait-for-peers.js';
+import baoListPeers from './bao/list-peers.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest, baoStopPeer, baoStartPeer, baoStopPeers, baoStartPeers, baoWaitForPeers];
+export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest, baoStopPeer, baoStartPeer, baoStopPeers, baoStartPeers, baoWaitForPeers, ocpListHosts, baoListPeers];
 
 /** Every built-in connection type, one module each. */
 export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];

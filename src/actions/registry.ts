@@ -1,8 +1,8 @@
 // The registry of actions and connection types. Built-ins and plugins enter through the same door:
 // `register`, which checks the shape of what it is given and refuses a name that is taken.
 
-import type { ConnectionDefinition } from '../connections/types.js';
-import type { ActionDefinition } from './define.js';
+import type { ConnectionDefinition } from '../contracts/connection.js';
+import type { ActionDefinition } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 
 const ACTION_NAME = /^[a-z][a-zA-Z0-9]*\.[a-z][a-zA-Z0-9]*$/;
@@ -103,7 +103,7 @@ function checkConnectionShape(value: unknown, source: string): ConnectionDefinit
   return value as ConnectionDefinition;
 }
 
-/** Plain code-unit order: names are ASCII, and localeCompare's collation setup costs a cold start 10 ms. */
+/** Plain code-unit order: names are ASCII, and localeCompare would set up a collation on every cold start. */
 function byText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }

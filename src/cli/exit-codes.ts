@@ -1,4 +1,4 @@
-// The exit codes of every command, documented in the README. Scripts and cron wrappers depend on them.
+// The exit codes of every command, documented in docs/exit-codes.md. Scripts and cron wrappers depend on them.
 
 export const EXIT = {
   /** The command did what was asked; a run succeeded with no failed operation. */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js';
 import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
-import { parseDuration } from '../runbook/durations.js';
+import { parseDuration } from '../common/durations.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 // Each command is imported when it is called: `validate` must not pay for the simulator or the transport.
@@ -52,8 +52,9 @@ apply:
   --max-age DURATION   refuse a plan older than this (default 1h)
 
 Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 3 done within budget (some operations
-failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 75 another run
-holds the lock, 130/143 interrupted by SIGINT/SIGTERM. Docs: README.md
+failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 5/6 plan
+--detailed-exitcode: changes / would fail, 75 another run holds the lock, 130/143 interrupted by
+SIGINT/SIGTERM. Docs: README.md
 `;
 
 class UsageError extends Error {}

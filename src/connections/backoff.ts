@@ -1,7 +1,7 @@
 // When to send a failed request again: exponential backoff with equal jitter, the server's Retry-After
-// (429/503) where it gives one, and an abortable wait.
+// (429/503) where it gives one.
 
-import type { RetryPolicy } from './types.js';
+import type { RetryPolicy } from '../contracts/connection.js';
 
 /**
  * The wait before try number `attempt + 1`, after try `attempt` (1-based) failed.
@@ -27,23 +27,4 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now);
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. The timer is always cleared. */
-export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,14 +1,14 @@
 // The `bao` connection type: BMC Atrium / TrueSight Orchestration CDP REST API. One login per connection,
 // shared by all concurrent operations; one re-login when the token goes stale; logout when the run ends.
 
-import { defineConnection } from '../actions/define.js';
+import { defineConnection } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 import { asRecord, authBlock, requireString, urlPathEndsWith, urlSchema } from './auth-config.js';
 import { isTransientStatus } from './classify-error.js';
 import { bodySnippet } from './response-body.js';
 import { tlsConfigSchema } from './tls.js';
 import type { Redactor } from '../secrets/redactor.js';
-import type { ConnectionContext, ConnectionSession, HttpResponse } from './types.js';
+import type { ConnectionContext, ConnectionSession, HttpResponse } from '../contracts/connection.js';
 
 /** Every BAO REST path starts with this; actions give paths without it (with it works too). */
 export const BAO_PATH_PREFIX = '/baocdp/rest';

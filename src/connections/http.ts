@@ -1,10 +1,10 @@
 // The `http` connection type: any JSON HTTP API, with optional Basic or Bearer authentication and static
 // headers. No vendor envelope: success is decided by the HTTP status alone.
 
-import { defineConnection } from '../actions/define.js';
+import { defineConnection } from '../contracts/action.js';
 import { authBlock, basicAuthSchema, basicAuthorization, headersSchema, redactSensitiveHeaders, requireString, urlSchema } from './auth-config.js';
 import { tlsConfigSchema } from './tls.js';
-import type { ConnectionSession } from './types.js';
+import type { ConnectionSession } from '../contracts/connection.js';
 
 /** The connection entry, as documented; `open` narrows the resolved value itself (expressions come after the schema). */
 export interface HttpConnectionConfig {

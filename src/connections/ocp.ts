@@ -1,7 +1,7 @@
 // The `ocp` connection type: OceanBase Cloud Platform. Basic or AccessKey (HMAC-SHA1) authentication, the
 // `/api/v2` prefix on every path, and the `{ successful, data, error, traceId }` envelope judged on every answer.
 
-import { defineConnection } from '../actions/define.js';
+import { defineConnection } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 import type { Redactor } from '../secrets/redactor.js';
 import { asRecord, authBlock, basicAuthSchema, basicAuthorization, headersSchema, requireString, urlPathEndsWith, urlSchema } from './auth-config.js';
@@ -9,7 +9,7 @@ import { isTransientStatus } from './classify-error.js';
 import { contentMd5, ocpSignature, ocpStringToSign } from './ocp-signature.js';
 import { bodySnippet } from './response-body.js';
 import { tlsConfigSchema } from './tls.js';
-import type { ConnectionSession, HttpResponse, OutgoingRequest } from './types.js';
+import type { ConnectionSession, HttpResponse, OutgoingRequest } from '../contracts/connection.js';
 
 /** Every OCP resource path starts with this; actions give paths without it (with it works too). */
 export const OCP_PATH_PREFIX = '/api/v2';

@@ -4,7 +4,7 @@
 import { RunbookError } from '../errors.js';
 import { withoutUserInfo } from '../secrets/redactor.js';
 import { canonicalQuery } from './ocp-signature.js';
-import type { HttpRequest } from './types.js';
+import type { HttpRequest } from '../contracts/connection.js';
 
 /** A connection URL, validated. */
 export interface ConnectionUrl {

@@ -1,5 +1,5 @@
 // What an answer's body becomes for actions: parsed JSON when it is JSON, the text otherwise, undefined
-// when empty (bodies are read, with their size cap, in exchange.ts). Bodies are not kept beyond that.
+// when empty (bodies are read, with their size cap, in collect-answer.ts). Bodies are not kept beyond that.
 
 import type { IncomingHttpHeaders } from 'node:http';
 

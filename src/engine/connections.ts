@@ -5,12 +5,12 @@
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from '../actions/registry.js';
-import type { HttpRequest } from '../connections/types.js';
+import type { HttpRequest } from '../contracts/connection.js';
 import { openConnection, type ConnectionRuntime, type SentRequests } from '../connections/transport.js';
 import { RunbookError, ValidationError, isRunbookError, type Diagnostic } from '../errors.js';
 import type { ConnectionSpec, Runbook } from '../runbook/model.js';
 import { evaluateValue, type Scope } from '../runbook/expressions.js';
-import { setOwn } from '../runbook/plain-data.js';
+import { setOwn } from '../common/plain-data.js';
 import { REDACTED, type Redactor } from '../secrets/redactor.js';
 import type { RunConnection } from './executor.js';
 

@@ -7,10 +7,10 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { ActionDefinition, Operation, RunContext } from '../actions/define.js';
+import type { ActionDefinition, Operation, RunContext } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
 import type { OperationTrace } from '../connections/transport.js';
-import type { HttpClient, RetryPolicy } from '../connections/types.js';
+import type { HttpClient, RetryPolicy } from '../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import { expandStep, messageOf, pluginNameOf, previewRequest, toOperationError, type ConnectionView, type SecretInput } from '../plan/expand.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
@@ -30,8 +30,8 @@ import {
   type StepStatus,
 } from '../report/types.js';
 import { spilledOperations } from '../report/spilled.js';
-import { copyData } from '../runbook/plain-data.js';
-import { formatDuration } from '../runbook/durations.js';
+import { copyData } from '../common/plain-data.js';
+import { formatDuration } from '../common/durations.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { OperationDeadlines, type OperationGuard } from './operation-deadlines.js';
 import { stepOutputs, stepsReadByOthers, toPlainJson } from './outputs.js';
@@ -494,47 +494,25 @@ function operationContext(
         readOnly,
       })
     : noConnectionClient(step.action);
-  return { trace, ctx: new OperationContext(step.id, http, ctx, op.key, guard.signal) };
+  return { trace, ctx: operationRunContext(step.id, http, ctx, op.key, guard.signal) };
 }
 
 /**
- * What an action's `run` and `probe` get. A class, so that the `log` and `sleep` getters are not new
- * closures per operation: each is made on first use (`sleep` is a plain function; actions may destructure it).
- * `signal` is the operation's: aborted at its deadline or when the run is aborted.
+ * What an action's `run` and `probe` get. `signal` is the operation's: aborted at its deadline or when the
+ * run is aborted. The logger is made on first use: most operations never log.
  */
-class OperationContext implements RunContext {
-  readonly step: { id: string };
-  readonly signal: AbortSignal;
-  #log: Logger | undefined;
-  #sleep: ((ms: number) => Promise<void>) | undefined;
-  readonly #run: StepRunContext;
-  readonly #key: string;
-
-  constructor(
-    stepId: string,
-    readonly http: HttpClient,
-    run: StepRunContext,
-    key: string,
-    signal: AbortSignal,
-  ) {
-    this.step = { id: stepId };
-    this.signal = signal;
-    this.#run = run;
-    this.#key = key;
-  }
-
-  /** Waits, or rejects early when the operation is stopped. */
-  get sleep(): (ms: number) => Promise<void> {
-    const signal = this.signal;
-    this.#sleep ??= (ms) => delay(ms, undefined, { signal });
-    return this.#sleep;
-  }
-
-  /** A child logger bound to the operation, made on first use: most operations never log. */
-  get log(): Logger {
-    this.#log ??= this.#run.log.child({ step: this.step.id, operation: this.#key });
-    return this.#log;
-  }
+function operationRunContext(stepId: string, http: HttpClient, run: StepRunContext, key: string, signal: AbortSignal): RunContext {
+  let log: Logger | undefined;
+  return {
+    step: { id: stepId },
+    http,
+    signal,
+    sleep: (ms) => delay(ms, undefined, { signal }),
+    get log(): Logger {
+      log ??= run.log.child({ step: stepId, operation: key });
+      return log;
+    },
+  };
 }
 
 let isoMs = -1;

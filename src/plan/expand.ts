@@ -1,15 +1,15 @@
 // Expands one step into concrete operations: evaluates `if`, `forEach` and `with` against the scope,
 // checks the resolved inputs, and asks the action's `plan` for the requests. Pure: sends nothing.
 
-import type { ActionDefinition, PlannedOperation } from '../actions/define.js';
+import type { ActionDefinition, PlannedOperation } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
 import { encodePathSegment } from '../connections/encode-path.js';
-import type { HttpRequest } from '../connections/types.js';
+import type { HttpRequest } from '../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
 import { collectReferences, evaluateCondition, evaluateTemplate, evaluateValue, type EvaluateOptions, type Scope } from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
-import { copyData, isPlainObject, setOwn } from '../runbook/plain-data.js';
+import { copyData, isPlainObject, setOwn } from '../common/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
 
 /** What expansion needs to know about a connection: enough to print the exact URL. */
@@ -298,7 +298,7 @@ const NO_REQUESTS: RequestPreview[] = [];
 
 /**
  * The same text, made one flat string. A key built from pieces is a tree of them (`stop/` + `host=` +
- * ...), three times the memory of the text, and an operation keeps its key to the end of the run.
+ * ...), several times the memory of the text, and an operation keeps its key to the end of the run.
  * Reading a character makes the engine flatten the tree in place (the garbage collector then drops
  * the pieces).
  */

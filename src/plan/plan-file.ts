@@ -3,9 +3,9 @@
 
 import { readFile } from 'node:fs/promises';
 import { RunbookError } from '../errors.js';
-import type { PredictedOutcome } from '../actions/define.js';
+import type { PredictedOutcome } from '../contracts/action.js';
 import type { ResolvedStep } from './types.js';
-import { formatDuration } from '../runbook/durations.js';
+import { formatDuration } from '../common/durations.js';
 import { REDACTED } from '../secrets/redactor.js';
 
 export const PLAN_VERSION = 1;

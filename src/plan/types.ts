@@ -1,7 +1,7 @@
 // The shapes of a plan: the concrete operations a runbook resolves to, before anything runs.
 
-import type { PredictedOutcome } from '../actions/define.js';
-import type { HttpMethod } from '../connections/types.js';
+import type { PredictedOutcome } from '../contracts/action.js';
+import type { HttpMethod } from '../contracts/connection.js';
 import type { ErrorCode } from '../errors.js';
 
 /** A request as the plan shows it: the exact method, URL and body, credentials never included. */

@@ -1,7 +1,7 @@
 // A Markdown summary of a run, for a pull-request comment or a CI job summary.
 
 import { escapeControlChars, escapeMarkdown } from '../secrets/untrusted-text.js';
-import { formatDuration } from '../runbook/durations.js';
+import { formatDuration } from '../common/durations.js';
 import type { OperationRecord, RunReport } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 // The records of a large step, left in the journal: a run of 100,000 operations would otherwise hold every
-// record to its end, and those records (with the garbage collector's headroom over them) were most of the
-// run's memory. The report reads them back from the journal, in the step's order, when it is written.
+// record to its end, and those records (with the garbage collector's headroom over them) would be most of
+// the run's memory. The report reads them back from the journal, in the step's order, when it is written.
 
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { OperationRecord } from './types.js';

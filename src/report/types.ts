@@ -1,7 +1,7 @@
 // The run report: one JSON document per run, described by schemas/report.schema.json.
 // Version it: scripts and dashboards read it. Add fields; never rename or remove one within a version.
 
-import type { OperationStatus } from '../actions/define.js';
+import type { OperationStatus } from '../contracts/action.js';
 import type { OperationError, RequestPreview } from '../plan/types.js';
 
 export const REPORT_VERSION = 1;

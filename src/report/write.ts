@@ -146,8 +146,8 @@ const PLAIN_JSON: JsonText = {
 
 /**
  * Serialises a value as JSON with a trailing newline: the first levels indented, each value below them on
- * one line. In a report or a plan that is one line per operation: easy to read and to grep, and a
- * third of the size of indenting everything (which, for 100,000 operations, is tens of megabytes).
+ * one line. In a report or a plan that is one line per operation: easy to read and to grep, and much
+ * smaller than indenting everything.
  */
 export function toJson(value: unknown): string {
   // One list of pieces joined once: nested joins would hold the operations' text three times over.

@@ -5,7 +5,7 @@ import type { Diagnostic } from '../errors.js';
 import { formatPath, type DocPath } from './document.js';
 import { parseExpression, splitTemplate, type Expr } from './expressions.js';
 import type { ConnectionSpec, Runbook } from './model.js';
-import { isPlainObject } from './plain-data.js';
+import { isPlainObject } from '../common/plain-data.js';
 import { anchorAt } from './validate.js';
 
 /** One `env.NAME` read, where it stands in the document. */

@@ -2,7 +2,7 @@
 // step outputs. No eval, no Function, no library; lookups read own properties of plain data only.
 
 import { RunbookError } from '../errors.js';
-import { isPlainObject, sameData, setOwn, UNSAFE_KEYS } from './plain-data.js';
+import { isPlainObject, readProperty, sameData, setOwn } from '../common/plain-data.js';
 
 /** What an expression can read while a step runs. */
 export interface Scope {
@@ -523,13 +523,15 @@ function asEvaluationError(error: unknown, text: string): RunbookError {
 function interpolate(value: unknown, source: string, text: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  const where = `\${{${source}}} inside the text '${clip(text)}'`;
-  if (value === undefined || value === null) {
-    throw new RunbookError('EXPRESSION', `${where} has no value (${value === null ? 'it is null' : 'nothing is there'}); check the name, or give a default with ??`);
+  const expression = `\${{${source}}}`;
+  const inText = `inside the text '${clip(text)}'`;
+  if (value === undefined) {
+    throw new RunbookError('EXPRESSION', `${expression} has no value ${inText}; check the name, or give a default with ??`);
   }
+  if (value === null) throw new RunbookError('EXPRESSION', `${expression} is null ${inText}; give a default with ??`);
   throw new RunbookError(
     'EXPRESSION',
-    `${where} is ${Array.isArray(value) ? 'a list' : 'a mapping'}, which cannot be written into text; pick one value from it, or make the expression the whole value`,
+    `${expression} is ${Array.isArray(value) ? 'a list' : 'a mapping'} ${inText}, which cannot be written into text; pick one value from it, or make the expression the whole value`,
   );
 }
 
@@ -593,25 +595,6 @@ function readEnv(name: string, state: EvalState): string | undefined {
   }
   state.options.onEnvRead?.(name, value);
   return value;
-}
-
-/**
- * Reads one property the way expressions do: own data of plain objects, array elements by index,
- * `.length` of arrays and strings. Anything else, and the prototype keys, read as undefined.
- */
-export function readProperty(value: unknown, key: string | number): unknown {
-  if (typeof key === 'string' && UNSAFE_KEYS.has(key)) return undefined;
-  if (Array.isArray(value) || typeof value === 'string') {
-    if (key === 'length') return value.length;
-    if (!Array.isArray(value)) return undefined;
-    const index = typeof key === 'number' ? key : /^(?:0|[1-9][0-9]*)$/.test(key) ? Number(key) : NaN;
-    return Number.isInteger(index) && index >= 0 && index < value.length ? value[index] : undefined;
-  }
-  if (isPlainObject(value)) {
-    const name = String(key);
-    return Object.hasOwn(value, name) ? value[name] : undefined;
-  }
-  return undefined;
 }
 
 function evaluateBinary(expr: Extract<Expr, { kind: 'binary' }>, state: EvalState): unknown {

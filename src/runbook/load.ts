@@ -18,8 +18,8 @@ import {
   type StepSpec,
 } from './model.js';
 import { parseYaml, type SourceDocument } from './document.js';
-import { parseDuration } from './durations.js';
-import { copyData, isPlainObject, setOwn } from './plain-data.js';
+import { parseDuration } from '../common/durations.js';
+import { copyData, isPlainObject, setOwn } from '../common/plain-data.js';
 import { validateRunbookData } from './validate.js';
 
 /** A plugin module named in `plugins:`, with where it is written. */

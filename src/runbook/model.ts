@@ -78,7 +78,7 @@ export interface Runbook {
   locate(path: (string | number)[], inString?: { anchor: string; anchorIndex: number; index: number }): { line: number; column: number } | undefined;
 }
 
-/** Default values of the format, in one place (the README quotes them). */
+/** Default values of the format, in one place (docs/format.md quotes them). */
 export const DEFAULTS = {
   concurrency: 4,
   timeoutMs: 60_000,

@@ -5,7 +5,7 @@ import { ValidationError } from '../errors.js';
 import { formatPath, parseYaml } from './document.js';
 import { readTextWithinLimit } from './load.js';
 import { DEFAULTS } from './model.js';
-import { isPlainObject } from './plain-data.js';
+import { isPlainObject } from '../common/plain-data.js';
 import type { ParamValues } from './params.js';
 
 /**

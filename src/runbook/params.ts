@@ -2,10 +2,12 @@
 // `--param k=v` values, checking each value by the param's declared type. Every problem is reported at
 // once, as BAD_PARAM.
 
+import { compileSchema } from '../common/ajv.js';
 import { ValidationError, type Diagnostic } from '../errors.js';
+import { formatPath } from './document.js';
 import type { ParamSpec, Runbook } from './model.js';
-import { copyData, setOwn } from './plain-data.js';
-import { compileCached } from './schema-errors.js';
+import { copyData, setOwn } from '../common/plain-data.js';
+import { describeSchemaErrors } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
 import { matchesParamType } from './validate.js';
 
@@ -205,7 +207,7 @@ function parseList(raw: string, items: Record<string, unknown> | undefined): unk
     return Array.isArray(parsed) ? parsed : undefined;
   }
   if (text === '') return [];
-  const validate = items ? compileCached(items) : undefined;
+  const validate = items ? compileSchema(items) : undefined;
   return text.split(',').map((part) => {
     const item = part.trim();
     const scalar = parseJson(item);
@@ -225,11 +227,18 @@ function parseJson(text: string): unknown {
 
 function checkItems(items: Record<string, unknown>, list: unknown[], secret: boolean): { message: string; index: number } | undefined {
   // Bounded and shared with the loader, which compiled the same items schema when it checked the default.
-  const validate = compileCached(items);
+  const validate = compileSchema(items);
   for (const [i, item] of list.entries()) {
     if (!validate(item)) {
-      const why = validate.errors?.[0]?.message ?? 'does not match';
-      return { message: `item ${i + 1}${secret ? '' : ` (${JSON.stringify(item)})`} ${why}`, index: i };
+      const element = `item ${i + 1}`;
+      // The value of a secret param never appears in a message: messages reach logs and reports.
+      if (secret) return { message: `${element} does not match the items schema`, index: i };
+      const [problem] = describeSchemaErrors(validate.errors ?? [], item, {
+        label: (path) => (path.length === 0 ? element : `${formatPath(path)} of ${element}`),
+        container: (path) => `in ${path.length === 0 ? element : `${formatPath(path)} of ${element}`}`,
+        keyNoun: () => 'key',
+      });
+      return { message: problem?.message ?? `${element} does not match the items schema`, index: i };
     }
   }
   return undefined;

@@ -1,15 +1,12 @@
 // Turns ajv's raw errors into one readable problem per real mistake: the anyOf/if-then noise collapsed,
 // each pointing at the right node (the unknown key itself, the mapping that lacks a key), in words.
 
-import { createRequire } from 'node:module';
-import type Ajv2020Module from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import type { DocPath, Problem } from './document.js';
 import { formatPath } from './document.js';
 import { didYouMean } from './suggest.js';
-import { isPlainObject } from './plain-data.js';
+import { isPlainObject } from '../common/plain-data.js';
 import { withoutUserInfo } from '../secrets/redactor.js';
-import { loadOrCompile, type SchemaCompiler } from './schema-code-cache.js';
 import {
   CONNECTION_NAME_PATTERN,
   DURATION_PATTERN,
@@ -21,47 +18,6 @@ import {
   PARAM_NAME_PATTERN,
   PERCENT_PATTERN,
 } from './schema.js';
-
-export type Ajv = InstanceType<typeof Ajv2020Module.default>;
-
-// ajv is loaded when a schema is first compiled, not at start-up: with the compiled-schema cache warm, a
-// command never loads it. It is CommonJS, so this is synchronous.
-const requireFromHere = createRequire(import.meta.url);
-
-// verbose: errors carry their schema, which is how the expression branch of an anyOf is recognised.
-// strict off and formats off: plugin schemas may use keywords or formats this build does not know.
-const FORMAT_AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, validateFormats: false, logger: false } as const;
-
-/** An ajv instance with the options every schema of the format is compiled with. */
-export function createAjv(keepSource = false): Ajv {
-  const Ajv2020 = (requireFromHere('ajv/dist/2020.js') as typeof Ajv2020Module).default;
-  return new Ajv2020({ ...FORMAT_AJV_OPTIONS, ...(keepSource ? { code: { source: true } } : {}) });
-}
-
-/** `createAjv` for the compiled-schema cache (a change of the options is a change of the cache key). */
-export const FORMAT_SCHEMA_COMPILER: SchemaCompiler = {
-  optionsKey: `draft2020 ${JSON.stringify(FORMAT_AJV_OPTIONS)}`,
-  ajv: createAjv,
-};
-
-// Compiling is what makes loading slow (tens of milliseconds per schema), and the same param `items`
-// schemas come back with every load of a runbook. Bounded, so that a long-lived process cannot grow it.
-const compiledByText = new Map<string, ValidateFunction>();
-const MAX_COMPILED = 256;
-
-/**
- * Compiles a schema once per distinct text (with `createAjv`'s options) and reuses it afterwards.
- * @throws whatever ajv throws for an invalid schema (nothing is cached then).
- */
-export function compileCached(schema: Record<string, unknown> | boolean): ValidateFunction {
-  const key = JSON.stringify(schema);
-  const cached = compiledByText.get(key);
-  if (cached) return cached;
-  const validate = loadOrCompile(schema, FORMAT_SCHEMA_COMPILER);
-  if (compiledByText.size >= MAX_COMPILED) compiledByText.delete(compiledByText.keys().next().value as string);
-  compiledByText.set(key, validate);
-  return validate;
-}
 
 /** How messages name places, which differs between a runbook file and an action's resolved inputs. */
 export interface ErrorWording {

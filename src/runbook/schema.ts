@@ -2,9 +2,10 @@
 // action's inputs and every connection type's config are checked, and editors can complete them.
 
 import type { Registry } from '../actions/registry.js';
-import type { JsonSchema } from '../actions/define.js';
-import { DURATION_PATTERN } from './durations.js';
-import { isPlainObject, setOwn } from './plain-data.js';
+import type { JsonSchema } from '../contracts/action.js';
+import { DURATION_PATTERN } from '../common/durations.js';
+import { NOT_HOST_HEADER_PATTERN } from '../common/patterns.js';
+import { isPlainObject, setOwn } from '../common/plain-data.js';
 
 export const RUNBOOK_SCHEMA_ID = 'https://runbook.dev/schemas/runbook.schema.json';
 
@@ -21,11 +22,9 @@ export const ID_PATTERN = '^[a-z0-9-]+$';
 /** Param names: usable in `params.<name>` and `--param <name>=...`. */
 export const PARAM_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_-]*$';
 export const CONNECTION_NAME_PATTERN = '^[A-Za-z][A-Za-z0-9_-]*$';
-/** Request header names a step may set: any but Host, in any case (the connection's url decides where a request goes). */
-export const NOT_HOST_HEADER_PATTERN = '^(?![Hh][Oo][Ss][Tt]$)';
 /** A percentage from 0% to 100%, such as `10%` or `12.5%`. */
 export const PERCENT_PATTERN = '^(?:100|[0-9]{1,2}(?:\\.[0-9]+)?)%$';
-export { DURATION_PATTERN };
+export { DURATION_PATTERN, NOT_HOST_HEADER_PATTERN };
 
 export const PARAM_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'] as const;
 

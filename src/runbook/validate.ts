@@ -4,30 +4,21 @@
 
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { Registry } from '../actions/registry.js';
-import type { ActionDefinition } from '../actions/define.js';
+import type { ActionDefinition } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 import { formatPath, type DocPath, type Problem } from './document.js';
 import { EXPRESSION_ROOTS, parseExpression, referencesInString, splitTemplate, type Expr, type Reference } from './expressions.js';
-import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from './durations.js';
-import { isPlainObject, sameData, UNSAFE_KEYS } from './plain-data.js';
+import { DURATION_PATTERN, formatDuration, MAX_DURATION_MS, parseDuration } from '../common/durations.js';
+import { isPlainObject, sameData, UNSAFE_KEYS } from '../common/plain-data.js';
 import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
-import { loadOrCompile } from './schema-code-cache.js';
-import { compileCached, FORMAT_SCHEMA_COMPILER, describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
+import { compileSchema, findValidator } from '../common/ajv.js';
+import { describeSchemaErrors, describeValue, isSensitivePath, type ErrorWording } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
+import { regexInputProblem } from '../common/regex-input.js';
 
 export interface ValidateOptions {
   /** The line of a path, so that a message can name where something was first written. */
   lineOf?: (path: DocPath) => number | undefined;
-}
-
-// Compiling the schema is the slow part of loading (most of a second with every built-in wired in), so
-// only the actions and connection types a runbook uses are wired in, and each combination is compiled
-// once per registry content (plugins may add actions to a registry after its first use).
-const validators = new WeakMap<Registry, Map<string, ValidateFunction>>();
-const MAX_CACHED_PER_REGISTRY = 32;
-
-function registrySignature(registry: Registry): string {
-  return `${registry.actionNames().join(',')}|${registry.connections().map((c) => c.definition.type).join(',')}`;
 }
 
 /** The actions and connection types a runbook names, as far as they are registered. */
@@ -50,22 +41,12 @@ function usedNames(data: unknown, registry: Registry): { actions: string[]; conn
 }
 
 /**
- * The compiled validator of the runbook schema for this registry, with the inputs of `used.actions` and
- * the configs of `used.connectionTypes` wired in (all of them when `used` is not given).
+ * The validator of the runbook schema for this registry: the whole schema when it was compiled at build
+ * time (the built-in registry), otherwise one with only the inputs of `used.actions` and the configs of
+ * `used.connectionTypes` wired in (all of them when `used` is not given), which compiles much faster.
  */
 export function runbookValidator(registry: Registry, used?: { actions: string[]; connectionTypes: string[] }): ValidateFunction {
-  const key = `${registrySignature(registry)}#${used ? `${used.actions.join(',')}|${used.connectionTypes.join(',')}` : '*'}`;
-  let cache = validators.get(registry);
-  if (!cache) {
-    cache = new Map();
-    validators.set(registry, cache);
-  }
-  const cached = cache.get(key);
-  if (cached) return cached;
-  const validate = loadOrCompile(buildRunbookSchema(registry, used ?? {}), FORMAT_SCHEMA_COMPILER);
-  if (cache.size >= MAX_CACHED_PER_REGISTRY) cache.delete(cache.keys().next().value as string);
-  cache.set(key, validate);
-  return validate;
+  return findValidator(buildRunbookSchema(registry)) ?? compileSchema(buildRunbookSchema(registry, used ?? {}));
 }
 
 /** Validates parsed runbook data. Returns every problem found (an empty list when the runbook is valid). */
@@ -267,7 +248,7 @@ class SemanticCheck {
   #compileItems(name: string, items: Record<string, unknown>): ((value: unknown) => string | undefined) | undefined {
     let validate: ValidateFunction;
     try {
-      validate = compileCached(items);
+      validate = compileSchema(items);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       this.#add({ code: 'SCHEMA', message: `items of param '${name}' is not a valid JSON Schema: ${reason}`, path: ['params', name, 'items'], at: 'key' });
@@ -332,6 +313,7 @@ class SemanticCheck {
     const action = this.#checkAction(step, path);
     this.#checkConnectionOf(step, path, label, action);
     if (action?.pathInputs && isPlainObject(step.with)) this.#checkPathInputs(step, step.with, action.pathInputs, path, label);
+    if (action && isPlainObject(step.with)) this.#checkRegexInputs(step.with, action, path, label);
 
     const hasForEach = Object.hasOwn(step, 'forEach') && step.forEach !== undefined && step.forEach !== null;
     if (Object.hasOwn(step, 'rollout') && !hasForEach) {
@@ -361,6 +343,18 @@ class SemanticCheck {
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
+  }
+
+  /** Inputs whose schema says `format: regex`: a literal pattern is checked here, one with `\${{ }}` when planned. */
+  #checkRegexInputs(inputs: Record<string, unknown>, action: ActionDefinition, path: DocPath, label: string): void {
+    const properties = isPlainObject(action.inputs.properties) ? action.inputs.properties : {};
+    for (const [name, schema] of Object.entries(properties)) {
+      const text = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
+      if (!isPlainObject(schema) || schema.format !== 'regex' || typeof text !== 'string' || text.includes('${{')) continue;
+      // A pattern too long for the schema's maxLength is reported by the schema.
+      const problem = typeof schema.maxLength === 'number' && text.length > schema.maxLength ? undefined : regexInputProblem(text);
+      if (problem !== undefined) this.#add({ code: 'SCHEMA', message: `input '${name}' of ${label} ${problem}`, path: [...path, 'with', name] });
+    }
   }
 
   /**

@@ -1,7 +1,7 @@
 // Replaces every known secret value with [REDACTED] in text and in JSON-like values.
 // One redactor travels with a run; anything that prints, logs or writes a file goes through it.
 
-import { setOwn } from '../runbook/plain-data.js';
+import { setOwn } from '../common/plain-data.js';
 import { escapeControlChars } from './untrusted-text.js';
 
 export const REDACTED = '[REDACTED]';

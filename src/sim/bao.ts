@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { SimBaoConfig } from './config.js';
-import { matchRoute, sendEmpty, sendJson, type Exchange } from './exchange.js';
+import { matchRoute, sendEmpty, sendJson, type Exchange } from './routing.js';
 
 /** One peer, live. */
 export interface SimPeer {

@@ -1,144 +1,43 @@
-// The simulator's configuration: what users write (SimConfigInput, in code or YAML), its JSON Schema,
-// the documented defaults, and the resolution of one into a fully required SimConfig.
+// The simulator's configuration: the documented defaults, the checks of a SimConfigInput (its JSON
+// Schema, then the rules a schema cannot say), and the resolution of one into a fully required SimConfig.
+// The schema and the types read from it are in config-schema.ts.
 
-import { createRequire } from 'node:module';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { compileSchema } from '../common/ajv.js';
 import { RunbookError } from '../errors.js';
-import { MAX_DELAY_MS, faultConfigProblem, faultConfigSchema, type FaultConfig } from './faults.js';
+import type { DocPath } from '../runbook/document.js';
+import { describeSchemaErrors, type ErrorWording } from '../runbook/schema-errors.js';
+import { faultConfigProblem, faultConfigSchema, type FaultConfig } from './faults.js';
+import {
+  simConfigSchema,
+  type SimBaoConfig,
+  type SimConfig,
+  type SimConfigInput,
+  type SimHostConfig,
+  type SimHostInput,
+  type SimOcpConfig,
+  type SimPeerConfig,
+  type SimPeerInput,
+  type SimProcessConfig,
+  type SimProcessInput,
+} from './config-schema.js';
 
-export type ProcessStatus = 'STARTED' | 'STOPPED';
-
-/** One agent process on a host, as configured (the state it starts in). */
-export interface SimProcessConfig {
-  /** Unique within its host (the default processes have the same ids on every host). */
-  id: number;
-  alias: string;
-  status: ProcessStatus;
-  operable: boolean;
-  user: string;
-  startCommand: string;
-  ports: string;
-  logFilePattern: string;
-}
-
-export interface SimHostConfig {
-  id: number;
-  name: string;
-  /** Inner IP address. */
-  ip: string;
-  /** Host status in the host list (`ONLINE`, `OFFLINE`, ...). */
-  status: string;
-  /** Status of the host's OCP agent (`ONLINE` or `OFFLINE`). */
-  agentStatus: 'ONLINE' | 'OFFLINE';
-  processes: SimProcessConfig[];
-}
-
-export interface SimUser {
-  username: string;
-  password: string;
-}
-
-export interface SimAccessKey {
-  /** The AccessKey id (AK). */
-  id: string;
-  /** The secret key (SK). */
-  secret: string;
-}
-
-export interface SimPeerConfig {
-  name: string;
-  type: string;
-  description: string;
-  /** The status the peer starts in. */
-  status: string;
-  osName: string;
-  productVersion: string;
-  hostName: string;
-  metricsyncPoint: boolean;
-  workflowServer: boolean;
-  /** This peer's delay before a stop or start shows; the BAO-wide `transitionDelayMs` when absent. */
-  transitionDelayMs?: number;
-}
-
-export interface SimOcpConfig {
-  users: SimUser[];
-  accessKeys: SimAccessKey[];
-  hosts: SimHostConfig[];
-  /** Also serve OCP routes without the `/api/v2` prefix. */
-  acceptBarePaths: boolean;
-  /** How stopping an already stopped process is answered: 200 with the process, or 409 CMP07019. */
-  alreadyStoppedAnswer: 'ok' | 'error';
-  /** `string` codes like `CMP07005` (OCP 4.2) or `number` codes like 7005 (OCP 3.x/4.0). */
-  errorCodeStyle: 'string' | 'number';
-  /** How long a per-process stop or restart takes before it answers. */
-  processActionDelayMs: number;
-  /** How long a host agent stop/restart task stays RUNNING. */
-  taskDurationMs: number;
-  /** Host ids whose agent tasks end FAILED. */
-  failTaskHosts: number[];
-  /** Page size when a paged request gives none. */
-  pageSizeDefault: number;
-  /** Largest page size accepted; a larger `size` is answered 400 COM10001. */
-  maxPageSize: number;
-  /** A signed request whose Date is this far or farther from the server clock is refused. */
-  maxClockSkewMs: number;
-  /** Value of the informational `RateLimit-Limit` header (requests per minute; not enforced). */
-  rateLimitPerMinute: number;
-  /** The `server` field of the envelope. */
-  serverName: string;
-}
-
-export interface SimBaoConfig {
-  users: SimUser[];
-  peers: SimPeerConfig[];
-  /** A token unused for this long is refused with 401. */
-  tokenIdleTimeoutMs: number;
-  /** How long after a stop/start request a peer keeps its old status. */
-  transitionDelayMs: number;
-  /** The status a stopped peer reports. */
-  stoppedStatus: string;
-  /** Status of the answer to an accepted stop/start. */
-  acceptStatus: 200 | 202 | 204;
-  /** JSON body of an accepted stop/start when acceptStatus is 200 or 202; null for no body. */
-  acceptBody: unknown;
-}
-
-/** The resolved configuration: every key present. */
-export interface SimConfig {
-  seed: number;
-  faults: FaultConfig;
-  ocp: SimOcpConfig;
-  bao: SimBaoConfig;
-}
-
-/** A process in the input: id and alias required, the rest defaulted (operable from the alias). */
-export type SimProcessInput = Partial<SimProcessConfig> & { id: number; alias: string };
-
-/** Fields a host (or a range of hosts) may set; `{id}` in `name` or `ip` is replaced by the host id. */
-interface SimHostFields {
-  name?: string;
-  ip?: string;
-  status?: string;
-  agentStatus?: 'ONLINE' | 'OFFLINE';
-  /** Replaces the default process list. */
-  processes?: SimProcessInput[];
-}
-
-/** One host, or a range of hosts with the same settings. */
-export type SimHostInput = SimHostFields & ({ id: number } | { ids: { from: number; to: number } });
-
-export type SimPeerInput = Partial<SimPeerConfig> & { name: string };
-
-/**
- * What users give: every key optional; objects merge into the defaults, arrays (users, hosts, peers,
- * failFirst...) replace them.
- */
-export interface SimConfigInput {
-  seed?: number;
-  faults?: FaultConfig;
-  ocp?: Partial<Omit<SimOcpConfig, 'hosts'>> & { hosts?: SimHostInput[] };
-  bao?: Partial<Omit<SimBaoConfig, 'peers'>> & { peers?: SimPeerInput[] };
-}
+export {
+  simConfigSchema,
+  type ProcessStatus,
+  type SimAccessKey,
+  type SimBaoConfig,
+  type SimConfig,
+  type SimConfigInput,
+  type SimHostConfig,
+  type SimHostInput,
+  type SimOcpConfig,
+  type SimPeerConfig,
+  type SimPeerInput,
+  type SimProcessConfig,
+  type SimProcessInput,
+  type SimUser,
+} from './config-schema.js';
 
 /** Aliases of the default processes; the first four are operable. */
 const DEFAULT_PROCESSES: Array<{ alias: string; operable: boolean; ports: string }> = [
@@ -252,131 +151,6 @@ export function defaultSimConfig(): SimConfig {
   };
 }
 
-const nonNegativeMs = { type: 'integer', minimum: 0, maximum: MAX_DELAY_MS } as const;
-
-const userSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['username', 'password'],
-  properties: { username: { type: 'string', minLength: 1 }, password: { type: 'string' } },
-} as const;
-
-const processSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['id', 'alias'],
-  properties: {
-    id: { type: 'integer', minimum: 1 },
-    alias: { type: 'string', minLength: 1 },
-    status: { enum: ['STARTED', 'STOPPED'] },
-    operable: { type: 'boolean' },
-    user: { type: 'string' },
-    startCommand: { type: 'string' },
-    ports: { type: 'string' },
-    logFilePattern: { type: 'string' },
-  },
-} as const;
-
-const hostFields = {
-  name: { type: 'string', minLength: 1 },
-  ip: { type: 'string', minLength: 1 },
-  status: { type: 'string', minLength: 1 },
-  agentStatus: { enum: ['ONLINE', 'OFFLINE'] },
-  processes: { type: 'array', items: processSchema },
-} as const;
-
-// if/then/else rather than oneOf, so that a mistake in one host form is reported once, not per form.
-const hostSchema = {
-  type: 'object',
-  if: { required: ['ids'] },
-  then: {
-    additionalProperties: false,
-    properties: {
-      ids: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['from', 'to'],
-        properties: { from: { type: 'integer', minimum: 1 }, to: { type: 'integer', minimum: 1 } },
-      },
-      ...hostFields,
-    },
-  },
-  else: {
-    additionalProperties: false,
-    required: ['id'],
-    properties: { id: { type: 'integer', minimum: 1 }, ...hostFields },
-  },
-} as const;
-
-const peerSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name'],
-  properties: {
-    name: { type: 'string', minLength: 1 },
-    type: { type: 'string', minLength: 1 },
-    description: { type: 'string' },
-    status: { type: 'string', minLength: 1 },
-    osName: { type: 'string' },
-    productVersion: { type: 'string' },
-    hostName: { type: 'string' },
-    metricsyncPoint: { type: 'boolean' },
-    workflowServer: { type: 'boolean' },
-    transitionDelayMs: nonNegativeMs,
-  },
-} as const;
-
-/** JSON Schema of SimConfigInput (the `--config` file). Unknown keys are refused, to catch typos. */
-export const simConfigSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    seed: { type: 'integer' },
-    faults: faultConfigSchema,
-    ocp: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        users: { type: 'array', items: userSchema },
-        accessKeys: {
-          type: 'array',
-          items: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['id', 'secret'],
-            properties: { id: { type: 'string', minLength: 1 }, secret: { type: 'string', minLength: 1 } },
-          },
-        },
-        hosts: { type: 'array', items: hostSchema },
-        acceptBarePaths: { type: 'boolean' },
-        alreadyStoppedAnswer: { enum: ['ok', 'error'] },
-        errorCodeStyle: { enum: ['string', 'number'] },
-        processActionDelayMs: nonNegativeMs,
-        taskDurationMs: nonNegativeMs,
-        failTaskHosts: { type: 'array', items: { type: 'integer' } },
-        pageSizeDefault: { type: 'integer', minimum: 1 },
-        maxPageSize: { type: 'integer', minimum: 1 },
-        maxClockSkewMs: { type: 'integer', minimum: 1 },
-        rateLimitPerMinute: { type: 'integer', minimum: 1 },
-        serverName: { type: 'string', minLength: 1 },
-      },
-    },
-    bao: {
-      type: 'object',
-      additionalProperties: false,
-      properties: {
-        users: { type: 'array', items: userSchema },
-        peers: { type: 'array', items: peerSchema },
-        tokenIdleTimeoutMs: { type: 'integer', minimum: 1 },
-        transitionDelayMs: nonNegativeMs,
-        stoppedStatus: { type: 'string', minLength: 1 },
-        acceptStatus: { enum: [200, 202, 204] },
-        acceptBody: {},
-      },
-    },
-  },
-} as const;
-
 /** A problem found in a config: the JSON pointer of the offending value, and what is wrong. */
 export interface SimConfigProblem {
   pointer: string;
@@ -385,54 +159,30 @@ export interface SimConfigProblem {
   atKey?: boolean;
 }
 
-interface SimValidators {
-  input: ValidateFunction<SimConfigInput>;
-  faults: ValidateFunction<FaultConfig>;
+/** Names places in a config by JSON pointer, as `loadSimConfig` reports them. */
+const SIM_WORDING: ErrorWording = {
+  label: (path) => (path.length === 0 ? 'the config' : toPointer(path)),
+  container: (path) => (path.length === 0 ? 'at the top level' : `in ${toPointer(path)}`),
+  keyNoun: () => 'key',
+};
+
+function toPointer(path: DocPath): string {
+  return path.map((segment) => `/${String(segment).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
-const requireFromHere = createRequire(import.meta.url);
-// A lazily built constant, not state: the same validators for every simulator of the process.
-let compiledValidators: SimValidators | undefined;
-
-/**
- * The config validators, compiled on first use rather than at import: every command of the CLI imports
- * this module, and only the simulator needs it (compiling cost a tenth of a second at each start).
- */
-function validators(): SimValidators {
-  if (!compiledValidators) {
-    const { Ajv } = requireFromHere('ajv') as typeof import('ajv');
-    const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
-    compiledValidators = {
-      input: ajv.compile<SimConfigInput>(simConfigSchema),
-      faults: ajv.compile<FaultConfig>(faultConfigSchema),
-    };
-  }
-  return compiledValidators;
-}
-
-function describeAjvError(e: ErrorObject): string {
-  const where = e.instancePath === '' ? 'the config' : e.instancePath;
-  if (e.keyword === 'additionalProperties') {
-    return `${where} has an unknown key "${String(e.params['additionalProperty'])}"`;
-  }
-  if (e.keyword === 'enum') {
-    return `${where} must be one of ${JSON.stringify(e.params['allowedValues'])}`;
-  }
-  return `${where} ${e.message ?? 'is not valid'}`;
+/** ajv's errors as problems, an unknown key pointing at the key itself (so a file position lands on the typo). */
+function schemaProblems(errors: readonly ErrorObject[], data: unknown): SimConfigProblem[] {
+  return describeSchemaErrors(errors, data, SIM_WORDING).map((p) => ({
+    pointer: toPointer(p.path),
+    message: p.message,
+    ...(p.at === 'key' ? { atKey: true } : {}),
+  }));
 }
 
 /** Problems with a SimConfigInput; an empty list when it is valid. Checks the schema, then the rules it cannot express. */
 export function simConfigProblems(input: unknown): SimConfigProblem[] {
-  const validateInput = validators().input;
-  if (!validateInput(input)) {
-    const errors = (validateInput.errors ?? []).filter((e) => e.keyword !== 'if');
-    return errors.map((e) =>
-      // Point an unknown key at the key itself, so a file position lands on the typo.
-      e.keyword === 'additionalProperties'
-        ? { pointer: `${e.instancePath}/${String(e.params['additionalProperty'])}`, message: describeAjvError(e), atKey: true }
-        : { pointer: e.instancePath, message: describeAjvError(e) },
-    );
-  }
+  const validateInput = compileSchema<SimConfigInput>(simConfigSchema);
+  if (!validateInput(input)) return schemaProblems(validateInput.errors ?? [], input);
   const problems: SimConfigProblem[] = [];
   if (input.faults) {
     const p = faultConfigProblem(input.faults);
@@ -479,9 +229,9 @@ export function simConfigProblems(input: unknown): SimConfigProblem[] {
 
 /** Validates a FaultConfig (for `setFaults` and `PUT /__sim/faults`); throws RunbookError SCHEMA. */
 export function checkFaultConfig(faults: unknown): FaultConfig {
-  const validateFaults = validators().faults;
+  const validateFaults = compileSchema<FaultConfig>(faultConfigSchema);
   if (!validateFaults(faults)) {
-    const msg = (validateFaults.errors ?? []).map(describeAjvError).join('; ');
+    const msg = schemaProblems(validateFaults.errors ?? [], faults).map((p) => p.message).join('; ');
     throw new RunbookError('SCHEMA', `Invalid fault configuration: ${msg}`);
   }
   const p = faultConfigProblem(faults);

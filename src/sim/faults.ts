@@ -1,39 +1,16 @@
 // Fault injection for the simulator: decides, per request and reproducibly from a seed, whether to delay,
 // fail, reset or hang it. The decision is pure bookkeeping; the server carries it out.
 
+import type { FromSchema } from '../common/from-schema.js';
+
+/** What to inject: the values `faultConfigSchema` accepts. Rates are probabilities in [0, 1]; their sum must not exceed 1. */
+export type FaultConfig = FromSchema<typeof faultConfigSchema>;
+
 /** Latency to add before answering: a fixed number of milliseconds, or a uniform range. */
-export type LatencySpec = number | { min: number; max: number };
+export type LatencySpec = NonNullable<FaultConfig['latency']>;
 
 /** "Fail the first `count` requests whose pathname matches `path`" (and `method`, when given). */
-export interface FailFirstRule {
-  /** HTTP method to match (case-insensitive); any method when omitted. */
-  method?: string;
-  /** Regular expression (source text) tested against the raw pathname, without the query. */
-  path: string;
-  count: number;
-  /** Status of the failed answers; default 503. */
-  status?: number;
-}
-
-/** What to inject. Rates are probabilities in [0, 1]; their sum must not exceed 1. */
-export interface FaultConfig {
-  /** Seed of this fault plan's random sequence; defaults to the simulator's `seed`. */
-  seed?: number;
-  /**
-   * How long after its arrival a request is answered, at the earliest. A request that passes is handled
-   * at once and its answer held (so that concurrent requests overlap); an injected fault waits it out first.
-   */
-  latency?: LatencySpec;
-  /** Answer 503 with the vendor's error body. */
-  errorRate?: number;
-  /** Destroy the socket without answering. */
-  resetRate?: number;
-  /** Never answer (the request ends when the client gives up or the simulator closes). */
-  hangRate?: number;
-  /** Answer 429 with the vendor's error body and `Retry-After: 1`. */
-  rateLimit429Rate?: number;
-  failFirst?: FailFirstRule[];
-}
+export type FailFirstRule = NonNullable<FaultConfig['failFirst']>[number];
 
 /** What the server must do with one request. */
 export type FaultOutcome =
@@ -133,30 +110,34 @@ function latencyOf(spec: LatencySpec | undefined, draw: number): number {
 /** Longest delay a timer can wait (about 24.8 days): Node fires a longer one at once, with a warning. */
 export const MAX_DELAY_MS = 2_147_483_647;
 
+const latencyMs = { type: 'number', minimum: 0, maximum: MAX_DELAY_MS } as const;
+const rate = { type: 'number', minimum: 0, maximum: 1 } as const;
+
 /** JSON Schema of a FaultConfig, shared by the config file and `PUT /__sim/faults`. */
 export const faultConfigSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
+    /** Seed of this fault plan's random sequence; defaults to the simulator's `seed`. */
     seed: { type: 'integer' },
+    /**
+     * How long after its arrival a request is answered, at the earliest. A request that passes is handled
+     * at once and its answer held (so that concurrent requests overlap); an injected fault waits it out first.
+     */
     latency: {
       oneOf: [
-        { type: 'number', minimum: 0, maximum: MAX_DELAY_MS },
-        {
-          type: 'object',
-          additionalProperties: false,
-          required: ['min', 'max'],
-          properties: {
-            min: { type: 'number', minimum: 0, maximum: MAX_DELAY_MS },
-            max: { type: 'number', minimum: 0, maximum: MAX_DELAY_MS },
-          },
-        },
+        latencyMs,
+        { type: 'object', additionalProperties: false, required: ['min', 'max'], properties: { min: latencyMs, max: latencyMs } },
       ],
     },
-    errorRate: { type: 'number', minimum: 0, maximum: 1 },
-    resetRate: { type: 'number', minimum: 0, maximum: 1 },
-    hangRate: { type: 'number', minimum: 0, maximum: 1 },
-    rateLimit429Rate: { type: 'number', minimum: 0, maximum: 1 },
+    /** Answer 503 with the vendor's error body. */
+    errorRate: rate,
+    /** Destroy the socket without answering. */
+    resetRate: rate,
+    /** Never answer (the request ends when the client gives up or the simulator closes). */
+    hangRate: rate,
+    /** Answer 429 with the vendor's error body and `Retry-After: 1`. */
+    rateLimit429Rate: rate,
     failFirst: {
       type: 'array',
       items: {
@@ -164,9 +145,12 @@ export const faultConfigSchema = {
         additionalProperties: false,
         required: ['path', 'count'],
         properties: {
+          /** HTTP method to match (case-insensitive); any method when omitted. */
           method: { type: 'string', minLength: 1 },
+          /** Regular expression (source text) tested against the raw pathname, without the query. */
           path: { type: 'string' },
           count: { type: 'integer', minimum: 0 },
+          /** Status of the failed answers; default 503. */
           status: { type: 'integer', minimum: 100, maximum: 599 },
         },
       },

@@ -1,7 +1,7 @@
 // Answers held back to model server latency: each is sent no sooner than its time, all of them from one
-// timer, earliest first. A timer per held answer counts from the event loop's clock, which lags behind when
-// the loop is busy, so under load answers went out up to a millisecond early; it also cost a promise and
-// an abort listener per answer.
+// timer, earliest first. A timer per held answer would count from the event loop's clock, which lags behind
+// when the loop is busy, so under load answers would go out early; it would also need a promise and an abort
+// listener per answer.
 
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';

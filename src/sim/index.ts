@@ -21,6 +21,6 @@ export {
   type ProcessStatus,
 } from './config.js';
 export type { FaultConfig, FailFirstRule, LatencySpec } from './faults.js';
-export type { RecordedRequest } from './exchange.js';
+export type { RecordedRequest } from './routing.js';
 export type { SimOcpView, SimHost, SimProcess, SimTask, SimTaskStatus } from './ocp-state.js';
 export type { SimBaoView, SimPeer } from './bao.js';

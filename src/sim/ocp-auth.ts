@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { canonicalQuery, contentMd5, ocpSignature, ocpStringToSign } from '../connections/ocp-signature.js';
 import type { SimOcpConfig } from './config.js';
-import type { Exchange } from './exchange.js';
+import type { Exchange } from './routing.js';
 
 export type OcpAuthResult =
   | { ok: true; scheme: 'basic' | 'accesskey'; principal: string }

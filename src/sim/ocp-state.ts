@@ -113,7 +113,7 @@ export class OcpState implements SimOcpView {
 
   /**
    * `ocpTime`, remembered: every answer carries several times, mostly the same few (now, the creation
-   * time), and formatting them was a good part of the simulator's cost per request.
+   * time), so each is formatted once rather than in every answer.
    */
   time(ms: number): string {
     let text = this.recentTimes.get(ms);

@@ -1,8 +1,9 @@
 // The simulated OCP API: routes under /api/v2 (and bare paths), the success and error envelopes,
 // RateLimit headers and authentication. State lives in OcpState.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SimOcpConfig } from './config.js';
-import { delay, matchRoute, sendJson, sendText, type Exchange } from './exchange.js';
+import { matchRoute, sendJson, sendText, type Exchange } from './routing.js';
 import { authenticateOcp } from './ocp-auth.js';
 import { OcpState, ocpTime, type SimHost, type SimProcess } from './ocp-state.js';
 
@@ -186,7 +187,8 @@ export class OcpApi {
       }
       return this.ok(ex, this.state.processJson(proc));
     }
-    await delay(this.config.processActionDelayMs, ex.signal);
+    const delayMs = this.config.processActionDelayMs;
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal: ex.signal }).catch(() => undefined);
     if (ex.signal.aborted) return;
     if (action === 'stop') this.state.stopProcess(proc);
     else this.state.restartProcess(proc);

@@ -5,13 +5,13 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RunbookError } from '../errors.js';
 import { BaoApi, type SimBaoView } from './bao.js';
 import { checkFaultConfig, resolveSimConfig, type SimConfig, type SimConfigInput } from './config.js';
 import {
   canAnswer,
   decodeSegments,
-  delay,
   flattenHeaders,
   parseQuery,
   sendEmpty,
@@ -19,7 +19,7 @@ import {
   sendText,
   type Exchange,
   type RecordedRequest,
-} from './exchange.js';
+} from './routing.js';
 import { FaultInjector, type FaultConfig } from './faults.js';
 import { HeldAnswers } from './held-answers.js';
 import { OcpApi } from './ocp.js';
@@ -232,7 +232,7 @@ class RunningSimulator implements Simulator {
       // `latency` and the simulator is not the bottleneck of a latency-bound run.
       this.held.hold(res, arrivedAt + decision.latencyMs, canAnswer);
     } else {
-      await delay(decision.latencyMs, this.lifetime.signal);
+      if (decision.latencyMs > 0) await sleep(decision.latencyMs, undefined, { signal: this.lifetime.signal }).catch(() => undefined);
       if (this.lifetime.signal.aborted) return;
     }
 
@@ -336,8 +336,8 @@ function resetConnection(socket: Socket): void {
 const NO_BODY = Buffer.alloc(0);
 
 /**
- * Reads the whole body; undefined when the client went away first. Events rather than `for await`: an
- * async iterator per request was a visible part of the simulator's cost.
+ * Reads the whole body; undefined when the client went away first. Events rather than `for await`, which
+ * would make an async iterator per request.
  */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return new Promise((resolve) => {

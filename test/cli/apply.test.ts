@@ -1,11 +1,13 @@
 // `runbook apply` applies a plan only to the servers it was made against: the URL of every connection
-// is recorded in the plan and compared before anything is sent. Through the CLI, against two simulators.
+// is recorded in the plan and compared before anything is sent. Through the CLI's main(), in-process
+// (one apply spawned as a user runs it), against two simulators.
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { runMain } from '../helpers/main.js';
+import { ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let production: Simulator;
@@ -28,20 +30,11 @@ function envFor(sim: Simulator): Record<string, string> {
   return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' };
 }
 
-const RUNBOOK = `version: 1
-name: bound
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: [20, 21]
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-`;
+const RUNBOOK = runbookYaml({ name: 'bound', steps: [ocpStep({ hosts: [20, 21] })] });
 
 async function savePlan(env: Record<string, string>, ...flags: string[]): Promise<string> {
   const planFile = ws.path('plan.json');
-  const r = await runCli(['plan', ws.write('rb.yaml', RUNBOOK), '--out', planFile, ...flags], { env });
+  const r = await runMain(['plan', ws.write('rb.yaml', RUNBOOK), '--out', planFile, ...flags], env);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return planFile;
@@ -63,7 +56,7 @@ describe('apply binds a plan to where it was made', () => {
   it('refuses with exit 2, naming the connection and both URLs, a plan made against another server; nothing is sent', async () => {
     ws = createWorkspace();
     const planFile = await savePlan(envFor(production));
-    const r = await runCli(['apply', planFile, '--lock', ws.path('lock')], { env: envFor(other) });
+    const r = await runMain(['apply', planFile, '--lock', ws.path('lock')], envFor(other));
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`connection 'ocp' pointed at ${production.url}/api/v2 when the plan was made, and points at ${other.url}/api/v2 now`);
     expect(r.stderr).toContain('[PLAN_TARGET_CHANGED]');
@@ -77,18 +70,18 @@ describe('apply binds a plan to where it was made', () => {
     const simPlan = await savePlan({}, '--sim');
     expect(JSON.parse(readFileSync(simPlan, 'utf8')).connections.ocp).toMatchObject({ type: 'ocp', simulator: true });
 
-    const withoutSim = await runCli(['apply', simPlan, '--lock', ws.path('lock')], { env: envFor(production) });
+    const withoutSim = await runMain(['apply', simPlan, '--lock', ws.path('lock')], envFor(production));
     expect(withoutSim.code).toBe(2);
     expect(withoutSim.stderr).toMatch(/connection 'ocp' pointed at the built-in simulator \(--sim, http:\/\/127\.0\.0\.1:\d+\/api\/v2\) when the plan was made, and points at http:\/\/127\.0\.0\.1:\d+\/api\/v2 now; apply the plan with --sim/);
     expect(production.requests).toHaveLength(0);
 
-    const withSim = await runCli(['apply', simPlan, '--sim', '--lock', ws.path('lock')], {});
+    const withSim = await runMain(['apply', simPlan, '--sim', '--lock', ws.path('lock')]);
     expect(withSim.stderr).toBe('');
     expect(withSim.code).toBe(0);
     expect(withSim.stdout).toContain('2 changed');
 
     const realPlan = await savePlan(envFor(production));
-    const simulated = await runCli(['apply', realPlan, '--sim', '--lock', ws.path('lock')], { env: envFor(production) });
+    const simulated = await runMain(['apply', realPlan, '--sim', '--lock', ws.path('lock')], envFor(production));
     expect(simulated.code).toBe(2);
     expect(simulated.stderr).toContain(`connection 'ocp' pointed at ${production.url}/api/v2 when the plan was made, and --sim points it at the built-in simulator`);
   });
@@ -99,7 +92,7 @@ describe('apply binds a plan to where it was made', () => {
     const plan = JSON.parse(readFileSync(planFile, 'utf8'));
     delete plan.connections;
     writeFileSync(planFile, JSON.stringify(plan));
-    const r = await runCli(['apply', planFile, '--lock', ws.path('lock')], { env: envFor(production) });
+    const r = await runMain(['apply', planFile, '--lock', ws.path('lock')], envFor(production));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/does not record where its connections pointed.*\[PLAN_TARGET_CHANGED\]/);
     expect(production.requests).toHaveLength(0);

@@ -1,9 +1,11 @@
-// The `runbook` command spawned as a user runs it: exit codes, messages, and no stack traces.
+// The `runbook` command: exit codes, messages, and no stack traces. A few commands are spawned as a user
+// runs them (and SIGTERM needs a process); the rest run in-process through main().
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
@@ -51,7 +53,7 @@ describe('runbook validate', () => {
 
   it('exits 2 with file:line:col for an invalid one, and no stack trace', async () => {
     const file = ws.write('bad.yaml', VALID.replace('ocp.stopAgentProcess', 'ocp.stopAgentProces'));
-    const r = await runCli(['validate', file]);
+    const r = await runMain(['validate', file]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${file}:12:13`);
     expect(r.stderr).toContain("did you mean 'ocp.stopAgentProcess'?");
@@ -59,7 +61,7 @@ describe('runbook validate', () => {
   });
 
   it('exits 2 for a file that does not exist', async () => {
-    const r = await runCli(['validate', ws.path('missing.yaml')]);
+    const r = await runMain(['validate', ws.path('missing.yaml')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('missing.yaml');
     noStackTrace(r.stderr);
@@ -80,7 +82,7 @@ describe('runbook plan', () => {
 
   it('works without credentials in the environment', async () => {
     const file = ws.write('plan-nocreds.yaml', VALID);
-    const r = await runCli(['plan', file, '--json'], { env: { OCP_URL: 'https://ocp.example.com:8080', OCP_USER: '', OCP_PASSWORD: undefined } });
+    const r = await runMain(['plan', file, '--json'], { OCP_URL: 'https://ocp.example.com:8080', OCP_USER: '' });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as { steps: { operations: { requests: { url: string }[] }[] }[] };
@@ -89,13 +91,13 @@ describe('runbook plan', () => {
 
   it('parses --param by the declared type, and refuses a wrong one with exit 2', async () => {
     const file = ws.write('plan-param.yaml', VALID);
-    const ok = await runCli(['plan', file, '--param', 'hosts=30,31,32'], { env: ocpEnv() });
+    const ok = await runMain(['plan', file, '--param', 'hosts=30,31,32'], ocpEnv());
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/3 operations/);
-    const bad = await runCli(['plan', file, '--param', 'hosts=a,b'], { env: ocpEnv() });
+    const bad = await runMain(['plan', file, '--param', 'hosts=a,b'], ocpEnv());
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/hosts/);
-    const unknown = await runCli(['plan', file, '--param', 'hostz=1'], { env: ocpEnv() });
+    const unknown = await runMain(['plan', file, '--param', 'hostz=1'], ocpEnv());
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/did you mean 'hosts'/);
   });
@@ -113,7 +115,7 @@ describe('runbook run', () => {
   it('exits 1 when the run fails, and still writes the report', async () => {
     const file = ws.write('run-fail.yaml', VALID);
     const report = ws.path('run-fail.json');
-    const r = await runCli(['run', file, '--param', 'hosts=[20,9999]', '--report', report], { env: ocpEnv() });
+    const r = await runMain(['run', file, '--param', 'hosts=[20,9999]', '--report', report], ocpEnv());
     expect(r.code).toBe(1);
     expect(JSON.parse(readFileSync(report, 'utf8')).status).toBe('failed');
     expect(r.stdout).toMatch(/FAILED\s+stop\/host=9999/);
@@ -123,7 +125,7 @@ describe('runbook run', () => {
   it('exits 2 for an unknown flag, a bad --concurrency and an unknown command', async () => {
     const file = ws.write('run-usage.yaml', VALID);
     for (const args of [['run', file, '--nope'], ['run', file, '--concurrency', '0'], ['frobnicate']]) {
-      const r = await runCli(args, { env: ocpEnv() });
+      const r = await runMain(args, ocpEnv());
       expect(r.code, args.join(' ')).toBe(2);
       noStackTrace(r.stderr);
     }
@@ -131,7 +133,7 @@ describe('runbook run', () => {
 
   it('exits 1 with AUTH_FAILED for a wrong password, and never prints it', async () => {
     const file = ws.write('run-auth.yaml', VALID);
-    const r = await runCli(['run', file], { env: ocpEnv('Wrong-Password-1234') });
+    const r = await runMain(['run', file], ocpEnv('Wrong-Password-1234'));
     expect(r.code).toBe(1);
     expect(r.stdout + r.stderr).not.toContain('Wrong-Password-1234');
   });

@@ -1,6 +1,6 @@
-// The installation the README's "Running from cron" section describes: `npm pack` a clean copy of the
-// checkout, install the tarball into a prefix with the README's own command, and run the installed
-// command from another folder, as the README's crontab line does.
+// The installation docs/cron.md describes: `npm pack` a clean copy of the checkout, install the tarball
+// into a prefix with the documented command, and run the installed command from another folder, as the
+// documented crontab line does.
 
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync } from 'node:fs';
@@ -15,8 +15,8 @@ const run = promisify(execFile);
 let ws: Workspace | undefined;
 afterEach(() => ws?.remove());
 
-const CRON_SECTION = /## Running from cron\n([\s\S]*?)\n## /.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1] ?? '';
-/** Where the README installs runbook on a cron host. */
+const CRON_SECTION = readFileSync(join(ROOT, 'docs', 'cron.md'), 'utf8');
+/** Where docs/cron.md installs runbook on a cron host. */
 const DOCUMENTED_PREFIX = '/opt/runbook';
 
 /** The environment without what an enclosing `npm test` sets about its own project and prefix. */
@@ -38,7 +38,7 @@ async function npm(args: string[], cwd: string): Promise<void> {
 }
 
 describe('installing the packed tarball', () => {
-  it('is what the README documents: an install of the tarball into a prefix, and a crontab line with absolute paths', () => {
+  it('is what docs/cron.md documents: an install of the tarball into a prefix, and a crontab line with absolute paths', () => {
     expect(CRON_SECTION).toMatch(/^npm ci .*&& npm pack$/m);
     expect(CRON_SECTION).toMatch(new RegExp(`^npm install --global --prefix ${DOCUMENTED_PREFIX} .*\\./runbook-[^ ]+\\.tgz$`, 'm'));
     const job = /^[\d*][\d*,/-]* [\d*][\d*,/-]* .*runbook run .*$/m.exec(CRON_SECTION)?.[0] ?? '';
@@ -67,7 +67,7 @@ describe('installing the packed tarball', () => {
     const tarballs = readdirSync(packed).filter((f) => f.endsWith('.tgz'));
     expect(tarballs).toHaveLength(1);
 
-    // The README's install command, into a scratch prefix. `npm ci` cached the dependencies' tarballs, but
+    // The documented install command, into a scratch prefix. `npm ci` cached the dependencies' tarballs, but
     // not the registry metadata a tarball install resolves their version ranges with: --prefer-offline
     // takes what the cache has and asks the registry for the rest.
     const prefix = ws.path('prefix');

@@ -1,5 +1,7 @@
-// The run lock through the CLI, spawned as cron runs it: no way out of a run leaves the lock behind, an
-// unusable lock path is exit 2 with what to do, and taking over a stale lock is one line for a person.
+// The run lock through the CLI: no way out of a run leaves the lock behind, an unusable lock path is exit 2
+// with what to do, and taking over a stale lock is one line for a person. Spawned as cron runs it where a
+// signal, process.exit() or the process's own environment (TMPDIR) is part of the test; in-process through
+// main() otherwise.
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
@@ -9,21 +11,14 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/report/types.js';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { ocpStep, runbookYaml } from '../helpers/runbooks.js';
 
 let ws: Workspace;
 afterEach(() => ws?.remove());
 
-const RUNBOOK = `version: 1
-name: locked
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    with: { hostId: 20, agentProcessId: 185 }
-`;
+const RUNBOOK = runbookYaml({ name: 'locked', steps: [ocpStep({ hosts: [20] })] });
 
 /** Every run here uses the built-in simulator; the connection variables only need to be set. */
 function env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
@@ -38,7 +33,7 @@ describe('the run lock', { timeout: 60_000 }, () => {
     const file = ws.write('rb.yaml', RUNBOOK);
     const dir = ws.path('locks');
     mkdirSync(dir);
-    const r = await runCli(['run', file, '--sim', '--lock', dir], { env: env() });
+    const r = await runMain(['run', file, '--sim', '--lock', dir], env());
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(`runbook: the lock path ${dir} is a directory, not a file; give --lock a file name, such as ${join(dir, 'runbook.lock')} [LOCK_UNUSABLE]\n`);
     expect(r.stderr).not.toMatch(STACK_LINE);
@@ -77,7 +72,7 @@ describe('the run lock', { timeout: 60_000 }, () => {
     const file = ws.write('rb.yaml', RUNBOOK);
     const config = ws.write('sim.yaml', 'ocp:\n  hosts: 12\n');
     const lock = ws.path('rb.lock');
-    const r = await runCli(['run', file, '--sim', '--sim-config', config, '--lock', lock], { env: env() });
+    const r = await runMain(['run', file, '--sim', '--sim-config', config, '--lock', lock], env());
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/simulator config/);
     expect(existsSync(lock)).toBe(false);
@@ -154,12 +149,12 @@ ${ending};`;
     const plant = () => writeFileSync(lock, JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', runbook: 'locked' }));
 
     plant();
-    const r = await runCli(['run', file, '--sim', '--lock', lock], { env: env() });
+    const r = await runMain(['run', file, '--sim', '--lock', lock], env());
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`runbook: took over a stale lock ${lock}: its holder (pid ${dead.pid} on ${hostname()}, started 2026-01-01T00:00:00Z, is no longer running)\n`);
 
     plant();
-    const quiet = await runCli(['run', file, '--sim', '--quiet', '--lock', lock], { env: env() });
+    const quiet = await runMain(['run', file, '--sim', '--quiet', '--lock', lock], env());
     expect(quiet.code).toBe(0);
     expect(quiet.stderr).toBe('');
     expect(quiet.stdout).toBe('');

@@ -1,6 +1,7 @@
 // The files a run writes (journal, report, JUnit, Markdown, log): checked before the first request,
 // created 0600 and never through a symbolic link, and, when one cannot be written, named on stderr with
-// an exit code that says so. Through the CLI, against the simulator, with real file-system errors.
+// an exit code that says so. Through the CLI's main(), in-process, against the simulator, with real
+// file-system errors; a full disk (a cap on file sizes, `ulimit -f`) needs a process of its own.
 
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
@@ -8,9 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { RunReport } from '../../src/report/types.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { hostsParam, ocpStep, runbookYaml, type OcpStepOptions } from '../helpers/runbooks.js';
 
 let sim: Simulator;
 let ws: Workspace;
@@ -31,20 +33,8 @@ function env(): Record<string, string> {
 }
 
 /** Stops agent process 185 on each host; with `--sim`, hosts 20 to 59 exist. */
-function runbook(hosts: number[], extra = ''): string {
-  return `version: 1
-name: outputs
-params:
-  hosts: { type: array, items: { type: integer }, default: ${JSON.stringify(hosts)} }
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: \${{ params.hosts }}
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-${extra.replace(/^/gm, '    ')}
-`;
+function runbook(hosts: number[], step: OcpStepOptions = {}): string {
+  return runbookYaml({ name: 'outputs', params: { hosts: hostsParam(hosts) }, steps: [ocpStep(step)] });
 }
 
 function stopsSent(): number {
@@ -59,7 +49,7 @@ function mode(file: string): string {
   return (statSync(file).mode & 0o777).toString(8);
 }
 
-function expectNoStackTrace(r: CliResult): void {
+function expectNoStackTrace(r: { stderr: string }): void {
   expect(r.stderr).not.toMatch(/\n\s+at /);
   expect(r.stderr).not.toMatch(/internal error/);
 }
@@ -71,7 +61,7 @@ describe('output paths are checked before the first request', () => {
     mkdirSync(ws.path('a-folder'));
     const target = ws.write('target.md', 'keep me\n');
     symlinkSync(target, ws.path('link.md'));
-    const r = await runCli(
+    const r = await runMain(
       [
         'run', file,
         '--report', ws.path('missing/r.json'),
@@ -79,7 +69,7 @@ describe('output paths are checked before the first request', () => {
         '--summary-md', ws.path('link.md'),
         '--log-file', ws.path('no-logs/run.log'),
       ],
-      { env: env() },
+      env(),
     );
     expect(r.code).toBe(2);
     expectNoStackTrace(r);
@@ -100,14 +90,14 @@ describe('output paths are checked before the first request', () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', runbook([1, 2]));
     const plan = ws.path('plan.json');
-    expect((await runCli(['plan', file, '--out', plan], { env: env() })).code).toBe(0);
-    const applied = await runCli(['apply', plan, '--junit', ws.path('nowhere/j.xml')], { env: env() });
+    expect((await runMain(['plan', file, '--out', plan], env())).code).toBe(0);
+    const applied = await runMain(['apply', plan, '--junit', ws.path('nowhere/j.xml')], env());
     expect(applied.code).toBe(2);
     expect(applied.stderr).toContain(`--junit ${ws.path('nowhere/j.xml')}: the folder ${ws.path('nowhere')} does not exist`);
     expect(stopsSent()).toBe(0);
 
-    expect((await runCli(['run', file, '--report', ws.path('r.json')], { env: env() })).code).toBe(0);
-    const rebuilt = await runCli(['report', ws.path('r.json.journal.jsonl'), '--out', ws.path('nowhere/r.json'), '--summary-md', ws.path('nowhere/s.md')]);
+    expect((await runMain(['run', file, '--report', ws.path('r.json')], env())).code).toBe(0);
+    const rebuilt = await runMain(['report', ws.path('r.json.journal.jsonl'), '--out', ws.path('nowhere/r.json'), '--summary-md', ws.path('nowhere/s.md')]);
     expect(rebuilt.code).toBe(2);
     expect(rebuilt.stderr).toContain(`--out ${ws.path('nowhere/r.json')}`);
     expect(rebuilt.stderr).toContain(`--summary-md ${ws.path('nowhere/s.md')}`);
@@ -117,14 +107,14 @@ describe('output paths are checked before the first request', () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', runbook([20]));
     const dir = ws.path('reports');
-    const ok = await runCli(['run', file, '--sim', '--quiet', '--report-dir', dir, '--log-file', `${dir}/run.log`]);
+    const ok = await runMain(['run', file, '--sim', '--quiet', '--report-dir', dir, '--log-file', `${dir}/run.log`]);
     expect(ok.code).toBe(0);
     expect(ok.stderr).toBe('');
     expect(statSync(dir).isDirectory()).toBe(true);
     expect(readFileSync(`${dir}/run.log`, 'utf8')).toMatch(/"msg":"run finished"/);
 
     const deep = ws.path('a/b');
-    const refused = await runCli(['run', file, '--sim', '--report-dir', deep]);
+    const refused = await runMain(['run', file, '--sim', '--report-dir', deep]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`--report-dir ${deep}: cannot create it: the folder ${ws.path('a')} does not exist; create it first: mkdir -p ${ws.path('a')}`);
     expect(existsSync(ws.path('a'))).toBe(false);
@@ -132,7 +122,7 @@ describe('output paths are checked before the first request', () => {
     // Never a folder at the root of the file system.
     const atRoot = `/runbook-reports-${process.pid}-${Date.now()}`;
     try {
-      const root = await runCli(['run', file, '--sim', '--report-dir', atRoot]);
+      const root = await runMain(['run', file, '--sim', '--report-dir', atRoot]);
       expect(root.code).toBe(2);
       expect(root.stderr).toContain(`--report-dir ${atRoot}: the folder does not exist; create it first: mkdir -p ${atRoot}`);
       expect(existsSync(atRoot)).toBe(false);
@@ -151,7 +141,7 @@ describe('files are created 0600, never through a symbolic link', () => {
     chmodSync(journal, 0o666);
     const log = ws.write('run.log', '');
     chmodSync(log, 0o644);
-    const r = await runCli(['run', file, '--sim', '--report', report, '--log-file', log, '--junit', ws.path('j.xml')]);
+    const r = await runMain(['run', file, '--sim', '--report', report, '--log-file', log, '--junit', ws.path('j.xml')]);
     expect(r.code).toBe(0);
     expect(mode(journal)).toBe('600');
     expect(readFileSync(journal, 'utf8')).toMatch(/^\{"type":"run"/);
@@ -166,7 +156,7 @@ describe('files are created 0600, never through a symbolic link', () => {
     const victim = ws.write('victim.txt', 'precious\n');
     symlinkSync(victim, ws.path('r.json.journal.jsonl'));
     symlinkSync(victim, ws.path('run.log'));
-    const r = await runCli(['run', file, '--sim', '--report', ws.path('r.json'), '--log-file', ws.path('run.log')]);
+    const r = await runMain(['run', file, '--sim', '--report', ws.path('r.json'), '--log-file', ws.path('run.log')]);
     expect(r.code).toBe(2);
     expectNoStackTrace(r);
     expect(r.stderr).toContain(`--report ${ws.path('r.json.journal.jsonl')}: is a symbolic link`);
@@ -180,7 +170,7 @@ describe('an output that cannot be written', () => {
   it('after a successful run: exit 4, names the file, and still writes the other outputs', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', runbook([20, 21, 22]));
-    const r = await runCli(['run', file, '--sim', '--report', ws.path('r.json'), '--junit', '/dev/full', '--summary-md', ws.path('s.md')]);
+    const r = await runMain(['run', file, '--sim', '--report', ws.path('r.json'), '--junit', '/dev/full', '--summary-md', ws.path('s.md')]);
     expect(r.code).toBe(4);
     expectNoStackTrace(r);
     expect(r.stderr).toContain('runbook: cannot write /dev/full: ENOSPC (no space left on device) [OUTPUT_WRITE]');
@@ -189,7 +179,7 @@ describe('an output that cannot be written', () => {
     expect(readFileSync(ws.path('s.md'), 'utf8')).toMatch(/outputs/);
 
     // `runbook report` does the same for what it writes.
-    const rebuilt = await runCli(['report', ws.path('r.json.journal.jsonl'), '--out', ws.path('r2.json'), '--summary-md', '/dev/full']);
+    const rebuilt = await runMain(['report', ws.path('r.json.journal.jsonl'), '--out', ws.path('r2.json'), '--summary-md', '/dev/full']);
     expect(rebuilt.code).toBe(4);
     expect(rebuilt.stderr).toContain('runbook: cannot write /dev/full: ENOSPC');
     expect(readReport(ws.path('r2.json')).summary.changed).toBe(3);
@@ -198,7 +188,7 @@ describe('an output that cannot be written', () => {
   it('after a failed run: the run keeps exit 1, and stderr still names the file', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', runbook([20, 999]));
-    const r = await runCli(['run', file, '--sim', '--quiet', '--junit', '/dev/full']);
+    const r = await runMain(['run', file, '--sim', '--quiet', '--junit', '/dev/full']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^Run failed/);
     expect(r.stderr).toContain('runbook: cannot write /dev/full: ENOSPC');
@@ -207,7 +197,7 @@ describe('an output that cannot be written', () => {
   it('the log file: the run goes on, and ends with exit 4 naming it', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', runbook([20, 21]));
-    const r = await runCli(['run', file, '--sim', '--report', ws.path('r.json'), '--log-file', '/dev/full']);
+    const r = await runMain(['run', file, '--sim', '--report', ws.path('r.json'), '--log-file', '/dev/full']);
     expect(r.code).toBe(4);
     expectNoStackTrace(r);
     expect(r.stderr).toBe('runbook: cannot write /dev/full: ENOSPC (no space left on device) [OUTPUT_WRITE]\n');
@@ -216,21 +206,18 @@ describe('an output that cannot be written', () => {
 
   it('the report: exit 4, names it, keeps the journal, and says how to rebuild the report from it', async () => {
     ws = createWorkspace();
-    const file = ws.write('rb.yaml', runbook([20, 21, 22, 23, 24, 25], 'concurrency: 1'));
+    const file = ws.write('rb.yaml', runbook([20, 21, 22, 23, 24, 25], { concurrency: 1 }));
     const simConfig = ws.write('sim.yaml', 'faults: { latency: 150 }\n');
     const report = ws.path('r.json');
     const journal = `${report}.journal.jsonl`;
-    const r = await runCli(['run', file, '--sim', '--sim-config', simConfig, '--report', report, '--junit', ws.path('j.xml')], {
-      onSpawn: () => {
-        // Once the run is under way, a folder takes the report's place: renaming the report over it fails.
-        const poll = setInterval(() => {
-          if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"type":"op"')) {
-            clearInterval(poll);
-            mkdirSync(report);
-          }
-        }, 10);
-      },
-    });
+    // Once the run is under way, a folder takes the report's place: renaming the report over it fails.
+    const poll = setInterval(() => {
+      if (existsSync(journal) && readFileSync(journal, 'utf8').includes('"type":"op"')) {
+        clearInterval(poll);
+        mkdirSync(report);
+      }
+    }, 10);
+    const r = await runMain(['run', file, '--sim', '--sim-config', simConfig, '--report', report, '--junit', ws.path('j.xml')]).finally(() => clearInterval(poll));
     expect(r.code).toBe(4);
     expectNoStackTrace(r);
     expect(r.stderr).toContain(`runbook: cannot write ${report}: EISDIR`);
@@ -240,7 +227,7 @@ describe('an output that cannot be written', () => {
     expect(readFileSync(ws.path('j.xml'), 'utf8')).toMatch(/tests="6"/);
     const lines = readFileSync(journal, 'utf8').trim().split('\n');
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ type: 'end', status: 'succeeded' });
-    const rebuilt = await runCli(['report', journal, '--out', ws.path('r2.json')]);
+    const rebuilt = await runMain(['report', journal, '--out', ws.path('r2.json')]);
     expect(rebuilt.code).toBe(0);
     expect(readReport(ws.path('r2.json')).summary.changed).toBe(6);
   });
@@ -248,7 +235,7 @@ describe('an output that cannot be written', () => {
   it('the journal, during the run: no new operation starts, the run fails with exit 1 and says which file', async () => {
     ws = createWorkspace();
     const hosts = Array.from({ length: 30 }, (_, i) => i + 1);
-    const file = ws.write('rb.yaml', runbook(hosts, 'concurrency: 1'));
+    const file = ws.write('rb.yaml', runbook(hosts, { concurrency: 1 }));
     const report = ws.path('r.json');
     const journal = `${report}.journal.jsonl`;
     // Every file the run writes is capped at a few kilobytes: the journal reaches the cap after a few operations.
@@ -261,7 +248,7 @@ describe('an output that cannot be written', () => {
     // Nothing was started after the journal failed: at most the operation it could not record was sent.
     expect(stopsSent()).toBeLessThan(30);
     expect(stopsSent()).toBeLessThanOrEqual(journaled + 1);
-    // What the journal holds is still a journal.
+    // What the journal holds is still a journal: `runbook report`, run as a person would after a crash, rebuilds it.
     const rebuilt = await runCli(['report', journal, '--out', ws.path('rebuilt.json')]);
     expect(rebuilt.code).toBe(0);
     expect(readReport(ws.path('rebuilt.json')).steps[0]!.operations).toHaveLength(30);
@@ -270,7 +257,7 @@ describe('an output that cannot be written', () => {
   it('the journal, during the run: the report, where there is room for it, says why the run stopped', async () => {
     ws = createWorkspace();
     const hosts = Array.from({ length: 30 }, (_, i) => i + 1);
-    const file = ws.write('rb.yaml', runbook(hosts, 'concurrency: 1'));
+    const file = ws.write('rb.yaml', runbook(hosts, { concurrency: 1 }));
     // The report goes to a pipe, which the cap on file sizes does not reach; the journal beside it is capped.
     const report = ws.path('report.pipe');
     execFileSync('mkfifo', [report]);
@@ -321,7 +308,7 @@ steps:
 describe('runbook report of a damaged journal', () => {
   async function journalOfARun(): Promise<string[]> {
     const file = ws.write('rb.yaml', runbook([20, 21]));
-    expect((await runCli(['run', file, '--sim', '--report', ws.path('r.json')])).code).toBe(0);
+    expect((await runMain(['run', file, '--sim', '--report', ws.path('r.json')])).code).toBe(0);
     return readFileSync(ws.path('r.json.journal.jsonl'), 'utf8').trim().split('\n');
   }
 
@@ -348,7 +335,7 @@ describe('runbook report of a damaged journal', () => {
       [damaged(lines, 1, (e) => ({ ...e, type: undefined })), ':2: the event has no "type"'],
     ];
     for (const [journal, message] of cases) {
-      const r = await runCli(['report', journal]);
+      const r = await runMain(['report', journal]);
       expect(r.code, r.stderr).toBe(2);
       expectNoStackTrace(r);
       expect(r.stderr).toContain(`runbook: ${journal}${message}`);
@@ -359,14 +346,14 @@ describe('runbook report of a damaged journal', () => {
     ws = createWorkspace();
     const lines = await journalOfARun();
     const journal = damaged(lines, 1, () => null);
-    const r = await runCli(['run', ws.path('rb.yaml'), '--sim', '--resume', journal]);
+    const r = await runMain(['run', ws.path('rb.yaml'), '--sim', '--resume', journal]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${journal}:2: the line is null`);
 
     const report = readReport(ws.path('r.json'));
     (report.steps[0]!.operations as unknown[])[1] = null;
     const bad = ws.write('bad-report.json', JSON.stringify(report));
-    const resumed = await runCli(['run', ws.path('rb.yaml'), '--sim', '--resume', bad]);
+    const resumed = await runMain(['run', ws.path('rb.yaml'), '--sim', '--resume', bad]);
     expect(resumed.code).toBe(2);
     expectNoStackTrace(resumed);
     expect(resumed.stderr).toContain(`${bad}: "steps[0].operations[1]" is not an object`);

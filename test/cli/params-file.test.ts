@@ -102,7 +102,7 @@ describe('--params-file', () => {
     const r = await runCli(['run', rb, '--sim', '--params-file', wrong, '--params-file', other, '--lock', ws.path('lock')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${wrong}:1:13: error: param 'hosts' has an item that does not fit: item 2 ("x") must be integer (at hosts[1]) [BAD_PARAM]`);
+    expect(r.stderr).toContain(`${wrong}:1:13: error: param 'hosts' has an item that does not fit: item 2 must be an integer, got string 'x' (at hosts[1]) [BAD_PARAM]`);
     expect(r.stderr).toContain(`${wrong}:2:7: error: param 'port' must be a whole number (got the string '8080'); write it without quotes (at port) [BAD_PARAM]`);
     expect(r.stderr).toContain(`${wrong}:3:1: error: param 'token' must be a string (got a list) (at token) [BAD_PARAM]`);
     expect(r.stderr).toContain(`${wrong}:4:1: error: unknown param 'hostz'; did you mean 'hosts'? (at hostz) [BAD_PARAM]`);

@@ -1,11 +1,12 @@
 // `runbook plan` as a script sees it: --detailed-exitcode, --out next to the runbook it reads, and the
-// summary line that says what an online preview sent. Through the CLI, against the simulator.
+// summary line that says what an online preview sent. Through the CLI's main(), in-process, against the
+// simulator.
 
 import { linkSync, readFileSync, symlinkSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { runCli } from '../helpers/cli.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { runMain } from '../helpers/main.js';
+import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let sim: Simulator;
@@ -38,31 +39,16 @@ function env(): Record<string, string> {
 }
 
 function stopRunbook(hosts: number[]): string {
-  return `version: 1
-name: detailed
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: ${JSON.stringify(hosts)}
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-`;
+  return runbookYaml({ name: 'detailed', steps: [ocpStep({ hosts })] });
 }
 
-const LIST_ONLY = `version: 1
-name: list-only
-${OCP_ENV_CONNECTION}
-steps:
-  - id: find
-    action: ocp.listAgentProcesses
-    connection: ocp
-    forEach: [1, 2]
-    with: { hostId: "\${{ item }}", alias: obstat2 }
-`;
+const LIST_ONLY = runbookYaml({
+  name: 'list-only',
+  steps: [ocpStep({ id: 'find', action: 'ocp.listAgentProcesses', hosts: [1, 2], with: { alias: 'obstat2' } })],
+});
 
 async function planExit(file: string, ...flags: string[]): Promise<number | null> {
-  const r = await runCli(['plan', file, '--detailed-exitcode', ...flags], { env: env() });
+  const r = await runMain(['plan', file, '--detailed-exitcode', ...flags], env());
   expect(r.stderr).toBe('');
   return r.code;
 }
@@ -83,12 +69,12 @@ describe('plan --detailed-exitcode', () => {
     expect(await planExit(ws.write('missing.yaml', stopRunbook([999])), '--online')).toBe(6);
     expect(sim.requests.every((q) => q.method === 'GET')).toBe(true);
     // Without the flag, plan exits 0 whatever it predicts.
-    expect((await runCli(['plan', ws.path('fail.yaml'), '--online'], { env: env() })).code).toBe(0);
+    expect((await runMain(['plan', ws.path('fail.yaml'), '--online'], env())).code).toBe(0);
   });
 
   it('is 2 for a runbook that does not validate', async () => {
     ws = createWorkspace();
-    const r = await runCli(['plan', ws.write('bad.yaml', 'version: 1\nname: bad\nsteps: 3\n'), '--detailed-exitcode'], { env: env() });
+    const r = await runMain(['plan', ws.write('bad.yaml', 'version: 1\nname: bad\nsteps: 3\n'), '--detailed-exitcode'], env());
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad\.yaml:\d+:\d+: error/);
     expect(r.stderr).not.toMatch(/unknown option/i);
@@ -103,13 +89,13 @@ describe('plan --out', () => {
     symlinkSync(file, ws.path('symlink.json'));
     linkSync(file, ws.path('hardlink.json'));
     for (const out of [file, ws.path('symlink.json'), ws.path('hardlink.json')]) {
-      const r = await runCli(['plan', file, '--online', '--out', out], { env: env() });
+      const r = await runMain(['plan', file, '--online', '--out', out], env());
       expect(r.code, out).toBe(2);
       expect(r.stderr).toMatch(/--out .* is the runbook itself.*\[USAGE\]/);
       expect(readFileSync(file, 'utf8')).toBe(text);
     }
     expect(sim.requests).toHaveLength(0);
-    const ok = await runCli(['plan', file, '--out', ws.path('plan.json')], { env: env() });
+    const ok = await runMain(['plan', file, '--out', ws.path('plan.json')], env());
     expect(ok.code).toBe(0);
   });
 });
@@ -119,22 +105,13 @@ describe('the summary line of an online preview', () => {
     ws = createWorkspace();
     const file = ws.write(
       'bao.yaml',
-      `version: 1
-name: bao-preview
-connections:
-  bao:
-    type: bao
-    url: \${{ env.BAO_URL }}
-    auth: { type: login, username: "\${{ env.BAO_USER }}", password: "\${{ env.BAO_PASSWORD }}" }
-steps:
-  - id: stop
-    action: bao.stopPeer
-    connection: bao
-    forEach: [AP1, AP2]
-    with: { peer: "\${{ item }}" }
-`,
+      runbookYaml({
+        name: 'bao-preview',
+        connections: { bao: baoConnection() },
+        steps: [{ id: 'stop', action: 'bao.stopPeer', connection: 'bao', forEach: ['AP1', 'AP2'], with: { peer: '${{ item }}' } }],
+      }),
     );
-    const r = await runCli(['plan', file, '--online'], { env: env() });
+    const r = await runMain(['plan', file, '--online'], env());
     expect(r.code).toBe(0);
     const gets = sim.requests.filter((q) => q.method === 'GET').length;
     const posts = sim.requests.filter((q) => q.method === 'POST').map((q) => q.pathname);
@@ -144,7 +121,7 @@ steps:
     expect(r.stdout).not.toMatch(/only read-only/i);
 
     sim.resetStats();
-    const offline = await runCli(['plan', file], { env: env() });
+    const offline = await runMain(['plan', file], env());
     expect(offline.stdout).toContain('Nothing was sent.');
     expect(sim.requests).toHaveLength(0);
   });

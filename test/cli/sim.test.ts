@@ -1,6 +1,7 @@
 // `runbook sim` spawned as a user runs it: it prints where it listens and the credentials it accepts,
-// serves OCP, BAO and /__sim over HTTP, stops cleanly on SIGTERM or SIGINT, and refuses bad flags and
-// config files with exit 2 and no stack trace. Needs `npm run build` first (it runs dist/).
+// serves OCP, BAO and /__sim over HTTP, and stops cleanly on SIGTERM or SIGINT. Bad flags and config files
+// are refused with exit 2 and no stack trace (in-process, through main()). Needs `npm run build` first
+// (it runs dist/).
 
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
@@ -8,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliResult } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const EXAMPLE = 'runbooks/sim/example.sim.yaml';
@@ -167,7 +169,7 @@ describe('runbook sim', { timeout: 30_000 }, () => {
   });
 
   it('refuses --port abc with exit 2, naming the flag, and no stack trace', async () => {
-    const r = await runCli(['sim', '--port', 'abc']);
+    const r = await runMain(['sim', '--port', 'abc']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--port must be 0 to 65535 (got 'abc')");
     expect(r.stdout).not.toContain('listening');
@@ -175,7 +177,7 @@ describe('runbook sim', { timeout: 30_000 }, () => {
   });
 
   it('refuses a config file that does not exist with exit 2, naming it, and no stack trace', async () => {
-    const r = await runCli(['sim', '--port', '0', '--config', 'missing.yaml']);
+    const r = await runMain(['sim', '--port', '0', '--config', 'missing.yaml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('missing.yaml');
     expect(r.stderr).toContain('[USAGE]');
@@ -185,9 +187,9 @@ describe('runbook sim', { timeout: 30_000 }, () => {
 
   it('refuses a config file with a typo with exit 2 and its file:line:col', async () => {
     const config = ws.write('typo.yaml', 'ocp:\n  procesActionDelayMs: 10\n');
-    const r = await runCli(['sim', '--port', '0', '--config', config]);
+    const r = await runMain(['sim', '--port', '0', '--config', config]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${config}:2:3: /ocp has an unknown key "procesActionDelayMs"`);
+    expect(r.stderr).toContain(`${config}:2:3: unknown key 'procesActionDelayMs' in /ocp; did you mean 'processActionDelayMs'?`);
     noStackTrace(r.stderr);
   });
 
@@ -196,7 +198,7 @@ describe('runbook sim', { timeout: 30_000 }, () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = busy.address() as AddressInfo;
-      const r = await runCli(['sim', '--port', String(port)]);
+      const r = await runMain(['sim', '--port', String(port)]);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`127.0.0.1:${port}`);
       expect(r.stderr).toContain('EADDRINUSE');

@@ -1,7 +1,7 @@
 // Backoff arithmetic: exponential growth, the cap, equal jitter's bounds, and Retry-After parsing.
 
 import { describe, expect, it } from 'vitest';
-import { abortableSleep, parseRetryAfter, retryDelayMs } from '../../src/connections/backoff.js';
+import { parseRetryAfter, retryDelayMs } from '../../src/connections/backoff.js';
 
 const policy = { attempts: 10, delayMs: 100, maxDelayMs: 1_000 };
 
@@ -28,18 +28,5 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Tue, 17 Jan 2023 09:14:07 GMT', Date.parse('Tue, 17 Jan 2023 09:13:57 GMT'))).toBe(10_000);
     expect(parseRetryAfter('soon')).toBeUndefined();
     expect(parseRetryAfter(undefined)).toBeUndefined();
-  });
-});
-
-describe('abortableSleep', () => {
-  it('rejects at once when the signal aborts', async () => {
-    const controller = new AbortController();
-    const sleeping = abortableSleep(60_000, controller.signal);
-    controller.abort(new Error('stop'));
-    await expect(sleeping).rejects.toThrow('stop');
-  });
-
-  it('resolves after the wait', async () => {
-    await expect(abortableSleep(1, new AbortController().signal)).resolves.toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
 import { encodePath } from '../../src/connections/encode-path.js';
 import { ocpConnection, signRequest } from '../../src/connections/ocp.js';
 import { ocpSignature, ocpStringToSign } from '../../src/connections/ocp-signature.js';
-import type { OutgoingRequest } from '../../src/connections/types.js';
+import type { OutgoingRequest } from '../../src/contracts/connection.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { failureOf, json, open, startServer, type TestServer } from './test-server.js';
 

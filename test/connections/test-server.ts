@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import type { ConnectionDefinition } from '../../src/connections/types.js';
+import type { ConnectionDefinition } from '../../src/contracts/connection.js';
 import { createOperationTrace, openConnection, type ClientOptions, type ConnectionRuntime, type OperationTrace } from '../../src/connections/transport.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 

@@ -1,9 +1,11 @@
 // The examples and the README's own commands are real: each example runs end to end against the
-// built-in simulator, exactly as the README tells a newcomer to run it.
+// built-in simulator (in-process, through main()), and the README's quick start is spawned exactly as the
+// README tells a newcomer to run it.
 
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 
 const README = readFileSync('README.md', 'utf8');
 const EXAMPLES = readdirSync('runbooks/examples').filter((f) => f.endsWith('.yaml'));
@@ -16,8 +18,8 @@ describe('the examples', () => {
   for (const example of EXAMPLES) {
     it(`${example} validates, and runs end to end against the simulator`, async () => {
       const file = `runbooks/examples/${example}`;
-      expect((await runCli(['validate', file])).code).toBe(0);
-      const r = await runCli(['run', file, '--sim']);
+      expect((await runMain(['validate', file])).code).toBe(0);
+      const r = await runMain(['run', file, '--sim']);
       expect(r.stderr).toBe('');
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Run succeeded: \d+ operations/);

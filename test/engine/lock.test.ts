@@ -131,6 +131,60 @@ describe('acquireLock', () => {
     acquireLock(path, 'rb').release();
   });
 
+  it('never takes over a lock held from another host, however old its file', () => {
+    ws = createWorkspace();
+    const path = ws.path('rb.lock');
+    plant(path, { pid: process.pid, host: `not-${hostname()}` });
+    const old = new Date(Date.now() - 86_400_000);
+    utimesSync(path, old, old);
+    const e = thrown(() => acquireLock(path, 'rb'));
+    expect(e.code).toBe('LOCKED');
+    expect(e.message).toContain(`pid ${process.pid} on not-${hostname()}`);
+    expect((JSON.parse(readFileSync(path, 'utf8')) as LockHolder).host).toBe(`not-${hostname()}`);
+  });
+
+  it('takes over a torn lock file only once it is old, saying its holder left a file that cannot be read', () => {
+    ws = createWorkspace();
+    const path = ws.path('rb.lock');
+    writeFileSync(path, '{"pid": 12', { mode: 0o600 });
+    expect(thrown(() => acquireLock(path, 'rb')).code).toBe('LOCKED');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(path, old, old);
+    const notices: string[] = [];
+    const lock = acquireLock(path, 'rb', { notice: (t) => notices.push(t) });
+    expect(notices).toEqual([`runbook: took over a stale lock ${path}: its holder (left a lock file that cannot be read)\n`]);
+    expect((JSON.parse(readFileSync(path, 'utf8')) as LockHolder).pid).toBe(process.pid);
+    lock.release();
+  });
+
+  it('lets one taker at a time take over a stale lock: a fresh takeover claim refuses, an old one is cleared', async () => {
+    ws = createWorkspace();
+    const path = ws.path('rb.lock');
+    const dead = spawn(process.execPath, ['-e', '0']);
+    await new Promise((resolve) => dead.on('exit', resolve));
+    plant(path, { pid: dead.pid! });
+    const claim = `${path}.takeover`;
+    plant(claim, { pid: process.pid });
+    expect(thrown(() => acquireLock(path, 'rb')).code).toBe('LOCKED');
+    const old = new Date(Date.now() - 60_000);
+    utimesSync(claim, old, old);
+    acquireLock(path, 'rb').release();
+    expect(existsSync(claim)).toBe(false);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('releases once: a second release leaves the lock of the run that came next', () => {
+    ws = createWorkspace();
+    const path = ws.path('rb.lock');
+    const first = acquireLock(path, 'rb');
+    first.release();
+    const next = acquireLock(path, 'rb');
+    first.release();
+    expect(existsSync(path)).toBe(true);
+    next.release();
+    expect(existsSync(path)).toBe(false);
+  });
+
   it('refuses a directory at the lock path with a clear message', () => {
     ws = createWorkspace();
     const path = ws.path('rb.lock');

@@ -1,6 +1,7 @@
 // The engine's operation deadlines: an operation past its deadline is stopped (its signal aborted, its
 // guard rejected) whatever it does; one that ended is never stopped; aborting the run stops every one.
 
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { OperationDeadlines } from '../../src/engine/operation-deadlines.js';
 
@@ -39,5 +40,20 @@ describe('OperationDeadlines', () => {
     expect(later.signal.aborted).toBe(true);
     await expect(later.stopped).rejects.toBe(reason);
     deadlines.dispose();
+  });
+
+  it('keeps no timer and no listener for the operations that have ended', () => {
+    const run = new AbortController();
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const deadlines = new OperationDeadlines(run.signal, timedOut);
+    const guards = Array.from({ length: 1_000 }, (_, i) => deadlines.start(60_000, `op ${i}`));
+    expect(timers()).toBe(before + 1_000);
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(1);
+    for (const guard of guards) deadlines.settle(guard);
+    expect(timers()).toBe(before);
+    expect(guards.some((g) => getEventListeners(g.signal, 'abort').length > 0)).toBe(false);
+    deadlines.dispose();
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -2,10 +2,10 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import { pino } from 'pino';
-import type { RunContext } from '../../src/actions/define.js';
+import type { RunContext } from '../../src/contracts/action.js';
 import { createRegistry } from '../../src/actions/builtins.js';
 import { createOperationTrace, openConnection, type ConnectionRuntime, type OperationTrace } from '../../src/connections/transport.js';
-import type { RetryPolicy } from '../../src/connections/types.js';
+import type { RetryPolicy } from '../../src/contracts/connection.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 
 export interface ActionHarness {

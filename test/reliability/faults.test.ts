@@ -7,6 +7,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace | undefined;
@@ -17,12 +18,6 @@ afterEach(async () => {
   ws?.remove();
   ws = undefined;
 });
-
-const OCP_CONNECTION = `connections:
-  ocp:
-    type: ocp
-    url: \${{ env.OCP_URL }}
-    auth: { type: basic, username: admin, password: "\${{ env.OCP_PASSWORD }}" }`;
 
 function readReport(file: string): RunReport {
   const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
@@ -54,22 +49,12 @@ describe('under faults', () => {
     const concurrency = 32;
     const file = ws.write(
       'faults.yaml',
-      `version: 1
-name: faults
-params:
-  hosts: { type: array, default: ${JSON.stringify(Array.from({ length: N }, (_, i) => i + 1))} }
-${OCP_CONNECTION}
-concurrency: ${concurrency}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: \${{ params.hosts }}
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-    maxErrors: "50%"
-    retry: { attempts: ${attempts}, delay: 10ms, maxDelay: ${maxDelayMs}ms }
-    timeout: ${timeoutMs}ms
-`,
+      runbookYaml({
+        name: 'faults',
+        params: { hosts: { type: 'array', default: Array.from({ length: N }, (_, i) => i + 1) } },
+        concurrency,
+        steps: [ocpStep({ maxErrors: '50%', retry: { attempts, delay: '10ms', maxDelay: `${maxDelayMs}ms` }, timeout: `${timeoutMs}ms` })],
+      }),
     );
     // The bound: every operation makes at most two requests, each at most `attempts` tries of one timeout
     // plus the backoff, and operations run `concurrency` at a time. Plus a few seconds to start node.
@@ -77,7 +62,7 @@ steps:
     const boundMs = Math.ceil(N / concurrency) * perOperation + 10_000;
     const started = Date.now();
     const report = ws.path('faults.json');
-    const r = await runCli(['run', file, '--report', report], { env: { OCP_URL: sim.url, OCP_PASSWORD: 'sim-password' }, timeoutMs: boundMs });
+    const r = await runCli(['run', file, '--report', report], { env: { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' }, timeoutMs: boundMs });
     expect(Date.now() - started).toBeLessThan(boundMs);
 
     const written = readReport(report);
@@ -102,26 +87,17 @@ steps:
     ws = createWorkspace();
     const file = ws.write(
       'gone.yaml',
-      `version: 1
-name: server-gone
-params:
-  hosts: { type: array, default: [20, 21, 22, 23, 24, 25, 26, 27] }
-${OCP_CONNECTION}
-concurrency: 4
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    forEach: \${{ params.hosts }}
-    with: { hostId: "\${{ item }}", agentProcessId: 185 }
-    maxErrors: "100%"
-    retry: { attempts: 2, delay: 10ms, maxDelay: 20ms }
-`,
+      runbookYaml({
+        name: 'server-gone',
+        params: { hosts: { type: 'array', default: [20, 21, 22, 23, 24, 25, 26, 27] } },
+        concurrency: 4,
+        steps: [ocpStep({ maxErrors: '100%', retry: { attempts: 2, delay: '10ms', maxDelay: '20ms' } })],
+      }),
     );
     const report = ws.path('gone.json');
     const server = sim;
     const r = await runCli(['run', file, '--report', report], {
-      env: { OCP_URL: server.url, OCP_PASSWORD: 'sim-password' },
+      env: { OCP_URL: server.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' },
       onSpawn: () => {
         const poll = setInterval(() => {
           if (server.requests.length > 0) {
@@ -151,29 +127,19 @@ steps:
     ws = createWorkspace();
     const file = ws.write(
       'expiry.yaml',
-      `version: 1
-name: bao-expiry
-params:
-  peers: { type: array, default: ${JSON.stringify(peers)} }
-connections:
-  bao:
-    type: bao
-    url: \${{ env.BAO_URL }}
-    auth: { type: login, username: admin, password: sim-password }
-concurrency: 8
-steps:
-  - id: stop
-    action: bao.stopPeer
-    connection: bao
-    forEach: \${{ params.peers }}
-    with: { peer: "\${{ item }}" }
-`,
+      runbookYaml({
+        name: 'bao-expiry',
+        params: { peers: { type: 'array', default: peers } },
+        connections: { bao: baoConnection() },
+        concurrency: 8,
+        steps: [{ id: 'stop', action: 'bao.stopPeer', connection: 'bao', forEach: '${{ params.peers }}', with: { peer: '${{ item }}' } }],
+      }),
     );
     const report = ws.path('expiry.json');
     const server = sim;
     let expired = false;
     const r = await runCli(['run', file, '--report', report], {
-      env: { BAO_URL: server.url },
+      env: { BAO_URL: server.url, BAO_USER: 'admin', BAO_PASSWORD: 'sim-password' },
       onSpawn: () => {
         const poll = setInterval(() => {
           if (server.requests.filter((q) => q.method === 'PUT').length >= 60) {

@@ -55,7 +55,7 @@ describe('evaluating values', () => {
       const error = thrown(() => evaluateValue(text, scope()));
       expect(error.code).toBe('EXPRESSION');
       expect(error.message).toContain(text.slice(text.indexOf('${{'), text.indexOf('}}') + 2));
-      expect(error.message).toMatch(/is a (list|mapping), which cannot be written into text/);
+      expect(error.message).toMatch(/is a (list|mapping) inside the text .*, which cannot be written into text/);
       expect(error.message).not.toMatch(/total|1,2,3/);
     }
   });
@@ -64,7 +64,7 @@ describe('evaluating values', () => {
     const error = thrown(() => evaluateValue('n=${{ params.nothing }}.', scope()));
     expect(error.code).toBe('EXPRESSION');
     expect(error.message).toContain('${{ params.nothing }}');
-    expect(error.message).toContain('it is null');
+    expect(error.message).toContain('is null inside the text');
     expect(evaluateValue("n=${{ params.nothing ?? 'none' }}.", scope())).toBe('n=none.');
     expect(evaluateValue("n=${{ params.missing ?? 0 }}.", scope())).toBe('n=0.');
   });

@@ -1,7 +1,7 @@
 // A registry of small test actions and one test connection type, shaped like the real OCP ones, so the
 // loader's tests do not depend on the built-ins (which grow while the product evolves).
 
-import { defineAction, defineConnection } from '../../src/actions/define.js';
+import { defineAction, defineConnection } from '../../src/contracts/action.js';
 import { Registry } from '../../src/actions/registry.js';
 
 export const stopProcess = defineAction({

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createRegistry } from '../../src/actions/builtins.js';
 import { renderRunbookSchema } from '../../src/runbook/schema.js';
-import { createAjv } from '../../src/runbook/schema-errors.js';
+import { createAjv } from '../../src/common/ajv.js';
 import { RUNBOOK_SCHEMA_FILE, writeRunbookSchema } from '../../src/runbook/write-schemas.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 

@@ -1,14 +1,17 @@
 // Known secrets must appear nowhere: stdout, stderr, log file, report, plan, error messages. Secrets come
 // from env (auth blocks, headers, with:), secret params of any length, and servers echo them back.
+// Commands run in-process through main(); those whose log goes to stderr are spawned, so that the log
+// is read too.
 
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { startServer, type TestServer } from '../connections/test-server.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
+import { OCP_ENV_CONNECTION, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 
 const PASSWORD = 'Tr0ub4dor-and-3-horses';
 const TOKEN_PARAM = 'param-secret-7c1e55d2';
@@ -57,15 +60,15 @@ describe('secret redaction', () => {
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
     const param = ['--param', `note=${TOKEN_PARAM}`];
     const runs = [
-      await runCli(['validate', file], { env }),
-      await runCli(['plan', file, ...param], { env }),
-      await runCli(['plan', file, '--json', ...param], { env }),
-      await runCli(['run', file, ...param, '--dry-run', '--report', ws.path('dry.json')], { env }),
-      await runCli(['run', file, ...param, '--report', ws.path('run.json'), '--junit', ws.path('run.xml'), '--summary-md', ws.path('run.md'), '--log-level', 'trace', '--log-file', ws.path('run.log')], { env }),
+      await runMain(['validate', file], env),
+      await runMain(['plan', file, ...param], env),
+      await runMain(['plan', file, '--json', ...param], env),
+      await runMain(['run', file, ...param, '--dry-run', '--report', ws.path('dry.json')], env),
+      await runMain(['run', file, ...param, '--report', ws.path('run.json'), '--junit', ws.path('run.xml'), '--summary-md', ws.path('run.md'), '--log-level', 'trace', '--log-file', ws.path('run.log')], env),
       await runCli(['run', file, ...param, '--log-level', 'trace'], { env }),
       await runCli(['plan', file, ...param, '--online', '--out', ws.path('plan.json'), '--log-level', 'debug'], { env }),
-      await runCli(['apply', ws.path('plan.json'), ...param, '--report', ws.path('apply.json'), '--junit', ws.path('apply.xml'), '--summary-md', ws.path('apply.md'), '--lock', ws.path('apply.lock')], { env }),
-      await runCli(['report', ws.path('run.json.journal.jsonl'), '--out', ws.path('rebuilt.json'), '--junit', ws.path('rebuilt.xml')], { env }),
+      await runMain(['apply', ws.path('plan.json'), ...param, '--report', ws.path('apply.json'), '--junit', ws.path('apply.xml'), '--summary-md', ws.path('apply.md'), '--lock', ws.path('apply.lock')], env),
+      await runMain(['report', ws.path('run.json.journal.jsonl'), '--out', ws.path('rebuilt.json'), '--junit', ws.path('rebuilt.xml')], env),
       // A wrong password: the failure message must not echo it either.
       await runCli(['run', file, ...param, '--report', ws.path('auth.json'), '--log-level', 'debug'], { env: { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` } }),
     ];
@@ -97,7 +100,7 @@ async function startEchoServer(pad: number): Promise<TestServer> {
 }
 
 /** Every file the commands wrote and everything they printed: none may hold any of `secrets`, even in part. */
-function expectNowhere(secrets: string[], runs: CliResult[], dir: string): void {
+function expectNowhere(secrets: string[], runs: { stdout: string; stderr: string }[], dir: string): void {
   const texts: [string, string][] = runs.flatMap((r, i): [string, string][] => [
     [`command ${i} stdout`, r.stdout],
     [`command ${i} stderr`, r.stderr],
@@ -142,7 +145,7 @@ steps:
       const env = { API_URL: server.url, API_USER: 'apiuser', API_PASSWORD, CONN_HEADER };
       const out = local.path('out');
       mkdirSync(out);
-      const run = await runCli(['run', file, '--report', join(out, 'r.json'), '--junit', join(out, 'r.xml'), '--summary-md', join(out, 'r.md')], { env });
+      const run = await runMain(['run', file, '--report', join(out, 'r.json'), '--junit', join(out, 'r.xml'), '--summary-md', join(out, 'r.md')], env);
       expect(run.code).toBe(1);
       const report = readFileSync(join(out, 'r.json'), 'utf8');
       // The answer did reach the report, cut, with the credential replaced before the cut.
@@ -171,11 +174,11 @@ steps:
       mkdirSync(out);
       const p = (name: string) => join(out, name);
       const runs = [
-        await runCli(['plan', file], { env }),
-        await runCli(['plan', file, '--json'], { env }),
-        await runCli(['plan', file, '--out', p('plan.json')], { env }),
-        await runCli(['run', file, '--dry-run', '--report', p('dry.json')], { env }),
-        await runCli(['run', file, '--report', p('run.json'), '--junit', p('run.xml'), '--summary-md', p('run.md'), '--log-level', 'trace', '--log-file', p('run.log')], { env }),
+        await runMain(['plan', file], env),
+        await runMain(['plan', file, '--json'], env),
+        await runMain(['plan', file, '--out', p('plan.json')], env),
+        await runMain(['run', file, '--dry-run', '--report', p('dry.json')], env),
+        await runMain(['run', file, '--report', p('run.json'), '--junit', p('run.xml'), '--summary-md', p('run.md'), '--log-level', 'trace', '--log-file', p('run.log')], env),
       ];
       // The secrets were really sent (the server got them) and really echoed (the run failed on it).
       expect(server.seen.some((s) => s.headers.authorization === `Bearer ${API_TOKEN}` && s.body.includes(BODY_PASSWORD))).toBe(true);
@@ -217,9 +220,9 @@ steps:
       const out = local.path('out');
       mkdirSync(out);
       const runs = [
-        await runCli(['plan', file], { env }),
-        await runCli(['run', file, '--report', join(out, 'r.json'), '--log-level', 'trace', '--log-file', join(out, 'r.log')], { env }),
-        await runCli(['plan', file, '--out', join(out, 'plan.json')], { env }),
+        await runMain(['plan', file], env),
+        await runMain(['run', file, '--report', join(out, 'r.json'), '--log-level', 'trace', '--log-file', join(out, 'r.log')], env),
+        await runMain(['plan', file, '--out', join(out, 'plan.json')], env),
       ];
       expect(runs[0]!.stdout).toContain('{"entry":{"text":"[REDACTED]"}}');
       expect(server.seen.some((s) => s.body.includes(NOTE))).toBe(true);
@@ -237,7 +240,7 @@ steps:
     const file = ws.write('bad-url.yaml', RUNBOOK);
     const env = { OCP_URL: `http://admin:${PASSWORD}@[not-a-host`, OCP_USER: 'admin', OCP_PASSWORD: 'elsewhere' };
     for (const args of [['run', file], ['plan', file, '--online']]) {
-      const r = await runCli(args, { env });
+      const r = await runMain(args, env);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("url 'http://[REDACTED]@[not-a-host' is not a valid URL");
       assertClean(args[0]!, r.stdout + r.stderr);
@@ -245,7 +248,7 @@ steps:
     // Written in the runbook with a scheme the format refuses: validation names the URL without its user info.
     const literal = ws.write('ftp-url.yaml', RUNBOOK.replace('${{ env.OCP_URL }}', `"ftp://admin:${PASSWORD}@ocp.example"`));
     for (const args of [['validate', literal], ['run', literal]]) {
-      const r = await runCli(args, { env });
+      const r = await runMain(args, env);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("got string 'ftp://[REDACTED]@ocp.example'");
       assertClean(args[0]!, r.stdout + r.stderr);
@@ -255,22 +258,16 @@ steps:
   it('redacts a secret param of three characters inside longer text', async () => {
     const file = ws.write(
       'short.yaml',
-      `version: 1
-name: short
-params:
-  pin: { type: string, secret: true }
-${OCP_ENV_CONNECTION}
-steps:
-  - id: stop
-    action: ocp.stopAgentProcess
-    connection: ocp
-    with: { hostId: 20, alias: "obstat-\${{ params.pin }}" }
-`,
+      runbookYaml({
+        name: 'short',
+        params: { pin: { type: 'string', secret: true } },
+        steps: [ocpStep({ hosts: [20], with: { alias: 'obstat-${{ params.pin }}' } })],
+      }),
     );
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
     const out = ws.path('short');
     mkdirSync(out);
-    const r = await runCli(['run', file, '--param', 'pin=Xq7', '--report', join(out, 'r.json'), '--summary-md', join(out, 'r.md'), '--junit', join(out, 'r.xml')], { env });
+    const r = await runMain(['run', file, '--param', 'pin=Xq7', '--report', join(out, 'r.json'), '--summary-md', join(out, 'r.md'), '--junit', join(out, 'r.xml')], env);
     expect(r.code).toBe(1);
     // The operation failed on the alias that holds the pin, and says so with the pin replaced.
     expect(readFileSync(join(out, 'r.json'), 'utf8')).toContain('obstat-[REDACTED]');
@@ -279,8 +276,8 @@ steps:
     const one = ws.path('one');
     mkdirSync(one);
     const runs = [
-      await runCli(['run', file, '--param', 'pin=1', '--report', join(one, 'r.json'), '--log-level', 'debug', '--log-file', join(one, 'r.log')], { env }),
-      await runCli(['plan', file, '--param', 'pin=1', '--json'], { env }),
+      await runMain(['run', file, '--param', 'pin=1', '--report', join(one, 'r.json'), '--log-level', 'debug', '--log-file', join(one, 'r.log')], env),
+      await runMain(['plan', file, '--param', 'pin=1', '--json'], env),
     ];
     expect(runs[0]!.code).toBe(1);
     const report = JSON.parse(readFileSync(join(one, 'r.json'), 'utf8')) as { summary: { total: unknown } };
@@ -296,25 +293,14 @@ steps:
 
 describe('what is not a secret is shown as the server sent it', () => {
   it('keeps the user name in answers and says which user an auth failure was for', async () => {
-    const file = ws.write(
-      'user.yaml',
-      `version: 1
-name: user
-${OCP_ENV_CONNECTION}
-steps:
-  - id: list
-    action: ocp.listAgentProcesses
-    connection: ocp
-    with: { hostId: 20 }
-`,
-    );
+    const file = ws.write('user.yaml', runbookYaml({ name: 'user', steps: [ocpStep({ id: 'list', action: 'ocp.listAgentProcesses', hosts: [20], with: {} })] }));
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
-    const ok = await runCli(['run', file, '--report', ws.path('user.json')], { env });
+    const ok = await runMain(['run', file, '--report', ws.path('user.json')], env);
     expect(ok.code).toBe(0);
     const report = readFileSync(ws.path('user.json'), 'utf8');
     expect(report).toContain('/home/admin/ocp_agent/');
     expect(report).not.toContain('[REDACTED]');
-    const refused = await runCli(['run', file, '--report', ws.path('user-refused.json')], { env: { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` } });
+    const refused = await runMain(['run', file, '--report', ws.path('user-refused.json')], { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` });
     expect(refused.code).toBe(1);
     expect(refused.stdout).toMatch(/AUTH_FAILED: .*refused its credentials for user 'admin' \(HTTP 401\)/);
     assertClean('refused run', refused.stdout + readFileSync(ws.path('user-refused.json'), 'utf8'));

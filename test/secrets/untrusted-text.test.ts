@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeControlChars, escapeMarkdown } from '../../src/secrets/untrusted-text.js';
 import { startServer, type TestServer } from '../connections/test-server.js';
-import { runCli } from '../helpers/cli.js';
+import { runMain } from '../helpers/main.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const PLUGIN = join(import.meta.dirname, '../fixtures/plugins/hostile-text.js');
@@ -50,9 +50,9 @@ describe('text from servers and plugins', () => {
     const file = ws.write('hostile.yaml', RUNBOOK(server.url));
     const md = ws.path('summary.md');
     const runs = [
-      await runCli(['run', file, '--report', ws.path('r.json'), '--summary-md', md]),
-      await runCli(['run', file, '--quiet', '--report', ws.path('q.json')]),
-      await runCli(['report', ws.path('r.json.journal.jsonl')]),
+      await runMain(['run', file, '--report', ws.path('r.json'), '--summary-md', md]),
+      await runMain(['run', file, '--quiet', '--report', ws.path('q.json')]),
+      await runMain(['report', ws.path('r.json.journal.jsonl')]),
     ];
     expect(runs[0]!.code).toBe(1);
     // Both messages did reach the output, escaped.

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canAnswer } from '../../src/sim/exchange.js';
+import { canAnswer } from '../../src/sim/routing.js';
 import { HeldAnswers } from '../../src/sim/held-answers.js';
 
 let server: Server | undefined;

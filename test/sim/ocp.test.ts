@@ -92,6 +92,20 @@ describe('OCP simulator with the default config', () => {
     expect(none.json.data.page.totalElements).toBe(0);
   });
 
+  it('pages the filtered host list: the totals count the hosts that match, and the bare path answers the same', async () => {
+    sim.ocp.host(33)!.status = 'OFFLINE';
+    try {
+      const first = await ocp(sim, 'GET', '/compute/hosts?keyword=OB-HOST-2&status=online&size=4');
+      expect(first.json.data.page).toEqual({ number: 1, size: 4, totalElements: 10, totalPages: 3 });
+      const last = await ocp(sim, 'GET', '/compute/hosts?keyword=ob-host-2&status=ONLINE&size=4&page=3&sort=id,desc');
+      expect(last.json.data.contents.map((h: { id: number }) => h.id)).toEqual([21, 20]);
+      const offline = await call(sim, 'GET', '/compute/hosts?status=OFFLINE&keyword=10.0.0.3', { headers: { authorization: BASIC_ADMIN } });
+      expect(offline.json.data.contents.map((h: { id: number }) => h.id)).toEqual([33]);
+    } finally {
+      sim.resetState();
+    }
+  });
+
   it('answers an unknown host with 404 CMP07005 and an unknown process with 404 CMP07054, in the error envelope', async () => {
     const host = await ocp(sim, 'POST', '/compute/hosts/999/agent/processes/185/stop');
     expect(host.status).toBe(404);

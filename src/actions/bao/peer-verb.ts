@@ -2,10 +2,10 @@
 // (POST /peer/{verb}): read the statuses once, leave alone the peers already there, send the rest.
 // BAO only accepts the request; the peers change in the background (wait with bao.waitForPeers).
 
-import type { HttpRequest } from '../../connections/types.js';
+import type { HttpRequest } from '../../contracts/connection.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
-import type { Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../define.js';
+import type { Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
 import {
   DEFAULT_STOPPED_STATUS,
   RUNNING_STATUS,

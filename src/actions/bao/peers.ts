@@ -1,7 +1,7 @@
 // Reading BAO peers and naming them in requests: the shared lookups of the peer actions (stop, start, wait).
 // BAO documents little about its answers, so the peer list is read leniently and statuses compared loosely.
 
-import type { HttpClient } from '../../connections/types.js';
+import type { HttpClient } from '../../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 
 /** One entry of `GET /baocdp/rest/info/peer` (fields beyond these are kept as they come). */

@@ -1,6 +1,6 @@
 // bao.startPeers: asks BAO to start a group of peers in one request per batch (POST /baocdp/rest/peer/start).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerGroupVerb, probePeerGroupVerb, runPeerGroupVerb, type PeerGroup, type PeerGroupOutputs } from './peer-verb.js';
 import { batchSizeSchema, peerGroupOutputsSchema, peerListSchema } from './schemas.js';
 
@@ -8,7 +8,7 @@ export default defineAction<PeerGroup, PeerGroupOutputs>({
   name: 'bao.startPeers',
   description:
     'Asks BAO to start several peers with POST /baocdp/rest/peer/start {"peers":[{"name":...}]}, one operation per ' +
-    'batch of batchSize. Reads GET /info/peer once per operation: peers already RUNNING are left out, and when none ' +
+    'batch of batchSize (its key names the batch: `peers=AP1,AP2`). Reads GET /info/peer once per operation: peers already RUNNING are left out, and when none ' +
     'is left the operation is `unchanged` and sends nothing; any unknown peer fails NOT_FOUND before anything is ' +
     'sent. `changed` means the start was accepted: the peers start in the background.',
   connection: 'bao',

@@ -1,6 +1,6 @@
 // bao.stopPeer: asks BAO to stop one peer (PUT /baocdp/rest/peer/{name}/stop).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerVerb, probePeerVerb, runPeerVerb, type PeerTarget, type PeerVerbOutputs } from './peer-verb.js';
 import { peerNameSchema, singlePeerOutputsSchema, stoppedStatusSchema } from './schemas.js';
 
@@ -9,7 +9,7 @@ export default defineAction<PeerTarget, PeerVerbOutputs>({
   description:
     'Asks BAO to stop one peer (PUT /baocdp/rest/peer/{name}/stop). Reads GET /info/peer first: a peer already ' +
     'in stoppedStatus is `unchanged` and nothing is sent; an unknown peer fails NOT_FOUND. `changed` means the stop ' +
-    'was accepted: the peer stops in the background (follow with bao.waitForPeers).',
+    'was accepted (200, 202 or 204): the peer stops in the background (follow with bao.waitForPeers).',
   connection: 'bao',
   mutates: true,
   inputs: {

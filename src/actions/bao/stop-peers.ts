@@ -1,6 +1,6 @@
 // bao.stopPeers: asks BAO to stop a group of peers in one request per batch (POST /baocdp/rest/peer/stop).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planPeerGroupVerb, probePeerGroupVerb, runPeerGroupVerb, type PeerGroup, type PeerGroupOutputs } from './peer-verb.js';
 import { batchSizeSchema, peerGroupOutputsSchema, peerListSchema, stoppedStatusSchema } from './schemas.js';
 
@@ -8,7 +8,7 @@ export default defineAction<PeerGroup, PeerGroupOutputs>({
   name: 'bao.stopPeers',
   description:
     'Asks BAO to stop several peers with POST /baocdp/rest/peer/stop {"peers":[{"name":...}]}, one operation per ' +
-    'batch of batchSize. Reads GET /info/peer once per operation: peers already in stoppedStatus are left out, and ' +
+    'batch of batchSize (its key names the batch: `peers=AP1,AP2`). Reads GET /info/peer once per operation: peers already in stoppedStatus are left out, and ' +
     'when none is left the operation is `unchanged` and sends nothing; any unknown peer fails NOT_FOUND before ' +
     'anything is sent. `changed` means the stop was accepted: the peers stop in the background.',
   connection: 'bao',

@@ -2,8 +2,8 @@
 // BAO's stop and start only accept the request, so this is how a runbook knows the peers got there.
 
 import { RunbookError } from '../../errors.js';
-import { DURATION_PATTERN, formatDuration, parseDuration } from '../../runbook/durations.js';
-import { defineAction, type Operation, type Prediction, type RunContext, type RunResult } from '../define.js';
+import { DURATION_PATTERN, formatDuration, parseDuration } from '../../common/durations.js';
+import { defineAction, type Operation, type Prediction, type RunContext, type RunResult } from '../../contracts/action.js';
 import {
   DEFAULT_STOPPED_STATUS,
   PEER_INFO_PATH,
@@ -73,7 +73,8 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
   name: 'bao.waitForPeers',
   description:
     'Waits until every named BAO peer shows `status` (default STOPPED), polling GET /baocdp/rest/info/peer every ' +
-    '`interval` (default 5s) for at most `timeout` (default 10m, then WAIT_TIMEOUT naming the laggards). An unknown ' +
+    '`interval` (default 5s) for at most `timeout` (default 10m, then WAIT_TIMEOUT naming the peers that did not get ' +
+    'there and their last status); the step\'s `timeout` bounds each poll. An unknown ' +
     'peer fails NOT_FOUND at the first poll. Changes nothing: always `unchanged`. Previews do not wait: ' +
     '`plan --online` reads the statuses once instead.',
   connection: 'bao',

@@ -1,6 +1,6 @@
 // core.assert: fails the step unless a condition holds, e.g. "fewer than 3 processes are running".
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { RunbookError } from '../../errors.js';
 
 interface AssertInputs {

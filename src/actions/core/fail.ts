@@ -1,6 +1,6 @@
 // core.fail: stops a runbook on purpose, usually under an `if:` that detects a condition to refuse.
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { RunbookError } from '../../errors.js';
 
 export default defineAction<{ message: string }>({

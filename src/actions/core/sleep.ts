@@ -1,12 +1,12 @@
 // core.sleep: waits, for example between stopping peers and checking on them. Cancellable.
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { RunbookError } from '../../errors.js';
-import { DURATION_PATTERN, parseDuration } from '../../runbook/durations.js';
+import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
 
 export default defineAction<{ duration: string }>({
   name: 'core.sleep',
-  description: 'Waits for `duration` (e.g. 30s). Always `unchanged`. Previews do not wait.',
+  description: 'Waits for `duration` (e.g. 30s); cancellable. Always `unchanged`. Previews do not wait.',
   mutates: true,
   inputs: {
     type: 'object',

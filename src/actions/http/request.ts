@@ -1,11 +1,11 @@
 // http.request: one HTTP call through a `type: http` connection, for health checks and the odd API call
 // between vendor steps. Expected statuses, and fields of the JSON answer copied into outputs.
 
-import { defineAction } from '../define.js';
-import type { HttpMethod } from '../../connections/types.js';
+import { defineAction } from '../../contracts/action.js';
+import type { HttpMethod } from '../../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
-import { readProperty } from '../../runbook/expressions.js';
-import { NOT_HOST_HEADER_PATTERN } from '../../runbook/schema.js';
+import { readProperty } from '../../common/plain-data.js';
+import { NOT_HOST_HEADER_PATTERN } from '../../common/patterns.js';
 
 interface RequestInputs {
   method?: HttpMethod;
@@ -24,7 +24,10 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
   name: 'http.request',
   description:
     'Sends one request through a `type: http` connection. Fails unless the status is in `expect` (default: any 2xx). ' +
-    '`extract` copies fields of the JSON answer into outputs. `changed` for POST/PUT/PATCH/DELETE, `unchanged` for GET/HEAD.',
+    '`extract` copies fields of the JSON answer into outputs. `changed` for POST/PUT/PATCH/DELETE, `unchanged` for GET/HEAD. ' +
+    '`idempotent: true` retries a POST or PATCH after a timeout too. Only the runbook\'s literal text shapes `path`: each ' +
+    '`${{ }}` in it is sent as exactly one percent-encoded segment (`/hosts/${{ params.h }}/stop` with `h` = `../../admin` ' +
+    'sends `/hosts/..%2F..%2Fadmin/stop`).',
   connection: 'http',
   mutates: true,
   pathInputs: ['path'],

@@ -1,10 +1,10 @@
 // What stopping and restarting a whole host agent share: one POST that starts an OCP task, then polling
 // the task until it ends, within the step's `timeout`.
 
-import type { JsonSchema, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../define.js';
+import type { JsonSchema, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
-import { DURATION_PATTERN, parseDuration } from '../../runbook/durations.js';
+import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
 import { dataOf, withHostNotFound } from './processes.js';
 import { taskFromAnswer, waitForTask, type OcpTask } from './tasks.js';
 

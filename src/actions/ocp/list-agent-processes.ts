@@ -2,7 +2,7 @@
 // steps can forEach over them. Read-only: it also runs during a dry run.
 
 import { encodePath } from '../../connections/encode-path.js';
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { PROCESS_PAGE_SIZE, listProcesses, type AgentProcess } from './processes.js';
 
 interface ListInputs {
@@ -15,7 +15,10 @@ export default defineAction<ListInputs, { processes: AgentProcess[] }>({
   name: 'ocp.listAgentProcesses',
   description:
     "Lists a host's agent processes (GET /api/v2/compute/hosts/{hostId}/agent/processes, every page), keeping those " +
-    'that match `alias` and `status` when given. Outputs `processes`, each with `id` and `hostId`. Read-only; always `unchanged`.',
+    'that match `alias` and `status` when given. Outputs `processes`, each with `id` and `hostId`. Read-only; always ' +
+    '`unchanged`: it runs in `plan --online` and feeds later steps (`forEach: ${{ steps.<id>.outputs.processes }}`). ' +
+    'Process lists (here and in the process actions) follow at most 2,000 pages of 100; a server that still ' +
+    'announces more fails the operation with BAD_RESPONSE naming the bound.',
   connection: 'ocp',
   mutates: false,
   inputs: {

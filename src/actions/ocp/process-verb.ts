@@ -1,7 +1,7 @@
 // What stopping and restarting one agent process share: resolve the target, refuse what OCP forbids,
 // send the verb, and check that the process then shows the wanted status.
 
-import type { Operation, Prediction, PlannedOperation, RunContext, RunResult } from '../define.js';
+import type { Operation, Prediction, PlannedOperation, RunContext, RunResult } from '../../contracts/action.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import {
   assertOperable,

@@ -2,8 +2,11 @@
 // OCP pages name their fields inconsistently, so every read here is lenient.
 
 import { encodePath, encodePathSegment } from '../../connections/encode-path.js';
-import type { HttpClient, HttpResponse } from '../../connections/types.js';
+import type { HttpClient } from '../../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
+import { dataOf, readEveryPage } from './pages.js';
+
+export { dataOf };
 
 /** A HostAgentProcess as OCP returns it (fields beyond these are kept as they come). */
 export interface AgentProcess {
@@ -63,40 +66,23 @@ export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): str
  * Throws NOT_FOUND when OCP has no such host, BAD_RESPONSE past `MAX_PROCESS_PAGES` pages, and stops
  * between pages once `signal` is aborted (the step's timeout, or the run's cancellation).
  */
-export async function listProcesses(http: HttpClient, hostId: number, signal?: AbortSignal): Promise<AgentProcess[]> {
-  const processes: AgentProcess[] = [];
-  // A host has a handful of processes: a scan finds a repeated id; a set takes over for a long list.
-  let ids: Set<number> | undefined;
-  const seen = (id: number): boolean => (ids ? ids.has(id) : processes.some((q) => q.id === id));
-  for (let page = 1; ; page += 1) {
-    if (signal?.aborted) throw stoppedBetweenPages(signal, hostId, page);
-    if (page > MAX_PROCESS_PAGES) {
-      throw new RunbookError(
-        'BAD_RESPONSE',
-        `OCP still announced more pages of the process list of host ${hostId} after ${MAX_PROCESS_PAGES} pages (${processes.length} processes); the listing stops there, as a host has a handful of processes: check the server`,
-        { details: { hostId, pages: MAX_PROCESS_PAGES, processes: processes.length } },
-      );
-    }
-    // Awaited here rather than through withHostNotFound: one async frame less on every operation's path.
-    let res: HttpResponse;
-    try {
-      res = await http.request({ method: 'GET', path: encodePath`/compute/hosts/${hostId}/agent/processes`, query: { page, size: PROCESS_PAGE_SIZE } });
-    } catch (e) {
-      throw hostNotFound(hostId, e);
-    }
-    const { contents, totalPages } = readPage(res.body);
-    let added = 0;
-    for (const p of contents) {
-      if (seen(p.id)) continue;
+export function listProcesses(http: HttpClient, hostId: number, signal?: AbortSignal): Promise<AgentProcess[]> {
+  return readEveryPage<AgentProcess>(
+    http,
+    {
+      path: encodePath`/compute/hosts/${hostId}/agent/processes`,
+      pageSize: PROCESS_PAGE_SIZE,
+      maxPages: MAX_PROCESS_PAGES,
+      what: `the process list of host ${hostId}`,
+      noun: 'processes',
+      bound: ', as a host has a handful of processes',
+      details: { hostId },
       // Copied only when OCP left the host id out: the answer is not kept anywhere else.
-      processes.push(typeof p.hostId === 'number' ? p : { ...p, hostId });
-      if (ids) ids.add(p.id);
-      else if (processes.length > 64) ids = new Set(processes.map((q) => q.id));
-      added += 1;
-    }
-    // A server that ignores `page` would repeat the same page forever: stop when a page brings nothing new.
-    if (added === 0 || page >= totalPages) return processes;
-  }
+      adopt: (p) => (typeof p.hostId === 'number' ? (p as AgentProcess) : ({ ...p, hostId } as AgentProcess)),
+      onError: (e) => hostNotFound(hostId, e),
+    },
+    signal,
+  );
 }
 
 /** Finds the target process, by id or by alias. Throws NOT_FOUND naming what the host does have. */
@@ -142,14 +128,6 @@ export function processFromAnswer(body: unknown): AgentProcess | undefined {
   return isProcess(data) ? data : undefined;
 }
 
-/** The error of a listing stopped by its signal: the signal's own RunbookError (a deadline), else CANCELLED. */
-function stoppedBetweenPages(signal: AbortSignal, hostId: number, page: number): RunbookError {
-  if (isRunbookError(signal.reason)) return signal.reason;
-  return new RunbookError('CANCELLED', `the process list of host ${hostId} was stopped before page ${page}: the operation was cancelled`, {
-    details: { hostId, pages: page - 1 },
-  });
-}
-
 /** Turns OCP's "host does not exist" into NOT_FOUND, keeping OCP's status, code, message and trace id. */
 export async function withHostNotFound<T>(hostId: number, fn: () => Promise<T>): Promise<T> {
   try {
@@ -176,24 +154,6 @@ function isHostNotFound(e: RunbookError): boolean {
   return e.details?.status === 404 && code === undefined;
 }
 
-/** The `data` of an OCP envelope, or the body itself when it is not one. */
-export function dataOf(body: unknown): unknown {
-  return body !== null && typeof body === 'object' && 'data' in body ? (body as { data: unknown }).data : body;
-}
-
 function isProcess(v: unknown): v is AgentProcess {
   return v !== null && typeof v === 'object' && typeof (v as { id?: unknown }).id === 'number';
-}
-
-/** Reads `{ contents, page: { totalPages } }`, tolerating the other names some OCP pages use. */
-function readPage(body: unknown): { contents: AgentProcess[]; totalPages: number } {
-  const data = dataOf(body) as Record<string, unknown> | unknown[] | null | undefined;
-  if (Array.isArray(data)) return { contents: data.filter(isProcess), totalPages: 1 };
-  if (data === null || typeof data !== 'object') {
-    throw new RunbookError('BAD_RESPONSE', 'OCP answered the process list without a data object; is the connection URL an OCP server?');
-  }
-  const list = data.contents ?? data.content ?? data.items ?? data.list ?? [];
-  const page = (data.page ?? data.pageInfo ?? {}) as Record<string, unknown>;
-  const totalPages = Number(page.totalPages ?? page.pages ?? data.totalPages ?? 1);
-  return { contents: Array.isArray(list) ? list.filter(isProcess) : [], totalPages: Number.isFinite(totalPages) ? totalPages : 1 };
 }

@@ -1,6 +1,6 @@
 // ocp.restartAgentProcess: restarts one host agent process (OCP has no per-process start).
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
 import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
 
@@ -9,8 +9,9 @@ const RESTART: ProcessVerb = { verb: 'restart', wanted: 'STARTED', skipWhenAlrea
 export default defineAction<ProcessTarget, { process: AgentProcess }>({
   name: 'ocp.restartAgentProcess',
   description:
-    'Restarts one OCP host agent process (POST .../agent/processes/{id}/restart); also starts a stopped one. ' +
-    'Always `changed` when it succeeds; `operable: false` fails; the answer must show STARTED.',
+    'Restarts one OCP host agent process (POST .../agent/processes/{id}/restart). OCP has no per-process start, ' +
+    'so this also starts a stopped process. Always `changed` when it succeeds; the answer must show STARTED; ' +
+    '`operable: false` fails with NOT_OPERABLE.',
   connection: 'ocp',
   mutates: true,
   inputs: processTargetSchema,

@@ -1,6 +1,6 @@
 // ocp.stopAgentProcess: stops one host agent process, by id or by alias.
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
 import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
 
@@ -10,7 +10,10 @@ export default defineAction<ProcessTarget, { process: AgentProcess }>({
   name: 'ocp.stopAgentProcess',
   description:
     'Stops one OCP host agent process (POST /api/v2/compute/hosts/{hostId}/agent/processes/{id}/stop). ' +
-    'Reads the process first: already STOPPED is `unchanged` and nothing is sent; `operable: false` fails.',
+    'Reads the process first (GET .../agent/processes, every page). `changed`: a stop was sent and the answer says ' +
+    'STOPPED (else UNEXPECTED_STATE). `unchanged`: it was already STOPPED and nothing was sent (also when OCP ' +
+    'refuses with CMP07019 and a re-read shows it stopped). `operable: false` fails with NOT_OPERABLE before ' +
+    'anything is sent; an unknown host or alias is NOT_FOUND, listing what the host has.',
   connection: 'ocp',
   mutates: true,
   inputs: processTargetSchema,

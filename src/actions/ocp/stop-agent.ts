@@ -1,6 +1,6 @@
 // ocp.stopAgent: stops a whole host agent through an OCP task, and waits for the task to end.
 
-import { defineAction } from '../define.js';
+import { defineAction } from '../../contracts/action.js';
 import { agentVerbInputsSchema, agentVerbOutputsSchema, planAgentVerb, probeAgentVerb, runAgentVerb, type AgentVerbInputs } from './agent-verb.js';
 import type { OcpTask } from './tasks.js';
 
@@ -8,7 +8,8 @@ export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   name: 'ocp.stopAgent',
   description:
     "Stops a host's whole OCP agent (POST /api/v2/compute/hosts/{hostId}/agent/stop), then polls the task it starts " +
-    '(GET /api/v2/tasks/instances/{id}) every `interval` until SUCCESSFUL (`changed`), FAILED (TASK_FAILED) or `timeout` (WAIT_TIMEOUT).',
+    '(GET /api/v2/tasks/instances/{id}) every `interval` until SUCCESSFUL (`changed`), FAILED (TASK_FAILED) or `timeout` ' +
+    '(WAIT_TIMEOUT; OCP carries on with the task).',
   connection: 'ocp',
   mutates: true,
   inputs: agentVerbInputsSchema,

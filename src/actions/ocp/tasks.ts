@@ -2,9 +2,9 @@
 // of time. Task pages differ between OCP versions, so the reading is lenient.
 
 import { encodePath } from '../../connections/encode-path.js';
-import type { HttpClient } from '../../connections/types.js';
+import type { HttpClient } from '../../contracts/connection.js';
 import { RunbookError } from '../../errors.js';
-import { formatDuration } from '../../runbook/durations.js';
+import { formatDuration } from '../../common/durations.js';
 import { dataOf } from './processes.js';
 
 /** A task instance as OCP returns it; fields beyond these are kept as they come. */

@@ -1,6 +1,6 @@
 // A simulated BAO and a real `bao` connection to it, per test, plus the plan-then-run steps the engine takes.
 
-import type { ActionDefinition, Operation, PlannedOperation, RunContext, RunResult } from '../../../src/actions/define.js';
+import type { ActionDefinition, Operation, PlannedOperation, RunContext, RunResult } from '../../../src/contracts/action.js';
 import { RunbookError } from '../../../src/errors.js';
 import { startSimulator, type RecordedRequest, type SimConfigInput, type Simulator } from '../../../src/sim/index.js';
 import { actionHarness, simConnectionConfig, type ActionHarness } from '../../helpers/action-context.js';

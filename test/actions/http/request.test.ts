@@ -1,4 +1,4 @@
-// http.request end to end: the CLI runs a runbook against a small HTTP server on loopback. Statuses it
+// http.request end to end: the CLI (main(), in-process) runs a runbook against a small HTTP server on loopback. Statuses it
 // expects, fields it extracts, what counts as changed, and when a failed request is sent again.
 
 import { readFileSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../../src/report/types.js';
-import { runCli } from '../../helpers/cli.js';
+import { runMain } from '../../helpers/main.js';
 import { reportSchemaErrors } from '../../helpers/report-schema.js';
 import { createWorkspace } from '../../helpers/workspace.js';
 
@@ -50,7 +50,7 @@ beforeEach(() => {
 async function run(steps: string): Promise<{ code: number | null; stdout: string; report: RunReport }> {
   const file = ws.write('http.yaml', `version: 1\nname: http-check\nconnections:\n  web: { type: http, url: "${url}" }\nsteps:\n${steps}`);
   const reportFile = ws.path('report.json');
-  const r = await runCli(['run', file, '--report', reportFile]);
+  const r = await runMain(['run', file, '--report', reportFile]);
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
   expect(reportSchemaErrors(report)).toEqual([]);
   return { code: r.code, stdout: r.stdout, report };
@@ -119,7 +119,7 @@ async function runText(text: string, env: Record<string, string> = {}, command =
   const file = ws.write('values.yaml', text.replaceAll('URL', url));
   const reportFile = ws.path('values-report.json');
   const args = command === 'run' ? ['run', file, '--report', reportFile] : [command, file];
-  const r = await runCli(args, { env });
+  const r = await runMain(args, env);
   if (command !== 'run') return r;
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
   expect(reportSchemaErrors(report)).toEqual([]);

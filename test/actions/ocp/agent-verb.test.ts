@@ -2,8 +2,8 @@
 // the polling of the task until it ends, both auth schemes, and every way it can end badly.
 
 import { describe, expect, it } from 'vitest';
-import type { RunContext } from '../../../src/actions/define.js';
-import type { HttpClient } from '../../../src/connections/types.js';
+import type { RunContext } from '../../../src/contracts/action.js';
+import type { HttpClient } from '../../../src/contracts/connection.js';
 import restartAgent from '../../../src/actions/ocp/restart-agent.js';
 import stopAgent from '../../../src/actions/ocp/stop-agent.js';
 import { ACCESS_KEY_AUTHORIZATION, BASIC_AUTHORIZATION, mutatingRequests, useOcpSimulator } from './ocp-sim.js';

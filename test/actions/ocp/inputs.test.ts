@@ -4,7 +4,7 @@
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../../src/actions/builtins.js';
-import type { ActionDefinition } from '../../../src/actions/define.js';
+import type { ActionDefinition } from '../../../src/contracts/action.js';
 import listAgentProcesses from '../../../src/actions/ocp/list-agent-processes.js';
 import restartAgent from '../../../src/actions/ocp/restart-agent.js';
 import restartAgentProcess from '../../../src/actions/ocp/restart-agent-process.js';
@@ -18,6 +18,7 @@ describe('OCP action inputs', () => {
   it('registers every OCP action as a built-in', () => {
     expect(createRegistry().actionNames().filter((n) => n.startsWith('ocp.'))).toEqual([
       'ocp.listAgentProcesses',
+      'ocp.listHosts',
       'ocp.restartAgent',
       'ocp.restartAgentProcess',
       'ocp.stopAgent',

@@ -2,9 +2,9 @@
 // with their own config, and contexts on a real ocp connection with either authentication scheme.
 
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import type { RunContext } from '../../../src/actions/define.js';
+import type { RunContext } from '../../../src/contracts/action.js';
 import type { OperationTrace } from '../../../src/connections/transport.js';
-import type { HttpClient, RetryPolicy } from '../../../src/connections/types.js';
+import type { HttpClient, RetryPolicy } from '../../../src/contracts/connection.js';
 import { startSimulator, type RecordedRequest, type SimConfigInput, type Simulator } from '../../../src/sim/index.js';
 import { json, startServer, type TestServer } from '../../connections/test-server.js';
 import { actionHarness, simConnectionConfig, type ActionHarness } from '../../helpers/action-context.js';
