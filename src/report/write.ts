@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { JournalRecords } from './journal-records.js';
 
 /** Text is encoded and written this many characters at a time. */
 const CHUNK_CHARS = 1 << 20;
@@ -188,9 +189,11 @@ function renderComposite(json: object, depth: number, indent: string, write: (pi
     write(`${separator()}${prefix}${value}`);
     written += 1;
   };
-  if (Array.isArray(json)) {
+  // A large step's records read back from the journal are a list too, read one at a time.
+  if (Array.isArray(json) || json instanceof JournalRecords) {
     write('[');
-    for (let i = 0; i < json.length; i += 1) member(json[i], String(i), '', 'null'); // holes too, as JSON.stringify does
+    let i = 0;
+    for (const item of json as Iterable<unknown>) member(item, String(i++), '', 'null'); // holes too, as JSON.stringify does
     write(written === 0 ? ']' : `\n${indent}]`);
     return;
   }
