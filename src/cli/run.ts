@@ -223,7 +223,6 @@ async function execute(
     }
   }
 
-  let stepNumber = 0;
   const run: ExecuteContext = {
     runbook,
     registry: loaded.registry,
@@ -237,26 +236,7 @@ async function execute(
   };
   // The report is the fold of the run's events (with the journal, when there is one); the console follows them too.
   const recorder = new RunRecorder(journal);
-  let running = false;
-  const sink: EventSink = {
-    emit(event) {
-      recorder.emit(event);
-      if (event.type === 'op' && running && !dryRun) say(formatOperationLine(event.record));
-      if (event.type === 'stepEnd') {
-        running = false;
-        say(formatStepEnd(event));
-      }
-    },
-    stepPlanned(resolved) {
-      stepNumber += 1;
-      say(formatPlanStep(resolved, `Step ${stepNumber}/${runbook.steps.length}`));
-    },
-    stepStarted(step, operations) {
-      running = true;
-      stepNumber += 1;
-      say(formatStepHeader(stepNumber, runbook.steps.length, step.id, step.action, operations));
-    },
-  };
+  const sink = consoleSink(recorder, runbook.steps.length, say);
 
   log.info({ runbook: runbook.name, file: runbook.file, mode: dryRun ? 'dry-run' : 'run', resumedFrom: resume?.runId }, 'run started');
   try {
@@ -296,6 +276,32 @@ async function execute(
     io.stderr.write(redactor.redact(`runbook: the journal is kept; once there is room, rebuild the report: runbook report ${journalPathFor(reportFile)} --out ${reportFile}\n`));
   }
   return withOutputFailure(exitCodeFor(report, interruption.signal));
+}
+
+/** Sends each event to the report's fold, and prints a line for what the person watching wants to see. */
+function consoleSink(recorder: RunRecorder, steps: number, say: (text: string) => void): EventSink {
+  let stepNumber = 0;
+  let running = false;
+  return {
+    emit(event) {
+      recorder.emit(event);
+      // An operation's line while a run's step runs: not a preview's records, nor those of a step never started.
+      if (event.type === 'op' && running) say(formatOperationLine(event.record));
+      if (event.type === 'stepEnd') {
+        running = false;
+        say(formatStepEnd(event));
+      }
+    },
+    stepPlanned(resolved) {
+      stepNumber += 1;
+      say(formatPlanStep(resolved, `Step ${stepNumber}/${steps}`));
+    },
+    stepStarted(step, operations) {
+      running = true;
+      stepNumber += 1;
+      say(formatStepHeader(stepNumber, steps, step.id, step.action, operations));
+    },
+  };
 }
 
 /** A run whose work is done but whose outputs are not all written exits 4; a failed or interrupted run keeps its code. */
