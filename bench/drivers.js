@@ -13,13 +13,14 @@ export const DIST = new URL(process.env.BENCH_DIST ? `file://${process.env.BENCH
 /** Imports the engine modules the CLI wires together. */
 export async function loadEngine() {
   const at = (path) => import(new URL(path, DIST).href);
-  const [load, builtins, connections, executor, redactor, journal, artifacts] = await Promise.all([
+  const [load, builtins, connections, executor, redactor, journal, builder, artifacts] = await Promise.all([
     at('runbook/load.js'),
     at('actions/builtins.js'),
     at('engine/connections.js'),
     at('engine/executor.js'),
     at('secrets/redactor.js'),
     at('report/journal.js'),
+    at('report/builder.js'),
     at('cli/artifacts.js'),
   ]);
   return {
@@ -30,6 +31,7 @@ export async function loadEngine() {
     Redactor: redactor.Redactor,
     openJournal: journal.openJournal,
     journalPathFor: journal.journalPathFor,
+    RunRecorder: builder.RunRecorder,
     writeArtifacts: artifacts.writeArtifacts,
   };
 }
@@ -66,18 +68,9 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
-    report = await engine.executeRunbook({
-      runbook,
-      registry,
-      params,
-      env: {},
-      mode: 'run',
-      connections: connections.map,
-      concurrency,
-      log,
-      redactor,
-      ...(journal ? { journal } : {}),
-    });
+    const recorder = new engine.RunRecorder(journal);
+    await engine.executeRunbook({ runbook, registry, params, env: {}, connections: connections.map, concurrency, log, redactor }, recorder);
+    report = recorder.build();
     ms = performance.now() - t0;
     cpuMs = cpuMsSince(cpu0);
   } finally {
@@ -95,7 +88,7 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
   }
   const { summary, status } = report;
   if (status !== 'succeeded' || summary.changed !== summary.total) {
-    const failure = report.steps.flatMap((s) => s.operations).find((o) => o.status !== 'changed');
+    const failure = report.steps.flatMap((s) => [...s.operations]).find((o) => o.status !== 'changed');
     throw new Error(`engine run ${status}: ${JSON.stringify(summary)}; first: ${JSON.stringify(failure)}`);
   }
   return { ms, cpuMs, writeMs, runPeakRssMB, summary };

@@ -4,6 +4,7 @@
 // predicts each operation with a client that can only read. The expansion is never changed: what the
 // preview learns goes into new objects, given to the sink's `stepPlanned`.
 
+import { performance } from 'node:perf_hooks';
 import { messageOf, previewRequest } from '../plan/expand.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import type { OperationRecord, RunStatus } from '../report/types.js';

@@ -105,11 +105,6 @@ export class ReportBuilder {
     step.records.set(record.key, isLarge(step) ? withoutOutputs(record) : record);
   }
 
-  /** True once the run's end line was seen. */
-  get complete(): boolean {
-    return this.#end !== undefined;
-  }
-
   build(): Report {
     const run = this.#run;
     if (!run) throw new Error('a report needs the run header event first');
