@@ -31,23 +31,34 @@ export interface RecordPlaces {
   extra: readonly OperationRecord[];
 }
 
-/** A large step's records, without their outputs (which a large step's report leaves to the journal). */
+/**
+ * A large step's records, without their outputs (which a large step's report leaves to the journal). The
+ * report's writer (report/write.ts) reads them one at a time; JSON.stringify gets them as one list.
+ */
 export class JournalRecords implements OperationList {
-  constructor(readonly places: RecordPlaces) {}
+  readonly #places: RecordPlaces;
+
+  constructor(places: RecordPlaces) {
+    this.#places = places;
+  }
 
   get length(): number {
-    return this.places.keys.length + this.places.extra.length;
+    return this.#places.keys.length + this.#places.extra.length;
   }
 
   *[Symbol.iterator](): Iterator<OperationRecord> {
-    const { keys, offsets, kept, extra } = this.places;
-    const window = new JournalWindow(this.places.file);
+    const { keys, offsets, lengths, kept, extra } = this.#places;
+    const window = new JournalWindow(this.#places.file);
     for (let i = 0; i < keys.length; i += 1) {
       const offset = offsets[i] as number;
-      if (offset >= 0) yield withoutOutputs(window.line(offset, this.places.lengths[i] as number, i));
-      else yield kept.get(i) ?? this.places.absent(keys[i] as string);
+      if (offset >= 0) yield withoutOutputs(window.line(offset, lengths[i] as number, i));
+      else yield kept.get(i) ?? this.#places.absent(keys[i] as string);
     }
     yield* extra;
+  }
+
+  toJSON(): OperationRecord[] {
+    return [...this];
   }
 }
 

@@ -189,7 +189,6 @@ function renderComposite(json: object, depth: number, indent: string, write: (pi
     write(`${separator()}${prefix}${value}`);
     written += 1;
   };
-  // A large step's records read back from the journal are a list too, read one at a time.
   if (Array.isArray(json) || json instanceof JournalRecords) {
     write('[');
     let i = 0;
@@ -204,6 +203,8 @@ function renderComposite(json: object, depth: number, indent: string, write: (pi
 
 /** What JSON.stringify serialises in place of `value`: the result of its toJSON, when it has one. */
 function toJsonValue(value: unknown, key: string): unknown {
+  // A large step's records are written one at a time, never made into one list first (as its toJSON does).
+  if (value instanceof JournalRecords) return value;
   const toJSON = value !== null && typeof value === 'object' ? (value as { toJSON?: unknown }).toJSON : undefined;
   return typeof toJSON === 'function' ? (toJSON as (key: string) => unknown).call(value, key) : value;
 }

@@ -60,6 +60,7 @@ describe('a large step folded with its journal', () => {
     const { builder, expected } = spill('json.jsonl', 1200);
     const report = builder.build();
     expect(JSON.parse(toJson(report)).steps[0].operations).toEqual(expected);
+    expect(JSON.parse(JSON.stringify(report)).steps[0].operations).toEqual(expected);
   });
 
   it('reads a journal of many megabytes with operations finished out of order, the same as rebuilt from the file', () => {
