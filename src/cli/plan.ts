@@ -22,7 +22,7 @@ import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
-import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
+import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface PlanCommandOptions {

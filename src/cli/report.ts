@@ -9,7 +9,7 @@ import { checkOutputPaths, outputPathsOf } from './output-paths.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatFailures, formatRunSummary } from './format.js';
 import type { CliIo } from './io.js';
-import { resolvePath } from './session.js';
+import { resolvePath } from './load-for-command.js';
 import { toJson } from '../report/write.js';
 
 export interface ReportCommandOptions {

@@ -31,7 +31,7 @@ import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
 import { checkOutputPaths, createReportFolder, outputPathsOf } from './output-paths.js';
-import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
+import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface RunCommandOptions {
