@@ -26,7 +26,7 @@ export function importDist(path) {
 
 /** Imports the engine modules the CLI wires together. */
 export async function loadEngine() {
-  const [load, builtins, connections, executor, redactor, journal, artifacts] = /**
+  const [load, builtins, connections, executor, redactor, journal, builder, artifacts] = /**
    * @type {[
    *   typeof import('../src/runbook/load.js'),
    *   typeof import('../src/actions/builtins.js'),
@@ -34,6 +34,7 @@ export async function loadEngine() {
    *   typeof import('../src/engine/executor.js'),
    *   typeof import('../src/secrets/redactor.js'),
    *   typeof import('../src/report/journal.js'),
+   *   typeof import('../src/report/builder.js'),
    *   typeof import('../src/cli/artifacts.js'),
    * ]}
    */ (
@@ -44,6 +45,7 @@ export async function loadEngine() {
       importDist('engine/executor.js'),
       importDist('secrets/redactor.js'),
       importDist('report/journal.js'),
+      importDist('report/builder.js'),
       importDist('cli/artifacts.js'),
     ])
   );
@@ -55,6 +57,7 @@ export async function loadEngine() {
     Redactor: redactor.Redactor,
     openJournal: journal.openJournal,
     journalPathFor: journal.journalPathFor,
+    RunRecorder: builder.RunRecorder,
     writeArtifacts: artifacts.writeArtifacts,
   };
 }
@@ -91,25 +94,16 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
     maxConnections: concurrency,
   });
   const journal = reportFile ? engine.openJournal(engine.journalPathFor(reportFile), redactor) : undefined;
-  /** @type {import('../src/report/types.js').RunReport} */
+  /** @type {import('../src/report/types.js').Report} */
   let report;
   let ms;
   let cpuMs;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   try {
-    report = await engine.executeRunbook({
-      runbook,
-      registry,
-      params,
-      env: {},
-      mode: 'run',
-      connections: connections.map,
-      concurrency,
-      log,
-      redactor,
-      ...(journal ? { journal } : {}),
-    });
+    const recorder = new engine.RunRecorder(journal);
+    await engine.executeRunbook({ runbook, registry, params, env: {}, connections: connections.map, concurrency, log, redactor }, recorder);
+    report = recorder.build();
     ms = performance.now() - t0;
     cpuMs = cpuMsSince(cpu0);
   } finally {
@@ -127,7 +121,7 @@ export async function runEngine(engine, { text, file, params, concurrency, repor
   }
   const { summary, status } = report;
   if (status !== 'succeeded' || summary.changed !== summary.total) {
-    const failure = report.steps.flatMap((s) => s.operations).find((o) => o.status !== 'changed');
+    const failure = report.steps.flatMap((s) => [...s.operations]).find((o) => o.status !== 'changed');
     throw new Error(`engine run ${status}: ${JSON.stringify(summary)}; first: ${JSON.stringify(failure)}`);
   }
   return { ms, cpuMs, writeMs, runPeakRssMB, summary };

@@ -9,7 +9,7 @@ import { checkPlanConnections, checkPlanIsApplicable, readPlanFile } from '../pl
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { paramsOf, runCommand, type RunCommandOptions } from './run.js';
-import { resolvePath } from './session.js';
+import { resolvePath } from './load-for-command.js';
 
 export interface ApplyCommandOptions extends Omit<RunCommandOptions, 'file' | 'dryRun' | 'resume' | 'sim' | 'simConfig'> {
   plan: string;

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { writeJunit } from '../report/junit.js';
 import { renderSummaryMarkdown } from '../report/markdown.js';
-import type { RunReport } from '../report/types.js';
+import type { Report } from '../report/types.js';
 import { writeAtomic, writeFileAtomic, writeJsonAtomic, type JsonText } from '../report/write.js';
 import type { Redactor } from '../secrets/redactor.js';
 
@@ -32,7 +32,7 @@ export interface ArtifactFailure {
  * of 100,000 operations is never held as one text or as a redacted copy. One that cannot be written (a
  * full disk) does not stop the others: the files that failed are returned, and nothing half-written is left.
  */
-export async function writeArtifacts(report: RunReport, paths: ArtifactPaths, redactor: Redactor): Promise<ArtifactFailure[]> {
+export async function writeArtifacts(report: Report, paths: ArtifactPaths, redactor: Redactor): Promise<ArtifactFailure[]> {
   const failures: ArtifactFailure[] = [];
   await writeOne(paths.report, () => writeJsonAtomic(paths.report as string, report, redactedJson(redactor)), failures);
   // Both read the report as it is and redact every text they take from it (their own markup holds none):

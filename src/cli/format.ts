@@ -4,7 +4,7 @@
 // characters are escaped, so that it cannot move the cursor, recolour or rewrite the terminal.
 
 import type { ResolvedStep } from '../plan/types.js';
-import type { OperationRecord, RunReport, StatusCounts, StepRecord } from '../report/types.js';
+import type { OperationRecord, Report, StatusCounts, StepRecord } from '../report/types.js';
 import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
 
 export function formatDuration(ms: number): string {
@@ -76,13 +76,13 @@ export function formatStepHeader(index: number, total: number, id: string, actio
   return `Step ${index}/${total}  ${shown(id)}  ${shown(action)}  (${plural(operations, 'operation')})\n`;
 }
 
-export function formatStepEnd(step: StepRecord): string {
+export function formatStepEnd(step: Pick<StepRecord, 'id' | 'status' | 'reason' | 'continueOnError' | 'error'>): string {
   if (step.status === 'succeeded') return '';
   const note = step.continueOnError ? ' (continueOnError: the run goes on)' : '';
   return `  step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}${codeOf(step)}${note}\n`;
 }
 
-function codeOf(step: StepRecord): string {
+function codeOf(step: Pick<StepRecord, 'error'>): string {
   return step.error ? ` [${step.error.code}]` : '';
 }
 
@@ -90,12 +90,12 @@ function codeOf(step: StepRecord): string {
  * True for a run that finished within its budgets in which some operation or step failed all the same
  * (tolerated by `maxErrors` or `continueOnError`): exit code 3, not 0.
  */
-export function hasToleratedFailures(report: RunReport): boolean {
+export function hasToleratedFailures(report: Report): boolean {
   return report.mode === 'run' && report.status === 'succeeded' && (report.summary.failed > 0 || report.steps.some((s) => s.status === 'failed'));
 }
 
 /** True when the run has something to say even under --quiet: a failure, tolerated or not, or a skipped step. */
-export function hasNotices(report: RunReport): boolean {
+export function hasNotices(report: Report): boolean {
   return report.status !== 'succeeded' || hasToleratedFailures(report) || report.steps.some((s) => s.status !== 'succeeded');
 }
 
@@ -104,7 +104,7 @@ export function formatCounts(c: StatusCounts): string {
 }
 
 /** The closing line of a run, such as `Run succeeded: 12 operations: ... in 3.2 s.` */
-export function formatRunSummary(report: RunReport, reportFile?: string): string {
+export function formatRunSummary(report: Report, reportFile?: string): string {
   const verb = report.mode === 'dry-run' ? 'Dry run' : 'Run';
   const where = reportFile ? ` Report: ${reportFile}` : '';
   const status = hasToleratedFailures(report) ? 'finished within its failure budgets, with failures' : report.status;
@@ -116,7 +116,7 @@ export function formatRunSummary(report: RunReport, reportFile?: string): string
  * line per step that failed (also under continueOnError), was skipped or was cancelled, one per step that
  * tolerated failures, and one per failed operation.
  */
-export function formatFailures(report: RunReport): string {
+export function formatFailures(report: Report): string {
   const lines: string[] = [];
   for (const step of report.steps) {
     if (step.status === 'failed') {

@@ -5,7 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { executeRunbook } from '../engine/executor.js';
+import { previewRunbook } from '../engine/preview.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import type { Registry } from '../actions/registry.js';
 import type { SentRequests } from '../connections/transport.js';
@@ -22,7 +22,7 @@ import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
-import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
+import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface PlanCommandOptions {
@@ -197,19 +197,20 @@ async function expandAll(
   });
   const steps: ResolvedStep[] = [];
   try {
-    await executeRunbook({
-      runbook: loaded.runbook,
-      registry: loaded.registry,
-      params: loaded.params,
-      env: io.env,
-      mode: 'dry-run',
-      online,
-      connections: connections.map,
-      log,
-      redactor: loaded.redactor,
-      onSecretInput,
-      onStepPlanned: (_step, resolved) => steps.push(resolved),
-    });
+    await previewRunbook(
+      {
+        runbook: loaded.runbook,
+        registry: loaded.registry,
+        params: loaded.params,
+        env: io.env,
+        online,
+        connections: connections.map,
+        log,
+        redactor: loaded.redactor,
+        onSecretInput,
+      },
+      { emit: () => undefined, stepPlanned: (resolved) => steps.push(resolved) },
+    );
   } finally {
     // Closing logs out of BAO: what was sent is read afterwards.
     await connections.closeAll();

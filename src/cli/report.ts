@@ -1,7 +1,6 @@
 // `runbook report JOURNAL`: rebuild the report of a run from its journal, after a crash or a kill -9.
 
-import { reportFromJournal } from '../report/builder.js';
-import { readJournal } from '../report/journal.js';
+import { reportFromJournalFile } from '../report/builder.js';
 import { Redactor } from '../secrets/redactor.js';
 import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import { ValidationError } from '../errors.js';
@@ -10,7 +9,7 @@ import { checkOutputPaths, outputPathsOf } from './output-paths.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatFailures, formatRunSummary } from './format.js';
 import type { CliIo } from './io.js';
-import { resolvePath } from './session.js';
+import { resolvePath } from './load-for-command.js';
 import { toJson } from '../report/write.js';
 
 export interface ReportCommandOptions {
@@ -28,7 +27,7 @@ export async function reportCommand(options: ReportCommandOptions, io: CliIo): P
   };
   const problems = checkOutputPaths(outputPathsOf({ out: paths.report, junit: paths.junit, summaryMd: paths.summaryMd }));
   if (problems.length > 0) throw new ValidationError(problems);
-  const report = reportFromJournal(await readJournal(resolvePath(io, options.journal)));
+  const report = reportFromJournalFile(resolvePath(io, options.journal));
   const redactor = new Redactor();
   const failures = await writeArtifacts(report, paths, redactor);
   const reportWritten = options.out !== undefined && !failures.some((f) => f.file === paths.report);

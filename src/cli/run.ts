@@ -1,7 +1,8 @@
 // `runbook run FILE` and `runbook apply PLAN`: lock, connect, execute, journal, report, exit code.
 
 import type { Logger } from 'pino';
-import { executeRunbook, type ExecuteOptions, type ResumeFrom } from '../engine/executor.js';
+import { executeRunbook, type EventSink, type ExecuteContext, type ResumeFrom } from '../engine/executor.js';
+import { previewRunbook } from '../engine/preview.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
 import { RunbookError, ValidationError } from '../errors.js';
@@ -12,7 +13,8 @@ import type { ParamValues } from '../runbook/params.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
 import { completedOperations, loadPreviousRun } from '../report/previous-run.js';
-import type { RunReport } from '../report/types.js';
+import { RunRecorder } from '../report/builder.js';
+import type { Report } from '../report/types.js';
 import { REDACTED } from '../secrets/redactor.js';
 import { describeWriteError, formatArtifactFailures, reportPathInDir, writeArtifacts, type ArtifactFailure } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
@@ -30,7 +32,7 @@ import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
 import { checkOutputPaths, createReportFolder, outputPathsOf } from './output-paths.js';
-import { loadForCommand, resolvePath, type LoadedRunbook } from './session.js';
+import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface RunCommandOptions {
@@ -69,7 +71,7 @@ export interface AppliedPlan {
 export async function runCommand(options: RunCommandOptions, io: CliIo, applied?: AppliedPlan): Promise<ExitCode> {
   let resume: ResumeFrom | undefined;
   let recordedParams = options.recordedParams;
-  let previous: RunReport | undefined;
+  let previous: Report | undefined;
   if (options.resume) {
     previous = await loadPreviousRun(resolvePath(io, options.resume));
     resume = { runId: previous.runId, done: completedOperations(previous) };
@@ -148,7 +150,7 @@ function checkEnvironmentIsSet(options: RunCommandOptions, loaded: LoadedRunbook
   if (missing.length > 0) throw new ValidationError(missing);
 }
 
-function checkResumable(file: string, previous: RunReport, loaded: LoadedRunbook): void {
+function checkResumable(file: string, previous: Report, loaded: LoadedRunbook): void {
   if (previous.runbook.name !== loaded.runbook.name) {
     throw new RunbookError(
       'USAGE',
@@ -224,46 +226,30 @@ async function execute(
     }
   }
 
-  let stepNumber = 0;
-  const run: ExecuteOptions = {
+  const run: ExecuteContext = {
     runbook,
     registry: loaded.registry,
     params: loaded.params,
     env: io.env,
-    mode: dryRun ? 'dry-run' : 'run',
     connections: connections.map,
     concurrency,
     log,
     redactor,
-    stop: AbortSignal.any([interruption.stop, journalFailed.signal]),
-    abort: interruption.abort,
-    interruptedBy: () => interruption.signal,
-    ...(journal ? { journal } : {}),
-    ...(resume ? { resume } : {}),
-    ...(applied ? { planned: applied.steps } : {}),
-    onStepPlanned: (_step, resolved) => {
-      stepNumber += 1;
-      say(formatPlanStep(resolved, `Step ${stepNumber}/${runbook.steps.length}`));
-    },
-    onStepStart: (step, resolved) => {
-      if (dryRun) return;
-      stepNumber += 1;
-      say(formatStepHeader(stepNumber, runbook.steps.length, step.id, step.action, resolved.operations.length));
-    },
-    onOperation: (_step, record) => {
-      if (!dryRun) say(formatOperationLine(record));
-    },
-    onStepEnd: (record) => say(formatStepEnd(record)),
+    signals: { stop: AbortSignal.any([interruption.stop, journalFailed.signal]), abort: interruption.abort, interruptedBy: () => interruption.signal },
   };
+  // The report is the fold of the run's events (with the journal, when there is one); the console follows them too.
+  const recorder = new RunRecorder(journal);
+  const sink = consoleSink(recorder, runbook.steps.length, say);
 
-  log.info({ runbook: runbook.name, file: runbook.file, mode: run.mode, resumedFrom: resume?.runId }, 'run started');
-  let report: RunReport;
+  log.info({ runbook: runbook.name, file: runbook.file, mode: dryRun ? 'dry-run' : 'run', resumedFrom: resume?.runId }, 'run started');
   try {
-    report = await executeRunbook(run);
+    if (dryRun) await previewRunbook(run, sink);
+    else await executeRunbook({ ...run, ...(resume ? { resume } : {}), ...(applied ? { planned: applied.steps } : {}) }, sink);
   } finally {
     journal?.close();
     await connections.closeAll();
   }
+  const report = recorder.build();
   report.params = redactor.redactValue(report.params);
   if (journal?.failure) {
     const reason = describeWriteError(journal.failure);
@@ -295,13 +281,39 @@ async function execute(
   return withOutputFailure(exitCodeFor(report, interruption.signal));
 }
 
+/** Sends each event to the report's fold, and prints a line for what the person watching wants to see. */
+function consoleSink(recorder: RunRecorder, steps: number, say: (text: string) => void): EventSink {
+  let stepNumber = 0;
+  let running = false;
+  return {
+    emit(event) {
+      recorder.emit(event);
+      // An operation's line while a run's step runs: not a preview's records, nor those of a step never started.
+      if (event.type === 'op' && running) say(formatOperationLine(event.record));
+      if (event.type === 'stepEnd') {
+        running = false;
+        say(formatStepEnd(event));
+      }
+    },
+    stepPlanned(resolved) {
+      stepNumber += 1;
+      say(formatPlanStep(resolved, `Step ${stepNumber}/${steps}`));
+    },
+    stepStarted(step, operations) {
+      running = true;
+      stepNumber += 1;
+      say(formatStepHeader(stepNumber, steps, step.id, step.action, operations));
+    },
+  };
+}
+
 /** A run whose work is done but whose outputs are not all written exits 4; a failed or interrupted run keeps its code. */
 function withOutputFailure(code: ExitCode): ExitCode {
   return code === EXIT.OK || code === EXIT.TOLERATED ? EXIT.OUTPUT_FAILED : code;
 }
 
 /** The exit code must agree with the report. */
-export function exitCodeFor(report: RunReport, signal?: string): ExitCode {
+export function exitCodeFor(report: Report, signal?: string): ExitCode {
   if (report.status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
   if (report.status !== 'succeeded') return EXIT.RUN_FAILED;
   return hasToleratedFailures(report) ? EXIT.TOLERATED : EXIT.OK;

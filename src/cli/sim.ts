@@ -4,7 +4,7 @@
 import { loadSimConfig, startSimulator, type SimConfig } from '../sim/index.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { resolvePath } from './session.js';
+import { resolvePath } from './load-for-command.js';
 
 export interface SimCommandOptions {
   /** 0 picks a free port (printed in the URL). */

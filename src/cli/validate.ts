@@ -4,7 +4,7 @@ import { ValidationError, formatDiagnostic } from '../errors.js';
 import { escapeControlChars } from '../secrets/untrusted-text.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
-import { loadRunbookWithPlugins } from './session.js';
+import { loadRunbookWithPlugins } from './load-for-command.js';
 
 export async function validateCommand(files: string[], plugins: string[], io: CliIo): Promise<ExitCode> {
   let errors = 0;

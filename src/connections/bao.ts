@@ -73,50 +73,20 @@ function openBaoSession(username: string, password: string, ctx: ConnectionConte
   function refuse(status: number): RunbookError {
     refused = { status };
     ctx.log.warn({ user: username, status }, 'BAO refused the login; no further login is tried in this run');
-    return refusedError(status, false);
-  }
-
-  function refusedError(status: number, earlier: boolean): RunbookError {
-    const when = earlier ? ` earlier in this run; no login is tried again, so that the account is not locked` : '';
-    return new RunbookError(
-      'AUTH_FAILED',
-      `BAO refused the login of user '${username}'${status >= 400 ? ` (HTTP ${status})` : ''}${when}; check auth.username and auth.password`,
-      { details: { status, user: username }, transient: false },
-    );
+    return refusedLoginError(username, status, false);
   }
 
   async function logIn(): Promise<string> {
-    let res: HttpResponse;
-    try {
-      res = await ctx.rawRequest({
-        method: 'POST',
-        path: '/login',
-        body: { username, password },
-        headers: { 'content-type': BAO_CONTENT_TYPE },
-      });
-    } catch (err) {
-      const status = err instanceof RunbookError ? err.details?.status : undefined;
-      if (status === 401 || status === 403) throw refuse(status);
-      throw err;
-    }
-    const login = asRecord(res.body)?.login;
-    if (login === false || login === 'false') throw refuse(res.status);
-    const fresh = res.headers[TOKEN_HEADER];
-    if (fresh === undefined || fresh === '') {
-      throw new RunbookError('BAD_RESPONSE', 'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?', {
-        details: { status: res.status },
-      });
-    }
-    ctx.redactor.add(fresh);
-    token = fresh;
-    ctx.log.debug({ user: username }, 'logged in to BAO');
-    return fresh;
+    const answer = await sendLogin(ctx, username, password);
+    if ('refusedStatus' in answer) throw refuse(answer.refusedStatus);
+    token = answer.token;
+    return answer.token;
   }
 
   /** The current token, logging in first when there is none (single flight). */
   function currentToken(): Promise<string> {
     if (token !== undefined) return Promise.resolve(token);
-    if (refused !== undefined) return Promise.reject(refusedError(refused.status, true));
+    if (refused !== undefined) return Promise.reject(refusedLoginError(username, refused.status, true));
     pending ??= logIn().finally(() => {
       pending = undefined;
     });
@@ -150,18 +120,63 @@ function openBaoSession(username: string, password: string, ctx: ConnectionConte
       const current = token;
       if (current === undefined) return;
       token = undefined;
-      try {
-        await ctx.rawRequest({
-          method: 'POST',
-          path: '/logout',
-          headers: { 'content-type': BAO_CONTENT_TYPE, [TOKEN_HEADER]: current },
-        });
-        ctx.log.debug({ user: username }, 'logged out of BAO');
-      } catch (err) {
-        ctx.log.warn({ user: username, err: ctx.redactor.redact(String(err)) }, 'BAO logout failed; the session will expire on its own');
-      }
+      await sendLogout(ctx, username, current);
     },
   };
+}
+
+function refusedLoginError(username: string, status: number, earlier: boolean): RunbookError {
+  const when = earlier ? ` earlier in this run; no login is tried again, so that the account is not locked` : '';
+  return new RunbookError(
+    'AUTH_FAILED',
+    `BAO refused the login of user '${username}'${status >= 400 ? ` (HTTP ${status})` : ''}${when}; check auth.username and auth.password`,
+    { details: { status, user: username }, transient: false },
+  );
+}
+
+/**
+ * Sends the login. Returns the new token (registered with the redactor before anything can log it), or the
+ * status BAO refused the credentials with (HTTP 401 or 403, or `login: false` in the body).
+ */
+async function sendLogin(ctx: ConnectionContext, username: string, password: string): Promise<{ token: string } | { refusedStatus: number }> {
+  let res: HttpResponse;
+  try {
+    res = await ctx.rawRequest({
+      method: 'POST',
+      path: '/login',
+      body: { username, password },
+      headers: { 'content-type': BAO_CONTENT_TYPE },
+    });
+  } catch (err) {
+    const status = err instanceof RunbookError ? err.details?.status : undefined;
+    if (status === 401 || status === 403) return { refusedStatus: status };
+    throw err;
+  }
+  const login = asRecord(res.body)?.login;
+  if (login === false || login === 'false') return { refusedStatus: res.status };
+  const fresh = res.headers[TOKEN_HEADER];
+  if (fresh === undefined || fresh === '') {
+    throw new RunbookError('BAD_RESPONSE', 'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?', {
+      details: { status: res.status },
+    });
+  }
+  ctx.redactor.add(fresh);
+  ctx.log.debug({ user: username }, 'logged in to BAO');
+  return { token: fresh };
+}
+
+/** Ends the session; a failed logout is logged (redacted) and otherwise ignored, as the session expires anyway. */
+async function sendLogout(ctx: ConnectionContext, username: string, token: string): Promise<void> {
+  try {
+    await ctx.rawRequest({
+      method: 'POST',
+      path: '/logout',
+      headers: { 'content-type': BAO_CONTENT_TYPE, [TOKEN_HEADER]: token },
+    });
+    ctx.log.debug({ user: username }, 'logged out of BAO');
+  } catch (err) {
+    ctx.log.warn({ user: username, err: ctx.redactor.redact(String(err)) }, 'BAO logout failed; the session will expire on its own');
+  }
 }
 
 /**

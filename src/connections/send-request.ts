@@ -8,7 +8,7 @@ import { parseRetryAfter, retryDelayMs } from './backoff.js';
 import { classifyTransportError, mayHaveActed } from './classify-error.js';
 import { collectAnswer } from './collect-answer.js';
 import type { ConnectionState } from './connection-state.js';
-import { judgeAnswer } from './judge-answer.js';
+import { errorOfAnswer } from './answer-errors.js';
 import { type PreparedRequest, outgoingRequest, prepareRequest } from './prepare-request.js';
 import { MAX_BODY_BYTES, flattenHeaders, parseBody } from './response-body.js';
 import type { HttpMethod, HttpRequest, HttpResponse, OutgoingRequest, RequestRecord, ResponseRecord, RetryPolicy } from '../contracts/connection.js';
@@ -55,7 +55,7 @@ export async function sendRequest(conn: ConnectionState, req: HttpRequest, setti
           sent = await sendAttempt(conn, prepared, settings);
         }
       }
-      const error = judgeAnswer(conn, sent.res, sent.out, settings.hooks);
+      const error = errorOfAnswer(conn, sent.res, sent.out, settings.hooks);
       if (error === undefined) return sent.res;
       failure = error;
       if (sent.res.status === 429 || sent.res.status === 503) retryAfterMs = parseRetryAfter(sent.res.headers['retry-after']);

@@ -186,7 +186,7 @@ function expandItem(
     return [{ key: fallbackKey, inputs, ...where, requests: [], error: toOperationError(e, pluginNameOf(registry, action.name)) }];
   }
   return planned.map((p, n) => {
-    const key = flat(p.key !== undefined ? `${step.id}/${p.key}` : planned.length > 1 ? `${fallbackKey}#${n + 1}` : fallbackKey);
+    const key = p.key !== undefined ? `${step.id}/${p.key}` : planned.length > 1 ? `${fallbackKey}#${n + 1}` : fallbackKey;
     const inputs = p.inputs as Record<string, unknown>;
     let requests: RequestPreview[] = NO_REQUESTS;
     if (connection && previews && p.request !== undefined) {
@@ -295,17 +295,6 @@ function containsText(value: unknown, text: string): boolean {
 
 /** Shared by every operation whose requests are not worked out (a run): never added to. */
 const NO_REQUESTS: RequestPreview[] = [];
-
-/**
- * The same text, made one flat string. A key built from pieces is a tree of them (`stop/` + `host=` +
- * ...), several times the memory of the text, and an operation keeps its key to the end of the run.
- * Reading a character makes the engine flatten the tree in place (the garbage collector then drops
- * the pieces).
- */
-function flat(text: string): string {
-  text.charCodeAt(0);
-  return text;
-}
 
 /** A request as a preview shows it: method, full URL (redacted), body. */
 export function previewRequest(req: HttpRequest, connection: ConnectionView): RequestPreview {

@@ -1,38 +1,67 @@
-// Folds journal events into a report. The same fold serves a live run and a journal read back after a
-// crash, so the two can never disagree. A journal without its end line is a run that was interrupted:
+// Folds a run's events into its report. Every report is made by this one fold: a live run's (its events
+// as they happen, see RunRecorder) and one rebuilt from a journal file (`runbook report`, `--resume`), so
+// the same journal gives the same report. A journal without its end line is a run that was interrupted:
 // every operation it does not account for is reported, never silently dropped.
 
+import { JournalRecords } from './journal-records.js';
+import { foldJournal, type JournalSink } from './journal.js';
+import type { JournalEvent, LinePlace, StepOutline } from './events.js';
 import {
   MAX_OPERATIONS_WITH_OUTPUTS,
   REPORT_VERSION,
   countOperations,
   emptyCounts,
+  type OperationList,
   type OperationRecord,
+  type Report,
   type RunReport,
   type StatusCounts,
-  type StepRecord,
+  type StepReport,
 } from './types.js';
-import type { JournalEvent, StepOutline } from './journal.js';
 
 interface StepState {
   outline: StepOutline;
   startedAt?: string;
   keys?: string[];
   maxErrors?: number;
+  /** The step's records by key (a large step's without their outputs). */
   records: Map<string, OperationRecord>;
-  /** The records a live run handed over, in the step's order (for a large step, read back from the journal). */
-  handedOver?: { operations: OperationRecord[]; summary: StatusCounts };
+  /** A large step folded together with its journal file: where each record's line is. */
+  spilled?: SpilledStep;
   end?: Extract<JournalEvent, { type: 'stepEnd' }>;
 }
+
+/** Where a large step's records are, by the operation's position in the step. */
+interface SpilledStep {
+  index: Map<string, number>;
+  offsets: Float64Array;
+  lengths: Uint32Array;
+  /** Each operation's status (an index into STATUSES; 0 while it has no record). */
+  statuses: Uint8Array;
+  /** Records whose line the journal could not take. */
+  kept: Map<number, OperationRecord>;
+}
+
+const STATUSES = [undefined, 'changed', 'unchanged', 'failed', 'skipped'] as const;
 
 const INTERRUPTED = 'the run ended before this operation reported its outcome; it may or may not have been applied';
 
 export class ReportBuilder {
   #run: Extract<JournalEvent, { type: 'run' }> | undefined;
   #end: Extract<JournalEvent, { type: 'end' }> | undefined;
+  /** When the last operation seen ended: a run without its end line ends there. */
+  #latest: number | undefined;
   readonly #steps = new Map<string, StepState>();
 
-  apply(event: JournalEvent): void {
+  /**
+   * `journalFile`: the journal the events are in. A large step's records are then left there (the fold
+   * keeps where each line is, given to `apply`) and read back when the report is written; without it,
+   * they are kept in memory.
+   */
+  constructor(readonly journalFile?: string) {}
+
+  /** Folds one event; `place` is where its line is in the journal, when it is there. */
+  apply(event: JournalEvent, place?: LinePlace): void {
     switch (event.type) {
       case 'run':
         this.#run = event;
@@ -43,19 +72,12 @@ export class ReportBuilder {
         step.startedAt = event.startedAt;
         step.keys = event.keys;
         if (event.maxErrors !== undefined) step.maxErrors = event.maxErrors;
+        if (this.journalFile !== undefined && isLarge(step)) step.spilled = spilledStep(event.keys);
         return;
       }
-      case 'op': {
-        const step = this.#step(event.step);
-        // A large step's outputs stay in the journal (a live run hands over its records without them).
-        if (event.record.outputs !== undefined && isLarge(step)) {
-          const { outputs: _inJournal, ...kept } = event.record;
-          step.records.set(kept.key, kept);
-        } else {
-          step.records.set(event.record.key, event.record);
-        }
+      case 'op':
+        this.#applyRecord(this.#step(event.step), event.record, place);
         return;
-      }
       case 'stepEnd':
         this.#step(event.id).end = event;
         return;
@@ -65,29 +87,33 @@ export class ReportBuilder {
     }
   }
 
-  /**
-   * Takes a step's records from the live run, in the step's order, instead of folding its op events (which
-   * the run then does not apply): `summary` counts them. For a large step they may be a list that reads
-   * them back from the journal.
-   */
-  handOver(stepId: string, operations: OperationRecord[], summary: StatusCounts): void {
-    this.#step(stepId).handedOver = { operations, summary };
+  #applyRecord(step: StepState, record: OperationRecord, place: LinePlace | undefined): void {
+    if (record.startedAt !== undefined) {
+      const ended = Date.parse(record.startedAt) + record.durationMs;
+      if (this.#latest === undefined || ended > this.#latest) this.#latest = ended;
+    }
+    const i = step.spilled?.index.get(record.key);
+    if (step.spilled && i !== undefined) {
+      step.spilled.statuses[i] = STATUSES.indexOf(record.status);
+      step.spilled.offsets[i] = place?.offset ?? -1;
+      step.spilled.lengths[i] = place?.length ?? 0;
+      if (place) step.spilled.kept.delete(i);
+      else step.spilled.kept.set(i, withoutOutputs(record));
+      return;
+    }
+    // A large step's outputs stay in the journal.
+    step.records.set(record.key, isLarge(step) ? withoutOutputs(record) : record);
   }
 
-  /** True once the run's end line was seen. */
-  get complete(): boolean {
-    return this.#end !== undefined;
-  }
-
-  build(): RunReport {
+  build(): Report {
     const run = this.#run;
     if (!run) throw new Error('a report needs the run header event first');
     const interrupted = this.#end === undefined;
     const steps = [...this.#steps.values()].map((s) => this.#buildStep(s, interrupted));
     const summary = emptyCounts();
     for (const s of steps) addCounts(summary, s.summary);
-    const finishedAt = this.#end?.finishedAt ?? latestTime(steps) ?? run.startedAt;
-    const report: RunReport = {
+    const finishedAt = this.#end?.finishedAt ?? (this.#latest !== undefined ? new Date(this.#latest).toISOString() : run.startedAt);
+    const report: Report = {
       reportVersion: REPORT_VERSION,
       runId: run.runId,
       runbook: run.runbook,
@@ -121,11 +147,11 @@ export class ReportBuilder {
     return step;
   }
 
-  #buildStep(state: StepState, interrupted: boolean): StepRecord {
+  #buildStep(state: StepState, interrupted: boolean): StepReport {
     const { outline, end } = state;
-    const { operations, summary } = state.handedOver ?? this.#operationsOf(state, interrupted);
+    const { operations, summary } = state.spilled ? this.#spilledOf(state, state.spilled, interrupted) : this.#operationsOf(state, interrupted);
     const status = end?.status ?? (state.startedAt === undefined ? (interrupted ? 'cancelled' : 'skipped') : 'cancelled');
-    const step: StepRecord = {
+    const step: StepReport = {
       id: outline.id,
       ...(outline.name !== undefined ? { name: outline.name } : {}),
       ...(outline.description !== undefined ? { description: outline.description } : {}),
@@ -150,21 +176,84 @@ export class ReportBuilder {
   #operationsOf(state: StepState, interrupted: boolean): { operations: OperationRecord[]; summary: StatusCounts } {
     const operations: OperationRecord[] = [];
     const keys = state.keys ?? [];
-    for (const key of keys) {
-      const record = state.records.get(key);
-      if (record) operations.push(record);
-      else if (interrupted) {
-        operations.push({ key, status: 'failed', attempts: 0, durationMs: 0, error: { code: 'CANCELLED', message: INTERRUPTED } });
-      } else {
-        operations.push({ key, status: 'skipped', attempts: 0, durationMs: 0, reason: 'no outcome was recorded' });
-      }
-    }
+    for (const key of keys) operations.push(state.records.get(key) ?? absentRecord(key, interrupted));
     // Records whose key was not announced (should not happen) are still kept, never dropped. Through a
     // Set, not keys.includes: a step may have 100,000 operations.
-    const announced = new Set(keys);
-    for (const [key, record] of state.records) if (!announced.has(key)) operations.push(record);
+    operations.push(...unannounced(state));
     return { operations, summary: countOperations(operations) };
   }
+
+  /** A large step's records, read back from the journal when they are iterated. */
+  #spilledOf(state: StepState, spilled: SpilledStep, interrupted: boolean): { operations: OperationList; summary: StatusCounts } {
+    const summary = emptyCounts();
+    const absent = absentRecord('', interrupted).status;
+    for (const code of spilled.statuses) {
+      summary.total += 1;
+      summary[STATUSES[code] ?? absent] += 1;
+    }
+    const extra = unannounced(state);
+    countOperations(extra, summary);
+    const operations = new JournalRecords({
+      file: this.journalFile as string,
+      keys: state.keys ?? [],
+      offsets: spilled.offsets,
+      lengths: spilled.lengths,
+      kept: spilled.kept,
+      absent: (key) => absentRecord(key, interrupted),
+      extra,
+    });
+    return { operations, summary };
+  }
+}
+
+/**
+ * A live run's report: each event is written to the journal (when there is one) and then folded, with
+ * where its line is. What `runbook report JOURNAL` folds from the file is the same.
+ */
+export class RunRecorder {
+  readonly #builder: ReportBuilder;
+
+  constructor(readonly journal?: JournalSink) {
+    this.#builder = new ReportBuilder(journal?.file);
+  }
+
+  emit(event: JournalEvent): void {
+    this.#builder.apply(event, this.journal?.write(event));
+  }
+
+  build(): Report {
+    return this.#builder.build();
+  }
+}
+
+function spilledStep(keys: readonly string[]): SpilledStep {
+  const index = new Map<string, number>();
+  keys.forEach((key, i) => index.set(key, i));
+  return {
+    index,
+    offsets: new Float64Array(keys.length).fill(-1),
+    lengths: new Uint32Array(keys.length),
+    statuses: new Uint8Array(keys.length),
+    kept: new Map(),
+  };
+}
+
+/** The record of an announced operation without one. */
+function absentRecord(key: string, interrupted: boolean): OperationRecord {
+  return interrupted
+    ? { key, status: 'failed', attempts: 0, durationMs: 0, error: { code: 'CANCELLED', message: INTERRUPTED } }
+    : { key, status: 'skipped', attempts: 0, durationMs: 0, reason: 'no outcome was recorded' };
+}
+
+function unannounced(state: StepState): OperationRecord[] {
+  const announced = new Set(state.keys ?? []);
+  return [...state.records.values()].filter((record) => !announced.has(record.key));
+}
+
+function withoutOutputs(record: OperationRecord): OperationRecord {
+  if (record.outputs === undefined) return record;
+  const { outputs: _inJournal, ...kept } = record;
+  return kept;
 }
 
 function addCounts(into: StatusCounts, more: StatusCounts): void {
@@ -180,21 +269,16 @@ function isLarge(step: StepState): boolean {
   return (step.keys?.length ?? 0) > MAX_OPERATIONS_WITH_OUTPUTS;
 }
 
-/** Rebuilds a report from a journal's events. */
+/** Rebuilds a report from a journal's events, every record kept in memory (so each step's records are a list). */
 export function reportFromJournal(events: readonly JournalEvent[]): RunReport {
   const builder = new ReportBuilder();
   for (const e of events) builder.apply(e);
-  return builder.build();
+  return builder.build() as RunReport;
 }
 
-function latestTime(steps: StepRecord[]): string | undefined {
-  let latest: string | undefined;
-  for (const s of steps) {
-    for (const op of s.operations) {
-      if (op.startedAt === undefined) continue;
-      const end = new Date(Date.parse(op.startedAt) + op.durationMs).toISOString();
-      if (latest === undefined || end > latest) latest = end;
-    }
-  }
-  return latest;
+/** Rebuilds a report from a journal file, by the fold a live run uses: a large step's records stay in the file. */
+export function reportFromJournalFile(file: string): Report {
+  const builder = new ReportBuilder(file);
+  foldJournal(file, (event, place) => builder.apply(event, place));
+  return builder.build();
 }

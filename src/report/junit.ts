@@ -1,6 +1,6 @@
 // JUnit XML for CI dashboards: one testsuite per step, one testcase per operation.
 
-import type { OperationRecord, RunReport, StepRecord } from './types.js';
+import type { OperationRecord, Report, StepReport } from './types.js';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 cannot carry. */
 export function xmlEscape(text: string): string {
@@ -31,7 +31,7 @@ const AS_IS = (text: string): string => text;
  * like a step cancelled before it produced any operation. Steps that produced no operation appear as a
  * suite with a single testcase standing for the step, so that a failed expansion is never invisible.
  */
-export function writeJunit(report: RunReport, write: (text: string) => void, redact: (text: string) => string = AS_IS): void {
+export function writeJunit(report: Report, write: (text: string) => void, redact: (text: string) => string = AS_IS): void {
   const x = (text: string): string => xmlEscape(redact(text));
   const line = (text: string): void => write(`${text}\n`);
   // The totals come first in the file: count each step's cases as they will be written.
@@ -80,14 +80,14 @@ export function writeJunit(report: RunReport, write: (text: string) => void, red
  * An operation of a cancelled step that never ran because of the cancellation (one done by an earlier
  * run, which `--resume` did not send again, is still just skipped).
  */
-function isCancelled(step: StepRecord, op: OperationRecord): boolean {
+function isCancelled(step: StepReport, op: OperationRecord): boolean {
   return step.status === 'cancelled' && op.status === 'skipped' && !DONE_EARLIER.test(op.reason ?? '');
 }
 
 const DONE_EARLIER = /^done in run /;
 
 /** What a step's suite holds: one case per operation, or one standing for a step without any. */
-function suiteCounts(step: StepRecord): { tests: number; failures: number; skipped: number } {
+function suiteCounts(step: StepReport): { tests: number; failures: number; skipped: number } {
   if (step.operations.length === 0) {
     const failed = step.status === 'failed' || step.status === 'cancelled';
     return { tests: 1, failures: failed ? 1 : 0, skipped: failed ? 0 : 1 };

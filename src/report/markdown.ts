@@ -2,7 +2,7 @@
 
 import { escapeControlChars, escapeMarkdown } from '../secrets/untrusted-text.js';
 import { formatDuration } from '../common/durations.js';
-import type { OperationRecord, RunReport } from './types.js';
+import type { OperationRecord, Report } from './types.js';
 
 /**
  * Text in a code span, where Markdown interprets nothing but the backtick that would close it (and a
@@ -25,7 +25,7 @@ const ICON: Record<string, string> = {
  * otherwise hide a secret from the redactor. The operations are read one by one (a large step's list
  * reads them back from the journal); of the failures, only those shown are kept.
  */
-export function renderSummaryMarkdown(report: RunReport, options: { redact?: (text: string) => string; maxFailures?: number } = {}): string {
+export function renderSummaryMarkdown(report: Report, options: { redact?: (text: string) => string; maxFailures?: number } = {}): string {
   const redact = options.redact ?? ((text: string) => text);
   const maxFailures = options.maxFailures ?? 50;
   // Text from the report (names, keys, server messages) shows as written: no markup, link or HTML of its own.

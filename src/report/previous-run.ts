@@ -2,12 +2,11 @@
 
 import { readFile } from 'node:fs/promises';
 import { RunbookError } from '../errors.js';
-import { reportFromJournal } from './builder.js';
-import { readJournal } from './journal.js';
-import type { RunReport } from './types.js';
+import { reportFromJournalFile } from './builder.js';
+import type { Report, RunReport } from './types.js';
 
 /** Loads a report, or rebuilds one from a journal (`.jsonl`, or any file whose first line is a run header). */
-export async function loadPreviousRun(file: string): Promise<RunReport> {
+export async function loadPreviousRun(file: string): Promise<Report> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -15,7 +14,7 @@ export async function loadPreviousRun(file: string): Promise<RunReport> {
     throw new RunbookError('FILE_NOT_FOUND', `cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const firstLine = text.slice(0, text.indexOf('\n') === -1 ? undefined : text.indexOf('\n'));
-  if (file.endsWith('.jsonl') || firstLine.startsWith('{"type":"run"')) return reportFromJournal(await readJournal(file));
+  if (file.endsWith('.jsonl') || firstLine.startsWith('{"type":"run"')) return reportFromJournalFile(file);
   let report: unknown;
   try {
     report = JSON.parse(text);
@@ -49,7 +48,7 @@ function resumeFieldProblem(report: Partial<RunReport>): string | undefined {
 }
 
 /** The operations of a report that need not run again: those that ended changed or unchanged. */
-export function completedOperations(report: RunReport): Map<string, 'changed' | 'unchanged'> {
+export function completedOperations(report: Report): Map<string, 'changed' | 'unchanged'> {
   const done = new Map<string, 'changed' | 'unchanged'>();
   for (const step of report.steps) {
     for (const op of step.operations) {

@@ -86,6 +86,24 @@ export interface RunReport {
   resumedFrom?: string;
 }
 
+/**
+ * A step's records in the step's order, read by iterating them: a list in memory, or a large step's
+ * records read back one by one from the journal (see journal-records.ts).
+ */
+export interface OperationList extends Iterable<OperationRecord> {
+  readonly length: number;
+}
+
+/** A step of a report as the builder makes it: its records may be read back from the journal. */
+export interface StepReport extends Omit<StepRecord, 'operations'> {
+  operations: OperationList;
+}
+
+/** A report as the builder makes it, and as every writer (JSON, JUnit, Markdown, console) reads it. */
+export interface Report extends Omit<RunReport, 'steps'> {
+  steps: StepReport[];
+}
+
 export function emptyCounts(): StatusCounts {
   return { total: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0 };
 }

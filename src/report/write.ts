@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, fstatSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
+import { JournalRecords } from './journal-records.js';
 
 /** Text is encoded and written this many characters at a time. */
 const CHUNK_CHARS = 1 << 20;
@@ -188,9 +189,10 @@ function renderComposite(json: object, depth: number, indent: string, write: (pi
     write(`${separator()}${prefix}${value}`);
     written += 1;
   };
-  if (Array.isArray(json)) {
+  if (Array.isArray(json) || json instanceof JournalRecords) {
     write('[');
-    for (let i = 0; i < json.length; i += 1) member(json[i], String(i), '', 'null'); // holes too, as JSON.stringify does
+    let i = 0;
+    for (const item of json as Iterable<unknown>) member(item, String(i++), '', 'null'); // holes too, as JSON.stringify does
     write(written === 0 ? ']' : `\n${indent}]`);
     return;
   }
@@ -201,6 +203,8 @@ function renderComposite(json: object, depth: number, indent: string, write: (pi
 
 /** What JSON.stringify serialises in place of `value`: the result of its toJSON, when it has one. */
 function toJsonValue(value: unknown, key: string): unknown {
+  // A large step's records are written one at a time, never made into one list first (as its toJSON does).
+  if (value instanceof JournalRecords) return value;
   const toJSON = value !== null && typeof value === 'object' ? (value as { toJSON?: unknown }).toJSON : undefined;
   return typeof toJSON === 'function' ? (toJSON as (key: string) => unknown).call(value, key) : value;
 }

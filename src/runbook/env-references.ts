@@ -6,7 +6,7 @@ import { formatPath, type DocPath } from './document.js';
 import { parseExpression, splitTemplate, type Expr } from './expressions.js';
 import type { ConnectionSpec, Runbook } from './model.js';
 import { isPlainObject } from '../common/plain-data.js';
-import { anchorAt } from './validate.js';
+import { anchorAt } from './check-expressions.js';
 
 /** One `env.NAME` read, where it stands in the document. */
 export interface EnvReference {

@@ -9,7 +9,7 @@ import type { ParamSpec, Runbook } from './model.js';
 import { copyData, setOwn } from '../common/plain-data.js';
 import { describeSchemaErrors } from './schema-errors.js';
 import { didYouMean } from './suggest.js';
-import { matchesParamType } from './validate.js';
+import { matchesParamType } from './check-params.js';
 
 /** Splits `--param k=v` values into a map (the last one wins). Throws ValidationError for one without `=`. */
 export function parseParamAssignments(list: readonly string[]): Record<string, string> {

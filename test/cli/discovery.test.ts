@@ -32,9 +32,9 @@ function setUp(): { config: string; report: string } {
 const step = (report: RunReport, id: string) => report.steps.find((s) => s.id === id)!;
 
 describe('discovery through the CLI', { timeout: 60_000 }, () => {
-  it("is shown in the README by the example's own steps", () => {
-    const readme = readFileSync('README.md', 'utf8');
-    const section = readme.slice(readme.indexOf('### Finding targets by what they are'));
+  it("is shown in the actions docs by the example's own steps", () => {
+    const doc = readFileSync('docs/actions.md', 'utf8');
+    const section = doc.slice(doc.indexOf('## Finding targets by what they are'));
     const snippet = parseYaml(/```yaml\n([\s\S]*?)```/.exec(section)![1]!) as { steps: Array<Record<string, unknown>> };
     const example = parseYaml(readFileSync(EXAMPLE, 'utf8')) as { steps: Array<Record<string, unknown>> };
     expect(snippet.steps.length).toBeGreaterThan(3);

@@ -8,10 +8,10 @@ import { bodySnippet } from './response-body.js';
 import type { HttpResponse, OutgoingRequest } from '../contracts/connection.js';
 
 /**
- * Decides whether an answer is a success; returns the error to throw otherwise. `hooks` applies the
+ * The error to throw for an answer that is not a success; undefined for a success. `hooks` applies the
  * session's envelope check (false for login and logout).
  */
-export function judgeAnswer(conn: ConnectionState, res: HttpResponse, out: OutgoingRequest, hooks: boolean): RunbookError | undefined {
+export function errorOfAnswer(conn: ConnectionState, res: HttpResponse, out: OutgoingRequest, hooks: boolean): RunbookError | undefined {
   const redirected = res.status >= 300 && res.status < 400;
   const vendorError = hooks && !redirected ? vendorCheck(conn, res, out) : undefined;
   if (res.status < 300 && vendorError === undefined) return undefined;
