@@ -137,6 +137,11 @@ export const COMMANDS = [
 
 export type CommandName = (typeof COMMANDS)[number]['name'];
 
+/** A command's summary as a sentence: capitalised, with a full stop. */
+export function summarySentence(command: CommandSpec): string {
+  return `${command.summary.charAt(0).toUpperCase()}${command.summary.slice(1)}.`;
+}
+
 /** The command of that name, or undefined. */
 export function findCommand(name: string): CommandSpec | undefined {
   return (COMMANDS as readonly CommandSpec[]).find((c) => c.name === name);

@@ -1,7 +1,7 @@
 // The usage text of `runbook help` and each command's `--help`, rendered from the definition in
 // commands.ts. Flag meanings are Markdown there; here they are shown as plain text.
 
-import { COMMANDS, FLAG_SPECS, type CommandSpec, type FlagName, type FlagSpec } from './commands.js';
+import { COMMANDS, FLAG_SPECS, summarySentence, type CommandSpec, type FlagName, type FlagSpec } from './commands.js';
 
 const WIDTH = 100;
 /** Where the summaries of the usage text start. */
@@ -55,7 +55,7 @@ export function usageText(): string {
 
 /** One command's help: its synopsis, what it does, each flag with its meaning, and examples. */
 export function commandHelp(command: CommandSpec): string {
-  const lines = [`Usage: ${synopsis(command)}`, '', `${command.summary}.`, '', 'Options:'];
+  const lines = [`Usage: ${synopsis(command)}`, '', summarySentence(command), '', 'Options:'];
   const column = Math.max(...command.flags.map((f) => flagLabel(f).length)) + 4;
   for (const name of command.flags) {
     const label = `  ${flagLabel(name).padEnd(column)}`;
