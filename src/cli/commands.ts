@@ -18,22 +18,34 @@ export interface FlagSpec {
 
 /** Every flag, in the order of the docs table. */
 export const FLAG_SPECS = {
-  param: { value: 'k=v', multiple: true, meaning: 'set a param, parsed by its declared type: `hosts=[20,21]` or `hosts=20,21`; repeatable' },
+  param: {
+    value: 'k=v',
+    multiple: true,
+    meaning: 'set a param, parsed by its declared type: `hosts=[20,21]` or `hosts=20,21`; repeatable',
+  },
   plugin: { value: 'PATH', multiple: true, meaning: "load a plugin module besides the runbook's `plugins:`; repeatable" },
   sim: { meaning: 'start the built-in simulator and point every `ocp` and `bao` connection at it' },
   'sim-config': { value: 'FILE', meaning: "with `--sim`: the simulator's configuration" },
-  'log-level': { value: 'L', meaning: '`trace` `debug` `info` `warn` `error` `fatal` `silent`; default `warn`, or `info` with `--log-file`' },
+  'log-level': {
+    value: 'L',
+    meaning: '`trace` `debug` `info` `warn` `error` `fatal` `silent`; default `warn`, or `info` with `--log-file`',
+  },
   'log-file': { value: 'FILE', meaning: 'NDJSON logs to FILE (appended, mode 0600) instead of stderr; its folder must exist' },
   json: { meaning: 'print the plan as JSON (`schemas/plan.schema.json`)' },
   online: { meaning: 'read-only lookups to resolve aliases and predict outcomes' },
-  out: { value: 'FILE', meaning: 'plan: save the plan for `apply` (never over the runbook itself); report: write the rebuilt report; the folder must exist' },
+  out: {
+    value: 'FILE',
+    meaning: 'plan: save the plan for `apply` (never over the runbook itself); report: write the rebuilt report; the folder must exist',
+  },
   'detailed-exitcode': {
-    meaning: 'exit 0 when the plan changes nothing, 5 when it would change something, 6 when something would fail (see [Plans](plans.md#detailed-exit-codes))',
+    meaning:
+      'exit 0 when the plan changes nothing, 5 when it would change something, 6 when something would fail (see [Plans](plans.md#detailed-exit-codes))',
   },
   report: { value: 'FILE', meaning: 'write the JSON report atomically, and the journal to `FILE.journal.jsonl`; the folder must exist' },
   'report-dir': {
     value: 'DIR',
-    meaning: 'write `DIR/<runbook>-<UTC timestamp>.json` (and its journal); DIR is created if its parent exists (never at the root of the file system)',
+    meaning:
+      'write `DIR/<runbook>-<UTC timestamp>.json` (and its journal); DIR is created if its parent exists (never at the root of the file system)',
   },
   junit: { value: 'FILE', meaning: 'JUnit XML: a testcase per operation, failures with their message' },
   'summary-md': { value: 'FILE', meaning: 'a Markdown table for a pull-request comment or a CI job summary' },
@@ -51,7 +63,8 @@ export const FLAG_SPECS = {
   },
   lock: {
     value: 'FILE',
-    meaning: 'lock file (default: one per runbook file, in `$XDG_RUNTIME_DIR/runbook-locks/` or else `<temp folder>/runbook-locks-<uid>/`; see [Locks](cron.md#locks))',
+    meaning:
+      'lock file (default: one per runbook file, in `$XDG_RUNTIME_DIR/runbook-locks/` or else `<temp folder>/runbook-locks-<uid>/`; see [Locks](cron.md#locks))',
   },
   'max-age': { value: 'DURATION', meaning: 'refuse a plan older than this (default `1h`)' },
   port: { value: 'N', meaning: 'the port the simulator listens on (default `8080`)' },
@@ -96,14 +109,22 @@ export const COMMANDS = [
     args: 'FILE',
     summary: 'preview: every request it would send (offline: sends nothing)',
     flags: [...COMMON, 'json', 'online', 'out', 'detailed-exitcode', 'help'],
-    examples: [`runbook plan ${EXAMPLE} --param hosts=20,21`, `runbook plan ${EXAMPLE} --sim --online`, `runbook plan ${EXAMPLE} --out plan.json`],
+    examples: [
+      `runbook plan ${EXAMPLE} --param hosts=20,21`,
+      `runbook plan ${EXAMPLE} --sim --online`,
+      `runbook plan ${EXAMPLE} --out plan.json`,
+    ],
   },
   {
     name: 'run',
     args: 'FILE',
     summary: 'run it: a line per operation, a summary, a report',
     flags: [...EXECUTION, 'dry-run', 'resume', 'help'],
-    examples: [`runbook run ${EXAMPLE} --sim --report-dir reports`, `runbook run ${EXAMPLE} --quiet --report out.json`, `runbook run ${EXAMPLE} --resume out.json`],
+    examples: [
+      `runbook run ${EXAMPLE} --sim --report-dir reports`,
+      `runbook run ${EXAMPLE} --quiet --report out.json`,
+      `runbook run ${EXAMPLE} --resume out.json`,
+    ],
   },
   {
     name: 'apply',

@@ -102,7 +102,8 @@ export function renderCommandsSection(commands: readonly CommandSpec[]): string 
         return `\`--${name}${spec.value === undefined ? '' : ` ${spec.value}`}\``;
       });
       const synopsis = ['runbook', c.name, c.args].filter((part) => part !== '').join(' ');
-      return [`### \`${synopsis}\``, '', `${summarySentence(c)} Flags: ${flags.join(', ')}.`, '', '```sh', ...c.examples, '```', ''].join('\n');
+      const text = [`### \`${synopsis}\``, '', `${summarySentence(c)} Flags: ${flags.join(', ')}.`];
+      return [...text, '', '```sh', ...c.examples, '```', ''].join('\n');
     })
     .join('\n');
 }

@@ -8,7 +8,20 @@ import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js'
 import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
 import { parseDuration } from '../common/durations.js';
 import { didYouMean, suggest } from '../runbook/suggest.js';
-import { COMMANDS, FLAG_SPECS, commandsTaking, findCommand, isSet, list, parseOptions, text, type CommandName, type CommandSpec, type FlagName, type OptionValues } from './commands.js';
+import {
+  COMMANDS,
+  FLAG_SPECS,
+  commandsTaking,
+  findCommand,
+  isSet,
+  list,
+  parseOptions,
+  text,
+  type CommandName,
+  type CommandSpec,
+  type FlagName,
+  type OptionValues,
+} from './commands.js';
 import { commandHelp, usageText } from './help.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
@@ -43,16 +56,30 @@ const HANDLERS: Record<CommandName, Handler> = {
     return (await import('./plan.js')).planCommand(options, io);
   },
   async run(values, positionals, io) {
-    const options = { ...executionOptions(values), file: onePositional(positionals, 'run'), dryRun: isSet(values, 'dry-run'), resume: text(values, 'resume') };
+    const options = {
+      ...executionOptions(values),
+      file: onePositional(positionals, 'run'),
+      dryRun: isSet(values, 'dry-run'),
+      resume: text(values, 'resume'),
+    };
     return (await import('./run.js')).runCommand(options, io);
   },
   async apply(values, positionals, io) {
     const maxAge = text(values, 'max-age');
-    const options = { ...executionOptions(values), plan: onePositional(positionals, 'apply'), maxAgeMs: maxAge === undefined ? 3_600_000 : durationOption(maxAge, '--max-age') };
+    const options = {
+      ...executionOptions(values),
+      plan: onePositional(positionals, 'apply'),
+      maxAgeMs: maxAge === undefined ? 3_600_000 : durationOption(maxAge, '--max-age'),
+    };
     return (await import('./apply.js')).applyCommand(options, io);
   },
   async report(values, positionals, io) {
-    const options = { journal: onePositional(positionals, 'report'), out: text(values, 'out'), junit: text(values, 'junit'), summaryMd: text(values, 'summary-md') };
+    const options = {
+      journal: onePositional(positionals, 'report'),
+      out: text(values, 'out'),
+      junit: text(values, 'junit'),
+      summaryMd: text(values, 'summary-md'),
+    };
     return (await import('./report.js')).reportCommand(options, io);
   },
   async schema(values, positionals, io) {
@@ -62,7 +89,11 @@ const HANDLERS: Record<CommandName, Handler> = {
   async sim(values, positionals, io) {
     if (positionals.length > 0) throw new UsageError(`sim takes no file argument (got ${positionals[0]}); use --config FILE`);
     const given = text(values, 'port');
-    const options = { port: given === undefined ? 8080 : port(given), host: text(values, 'host') ?? '127.0.0.1', config: text(values, 'config') };
+    const options = {
+      port: given === undefined ? 8080 : port(given),
+      host: text(values, 'host') ?? '127.0.0.1',
+      config: text(values, 'config'),
+    };
     return (await import('./sim.js')).simCommand(options, io);
   },
 };
@@ -70,7 +101,8 @@ const HANDLERS: Record<CommandName, Handler> = {
 function executionOptions(values: OptionValues) {
   const grace = text(values, 'grace');
   const concurrency = text(values, 'concurrency');
-  if (text(values, 'report') !== undefined && text(values, 'report-dir') !== undefined) throw new UsageError('give --report or --report-dir, not both');
+  if (text(values, 'report') !== undefined && text(values, 'report-dir') !== undefined)
+    throw new UsageError('give --report or --report-dir, not both');
   return {
     params: list(values, 'param'),
     plugins: list(values, 'plugin'),
@@ -148,7 +180,9 @@ function flagHint(message: string, command: CommandSpec): string {
   const closest = suggest(unknown, command.flags);
   if (closest !== undefined) return `. Did you mean --${closest}?`;
   const takers = unknown in FLAG_SPECS ? commandsTaking(unknown as FlagName) : [];
-  return takers.length > 0 ? `. --${unknown} is a flag of ${takers.join(', ')}; see 'runbook ${command.name} --help'` : `; see 'runbook ${command.name} --help'`;
+  return takers.length > 0
+    ? `. --${unknown} is a flag of ${takers.join(', ')}; see 'runbook ${command.name} --help'`
+    : `; see 'runbook ${command.name} --help'`;
 }
 
 function onePositional(positionals: string[], command: string): string {
