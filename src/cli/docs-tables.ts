@@ -1,10 +1,11 @@
 // The reference tables of docs/, rendered from the code that defines what they list: the registry's
-// actions, the error catalogue and the command-line flags. `npm run docs` writes them between markers
+// actions, the error catalogue, and the command-line flags and commands. `npm run docs` writes them between markers
 // (`<!-- BEGIN GENERATED: name -->` … `<!-- END GENERATED: name -->`), and a test fails when they are stale.
 
 import type { ActionDefinition, JsonSchema } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
 import { ERROR_CODES, type ErrorCode } from '../errors.js';
+import { FLAG_SPECS, summarySentence, type CommandSpec, type FlagSpec } from './commands.js';
 import type { FlagDoc } from './flags.js';
 
 /** Where each error code can come from, and the exit code it leads to, for the error-codes table. */
@@ -90,6 +91,21 @@ export function renderFlagsTable(flags: readonly FlagDoc[]): string {
     f.meaning,
   ]);
   return table(['flag', 'commands', 'meaning'], rows);
+}
+
+/** A subsection per command: its synopsis, what it does, its flags, and examples. */
+export function renderCommandsSection(commands: readonly CommandSpec[]): string {
+  return commands
+    .map((c) => {
+      const flags = c.flags.map((name) => {
+        const spec: FlagSpec = FLAG_SPECS[name];
+        return `\`--${name}${spec.value === undefined ? '' : ` ${spec.value}`}\``;
+      });
+      const synopsis = ['runbook', c.name, c.args].filter((part) => part !== '').join(' ');
+      const text = [`### \`${synopsis}\``, '', `${summarySentence(c)} Flags: ${flags.join(', ')}.`];
+      return [...text, '', '```sh', ...c.examples, '```', ''].join('\n');
+    })
+    .join('\n');
 }
 
 /**

@@ -3,111 +3,123 @@
 
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { parseArgs } from 'node:util';
 import { ValidationError, formatDiagnostic, isRunbookError } from '../errors.js';
 import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
 import { parseDuration } from '../common/durations.js';
+import { didYouMean, suggest } from '../runbook/suggest.js';
+import {
+  COMMANDS,
+  FLAG_SPECS,
+  commandsTaking,
+  findCommand,
+  isSet,
+  list,
+  parseOptions,
+  text,
+  type CommandName,
+  type CommandSpec,
+  type FlagName,
+  type OptionValues,
+} from './commands.js';
+import { commandHelp, usageText } from './help.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { processIo, type CliIo } from './io.js';
 // Each command is imported when it is called: `validate` must not pay for the simulator or the transport.
 
-export const USAGE = `runbook: declarative runbooks for OceanBase OCP and BMC BAO maintenance
-
-Usage:
-  runbook validate FILE... [--plugin P]    check runbooks against the format; exit 0 or 2
-  runbook plan FILE [options]              preview: every request it would send (offline: sends nothing)
-  runbook run FILE [options]               run it: a line per operation, a summary, a report
-  runbook apply PLAN [options]             run exactly the operations of a saved plan
-  runbook report JOURNAL [--out FILE] [--junit FILE] [--summary-md FILE]
-                                           rebuild a run's report (and JUnit, Markdown) from its journal
-  runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
-  runbook sim [--port N] [--host H] [--config FILE]  start the local OCP and BAO simulator
-
-Options of plan, run and apply:
-  --param k=v          set a param (repeatable); arrays as [20,21] or 20,21
-  --params-file FILE   set params from a YAML or JSON mapping (repeatable; later files, then --param, override)
-  --plugin PATH        load a plugin module (repeatable), in addition to the runbook's plugins:
-  --sim                start the built-in simulator and point every ocp and bao connection at it
-  --sim-config FILE    with --sim: the simulator's configuration (hosts, peers, faults)
-  --log-level LEVEL    trace|debug|info|warn|error|fatal|silent (default warn, info with --log-file)
-  --log-file FILE      write the NDJSON log to FILE instead of stderr
-plan:
-  --online             read current state (GET, and BAO login/logout) to resolve aliases and predict outcomes
-  --json               print the plan as JSON (schemas/plan.schema.json)
-  --out FILE           save the plan for 'runbook apply'
-  --detailed-exitcode  exit 0 no changes, 5 changes, 6 something would fail (2 invalid)
-run and apply:
-  --report FILE        write the JSON report to FILE (atomically) and the journal to FILE.journal.jsonl
-  --report-dir DIR     write the report to DIR/<runbook>-<UTC timestamp>.json
-  --junit FILE         write JUnit XML (a testcase per operation)
-  --summary-md FILE    write a Markdown summary (for a pull request or a CI job summary)
-  --concurrency N      override the runbook's global concurrency
-  --grace DURATION     time in-flight operations get after SIGINT/SIGTERM (default 30s)
-  --quiet              print nothing when all ran and succeeded; else every failure and skipped step (cron)
-  --lock FILE          lock file (default: one per runbook in a folder of your own, see README)
-run:
-  --dry-run            expand and report what would be sent; send nothing
-  --resume FILE        run again only what did not complete in that report or journal
-apply:
-  --max-age DURATION   refuse a plan older than this (default 1h)
-
-Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 3 done within budget (some operations
-failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 5/6 plan
---detailed-exitcode: changes / would fail, 75 another run holds the lock, 130/143 interrupted by
-SIGINT/SIGTERM. Docs: README.md
-`;
+export const USAGE = usageText();
 
 class UsageError extends Error {}
 
-const COMMON = {
-  param: { type: 'string', multiple: true },
-  'params-file': { type: 'string', multiple: true },
-  plugin: { type: 'string', multiple: true },
-  sim: { type: 'boolean' },
-  'sim-config': { type: 'string' },
-  'log-level': { type: 'string' },
-  'log-file': { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
+type Handler = (values: OptionValues, positionals: string[], io: CliIo) => Promise<ExitCode>;
 
-const EXECUTION = {
-  ...COMMON,
-  report: { type: 'string' },
-  'report-dir': { type: 'string' },
-  junit: { type: 'string' },
-  'summary-md': { type: 'string' },
-  concurrency: { type: 'string' },
-  grace: { type: 'string' },
-  quiet: { type: 'boolean' },
-  lock: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
+/** What each command does with its parsed flags and arguments. */
+const HANDLERS: Record<CommandName, Handler> = {
+  async validate(values, positionals, io) {
+    if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
+    return (await import('./validate.js')).validateCommand(positionals, list(values, 'plugin'), io);
+  },
+  async plan(values, positionals, io) {
+    const options = {
+      file: onePositional(positionals, 'plan'),
+      params: list(values, 'param'),
+      paramsFiles: list(values, 'params-file'),
+      plugins: list(values, 'plugin'),
+      json: isSet(values, 'json'),
+      online: isSet(values, 'online'),
+      out: text(values, 'out'),
+      detailedExitcode: isSet(values, 'detailed-exitcode'),
+      logLevel: text(values, 'log-level'),
+      logFile: text(values, 'log-file'),
+      sim: isSet(values, 'sim'),
+      simConfig: text(values, 'sim-config'),
+    };
+    return (await import('./plan.js')).planCommand(options, io);
+  },
+  async run(values, positionals, io) {
+    const options = {
+      ...executionOptions(values),
+      file: onePositional(positionals, 'run'),
+      dryRun: isSet(values, 'dry-run'),
+      resume: text(values, 'resume'),
+    };
+    return (await import('./run.js')).runCommand(options, io);
+  },
+  async apply(values, positionals, io) {
+    const maxAge = text(values, 'max-age');
+    const options = {
+      ...executionOptions(values),
+      plan: onePositional(positionals, 'apply'),
+      maxAgeMs: maxAge === undefined ? 3_600_000 : durationOption(maxAge, '--max-age'),
+    };
+    return (await import('./apply.js')).applyCommand(options, io);
+  },
+  async report(values, positionals, io) {
+    const options = {
+      journal: onePositional(positionals, 'report'),
+      out: text(values, 'out'),
+      junit: text(values, 'junit'),
+      summaryMd: text(values, 'summary-md'),
+    };
+    return (await import('./report.js')).reportCommand(options, io);
+  },
+  async schema(values, positionals, io) {
+    if (positionals.length > 0) throw new UsageError('schema takes no argument; add plugin actions with --plugin PATH');
+    return (await import('./schema.js')).schemaCommand(list(values, 'plugin'), io);
+  },
+  async sim(values, positionals, io) {
+    if (positionals.length > 0) throw new UsageError(`sim takes no file argument (got ${positionals[0]}); use --config FILE`);
+    const given = text(values, 'port');
+    const options = {
+      port: given === undefined ? 8080 : port(given),
+      host: text(values, 'host') ?? '127.0.0.1',
+      config: text(values, 'config'),
+    };
+    return (await import('./sim.js')).simCommand(options, io);
+  },
+};
 
-const RUN_OPTIONS = { ...EXECUTION, 'dry-run': { type: 'boolean' }, resume: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const APPLY_OPTIONS = { ...EXECUTION, 'max-age': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
-const SIM_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const SCHEMA_OPTIONS = { plugin: { type: 'string', multiple: true } } as const satisfies ParseArgsConfig['options'];
-
-type ExecutionValues = ReturnType<typeof parse<typeof EXECUTION>>['values'];
-
-function executionOptions(values: ExecutionValues) {
-  if (values.report !== undefined && values['report-dir'] !== undefined) throw new UsageError('give --report or --report-dir, not both');
+function executionOptions(values: OptionValues) {
+  const grace = text(values, 'grace');
+  const concurrency = text(values, 'concurrency');
+  if (text(values, 'report') !== undefined && text(values, 'report-dir') !== undefined)
+    throw new UsageError('give --report or --report-dir, not both');
   return {
-    params: values.param ?? [],
-    paramsFiles: values['params-file'] ?? [],
-    plugins: values.plugin ?? [],
-    report: values.report,
-    reportDir: values['report-dir'],
-    junit: values.junit,
-    summaryMd: values['summary-md'],
-    concurrency: values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency'),
-    graceMs: values.grace === undefined ? 30_000 : durationOption(values.grace, '--grace'),
-    quiet: values.quiet ?? false,
-    lock: values.lock,
-    logLevel: values['log-level'],
-    logFile: values['log-file'],
-    sim: values.sim ?? false,
-    simConfig: values['sim-config'],
+    params: list(values, 'param'),
+    paramsFiles: list(values, 'params-file'),
+    plugins: list(values, 'plugin'),
+    report: text(values, 'report'),
+    reportDir: text(values, 'report-dir'),
+    junit: text(values, 'junit'),
+    summaryMd: text(values, 'summary-md'),
+    concurrency: concurrency === undefined ? undefined : positiveInteger(concurrency, '--concurrency'),
+    graceMs: grace === undefined ? 30_000 : durationOption(grace, '--grace'),
+    quiet: isSet(values, 'quiet'),
+    lock: text(values, 'lock'),
+    logLevel: text(values, 'log-level'),
+    logFile: text(values, 'log-file'),
+    sim: isSet(values, 'sim'),
+    simConfig: text(values, 'sim-config'),
   };
 }
 
@@ -115,103 +127,64 @@ function executionOptions(values: ExecutionValues) {
 export async function main(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
   const [command, ...rest] = argv;
   try {
-    switch (command) {
-      case 'validate': {
-        const { values, positionals } = parse(rest, SCHEMA_OPTIONS, 'validate');
-        if (positionals.length === 0) throw new UsageError('validate needs at least one FILE');
-        return await (await import('./validate.js')).validateCommand(positionals, values.plugin ?? [], io);
-      }
-      case 'plan': {
-        const { values, positionals } = parse(rest, PLAN_OPTIONS, 'plan');
-        return await (await import('./plan.js')).planCommand(
-          {
-            file: onePositional(positionals, 'plan'),
-            params: values.param ?? [],
-            paramsFiles: values['params-file'] ?? [],
-            plugins: values.plugin ?? [],
-            json: values.json ?? false,
-            online: values.online ?? false,
-            out: values.out,
-            detailedExitcode: values['detailed-exitcode'] ?? false,
-            logLevel: values['log-level'],
-            logFile: values['log-file'],
-            sim: values.sim ?? false,
-            simConfig: values['sim-config'],
-          },
-          io,
-        );
-      }
-      case 'run': {
-        const { values, positionals } = parse(rest, RUN_OPTIONS, 'run');
-        return await (await import('./run.js')).runCommand(
-          {
-            ...executionOptions(values),
-            file: onePositional(positionals, 'run'),
-            dryRun: values['dry-run'] ?? false,
-            resume: values.resume,
-          },
-          io,
-        );
-      }
-      case 'apply': {
-        const { values, positionals } = parse(rest, APPLY_OPTIONS, 'apply');
-        return await (await import('./apply.js')).applyCommand(
-          {
-            ...executionOptions(values),
-            plan: onePositional(positionals, 'apply'),
-            maxAgeMs: values['max-age'] === undefined ? 3_600_000 : durationOption(values['max-age'], '--max-age'),
-          },
-          io,
-        );
-      }
-      case 'report': {
-        const { values, positionals } = parse(rest, REPORT_OPTIONS, 'report');
-        return await (await import('./report.js')).reportCommand(
-          { journal: onePositional(positionals, 'report'), out: values.out, junit: values.junit, summaryMd: values['summary-md'] },
-          io,
-        );
-      }
-      case 'schema': {
-        const { values, positionals } = parse(rest, SCHEMA_OPTIONS, 'schema');
-        if (positionals.length > 0) throw new UsageError('schema takes no argument; add plugin actions with --plugin PATH');
-        return await (await import('./schema.js')).schemaCommand(values.plugin ?? [], io);
-      }
-      case 'sim': {
-        const { values, positionals } = parse(rest, SIM_OPTIONS, 'sim');
-        if (positionals.length > 0) throw new UsageError(`sim takes no file argument (got ${positionals[0]}); use --config FILE`);
-        return await (await import('./sim.js')).simCommand(
-          {
-            port: values.port === undefined ? 8080 : port(values.port),
-            host: values.host ?? '127.0.0.1',
-            config: values.config,
-          },
-          io,
-        );
-      }
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        io.stdout.write(USAGE);
-        return command === undefined ? EXIT.INVALID : EXIT.OK;
-      case '--version':
-      case 'version':
-        io.stdout.write(`${await packageVersion()}\n`);
-        return EXIT.OK;
-      default:
-        throw new UsageError(`unknown command '${command}'`);
+    if (command === undefined) {
+      io.stdout.write(USAGE);
+      return EXIT.INVALID;
     }
+    if (command === '--version' || command === 'version') {
+      io.stdout.write(`${await packageVersion()}\n`);
+      return EXIT.OK;
+    }
+    if (command === 'help' || command === '--help' || command === '-h') {
+      io.stdout.write(rest[0] === undefined ? USAGE : commandHelp(known(rest[0])));
+      return EXIT.OK;
+    }
+    const spec = known(command);
+    if (asksForHelp(rest)) {
+      io.stdout.write(commandHelp(spec));
+      return EXIT.OK;
+    }
+    const { values, positionals } = parse(rest, spec);
+    return await HANDLERS[spec.name as CommandName](values, positionals, io);
   } catch (e) {
     return reportError(e, io);
   }
 }
 
-function parse<O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O, command: string) {
+/** The command of that name; a UsageError naming the closest one, or listing them all, otherwise. */
+function known(name: string): CommandSpec {
+  const spec = findCommand(name);
+  if (spec !== undefined) return spec;
+  const names = COMMANDS.map((c) => c.name);
+  const hint = didYouMean(name, names) || `; the commands are ${names.join(', ')}`;
+  throw new UsageError(`unknown command '${name}'${hint}`);
+}
+
+/** True when `--help` or `-h` comes before any `--` (after which every word is an argument). */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
+
+function parse(args: string[], command: CommandSpec): { values: OptionValues; positionals: string[] } {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parseArgs({ args, options: parseOptions(command), allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}`);
+    const message = (e as Error).message.replace(/\. To specify a positional.*$/s, '');
+    throw new UsageError(`${command.name}: ${message}${flagHint(message, command)}`);
   }
+}
+
+/** For an unknown option: the closest flag of the command, or the commands that do take it. */
+function flagHint(message: string, command: CommandSpec): string {
+  const unknown = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+  if (unknown === undefined) return '';
+  const closest = suggest(unknown, command.flags);
+  if (closest !== undefined) return `. Did you mean --${closest}?`;
+  const takers = unknown in FLAG_SPECS ? commandsTaking(unknown as FlagName) : [];
+  return takers.length > 0
+    ? `. --${unknown} is a flag of ${takers.join(', ')}; see 'runbook ${command.name} --help'`
+    : `; see 'runbook ${command.name} --help'`;
 }
 
 function onePositional(positionals: string[], command: string): string {

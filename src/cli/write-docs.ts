@@ -1,10 +1,11 @@
-// `npm run docs`: rewrites the generated tables of docs/ (actions, flags, error codes) from the code, in
+// `npm run docs`: rewrites the generated tables of docs/ (actions, flags, commands, error codes) from the code, in
 // place between their markers. A test fails when a checked-in table differs from what this writes.
 
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRegistry } from '../actions/builtins.js';
-import { renderActionsTable, renderErrorCodesTable, renderFlagsTable, replaceGenerated } from './docs-tables.js';
+import { COMMANDS } from './commands.js';
+import { renderActionsTable, renderCommandsSection, renderErrorCodesTable, renderFlagsTable, replaceGenerated } from './docs-tables.js';
 import { FLAGS } from './flags.js';
 
 /** A generated table: the page it lives in (relative to the repository), its marker name, and its text. */
@@ -17,6 +18,7 @@ export interface GeneratedSection {
 export const GENERATED_SECTIONS: readonly GeneratedSection[] = [
   { file: 'docs/actions.md', name: 'actions', render: () => renderActionsTable(createRegistry()) },
   { file: 'docs/cli.md', name: 'flags', render: () => renderFlagsTable(FLAGS) },
+  { file: 'docs/cli.md', name: 'commands', render: () => renderCommandsSection(COMMANDS) },
   { file: 'docs/error-codes.md', name: 'error-codes', render: renderErrorCodesTable },
 ];
 
