@@ -31,6 +31,12 @@ export const FLAGS: readonly FlagDoc[] = [
   { name: '--report-dir', value: 'DIR', commands: ['run', 'apply'], meaning: 'write `DIR/<runbook>-<UTC timestamp>.json` (and its journal); DIR is created if its parent exists (never at the root of the file system)' },
   { name: '--junit', value: 'FILE', commands: ['run', 'apply', 'report'], meaning: 'JUnit XML: a testcase per operation, failures with their message' },
   { name: '--summary-md', value: 'FILE', commands: ['run', 'apply', 'report'], meaning: 'a Markdown table for a pull-request comment or a CI job summary' },
+  {
+    name: '--html',
+    value: 'FILE',
+    commands: ['run', 'apply', 'report'],
+    meaning: 'one self-contained HTML page (nothing fetched): the summary, each step, a timeline of the operations by status, the failures, with filters by step and status',
+  },
   { name: '--concurrency', value: 'N', commands: ['run', 'apply'], meaning: "override the runbook's global concurrency" },
   { name: '--dry-run', commands: ['run'], meaning: 'do what `plan` does, and also write a report with `mode: dry-run`' },
   { name: '--resume', value: 'FILE', commands: ['run'], meaning: 'run again only the operations that did not end `changed` or `unchanged` in that report or journal' },

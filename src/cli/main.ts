@@ -18,8 +18,8 @@ Usage:
   runbook plan FILE [options]              preview: every request it would send (offline: sends nothing)
   runbook run FILE [options]               run it: a line per operation, a summary, a report
   runbook apply PLAN [options]             run exactly the operations of a saved plan
-  runbook report JOURNAL [--out FILE] [--junit FILE] [--summary-md FILE]
-                                           rebuild a run's report (and JUnit, Markdown) from its journal
+  runbook report REPORT|JOURNAL [--out FILE] [--junit FILE] [--summary-md FILE] [--html FILE]
+                                           rebuild a run's report (and JUnit, Markdown, HTML) from its journal
   runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
   runbook sim [--port N] [--host H] [--config FILE]  start the local OCP and BAO simulator
 
@@ -40,6 +40,7 @@ run and apply:
   --report-dir DIR     write the report to DIR/<runbook>-<UTC timestamp>.json
   --junit FILE         write JUnit XML (a testcase per operation)
   --summary-md FILE    write a Markdown summary (for a pull request or a CI job summary)
+  --html FILE          write an HTML page: summary, steps, timeline, failures (self-contained)
   --concurrency N      override the runbook's global concurrency
   --grace DURATION     time in-flight operations get after SIGINT/SIGTERM (default 30s)
   --quiet              print nothing when all ran and succeeded; else every failure and skipped step (cron)
@@ -73,6 +74,7 @@ const EXECUTION = {
   'report-dir': { type: 'string' },
   junit: { type: 'string' },
   'summary-md': { type: 'string' },
+  html: { type: 'string' },
   concurrency: { type: 'string' },
   grace: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -83,7 +85,7 @@ const RUN_OPTIONS = { ...EXECUTION, 'dry-run': { type: 'boolean' }, resume: { ty
 const APPLY_OPTIONS = { ...EXECUTION, 'max-age': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
 const SIM_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' }, html: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const SCHEMA_OPTIONS = { plugin: { type: 'string', multiple: true } } as const satisfies ParseArgsConfig['options'];
 
 type ExecutionValues = ReturnType<typeof parse<typeof EXECUTION>>['values'];
@@ -97,6 +99,7 @@ function executionOptions(values: ExecutionValues) {
     reportDir: values['report-dir'],
     junit: values.junit,
     summaryMd: values['summary-md'],
+    html: values.html,
     concurrency: values.concurrency === undefined ? undefined : positiveInteger(values.concurrency, '--concurrency'),
     graceMs: values.grace === undefined ? 30_000 : durationOption(values.grace, '--grace'),
     quiet: values.quiet ?? false,
@@ -163,7 +166,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
       case 'report': {
         const { values, positionals } = parse(rest, REPORT_OPTIONS, 'report');
         return await (await import('./report.js')).reportCommand(
-          { journal: onePositional(positionals, 'report'), out: values.out, junit: values.junit, summaryMd: values['summary-md'] },
+          { journal: onePositional(positionals, 'report'), out: values.out, junit: values.junit, summaryMd: values['summary-md'], html: values.html },
           io,
         );
       }
