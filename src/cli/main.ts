@@ -19,7 +19,8 @@ Usage:
   runbook run FILE [options]               run it: a line per operation, a summary, a report
   runbook apply PLAN [options]             run exactly the operations of a saved plan
   runbook report REPORT|JOURNAL [--out FILE] [--junit FILE] [--summary-md FILE] [--html FILE]
-                                           rebuild a run's report (and JUnit, Markdown, HTML) from its journal
+                                           rebuild a run's report (and JUnit, Markdown, HTML) from its
+                                           journal, or write JUnit, Markdown, HTML from a report
   runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
   runbook sim [--port N] [--host H] [--config FILE]  start the local OCP and BAO simulator
 

@@ -62,7 +62,7 @@ svg.appendChild(el('text',{x:L-6,y:14,'font-size':11,'text-anchor':'end',fill:'#
 svg.appendChild(el('text',{x:L-6,y:H-B,'font-size':11,'text-anchor':'end',fill:'#59636e'},'0',true));
 svg.setAttribute('data-drawn',String(drawn));
 var off=D.steps.reduce(function(a,s,j){return a+(f.steps[j]?s.unplaced:0)},0);
-document.getElementById('timeline-note').textContent='Operations in flight (average per '+dur(T.bucketMs)+' slice), by status; hover a bar for its counts.'+(off?' '+off+' operations never started and are not drawn.':'')}
+document.getElementById('timeline-note').textContent='Operations in flight (average per '+dur(T.bucketMs)+' slice), by status; hover a bar for its counts.'+(off?' '+off+(off===1?' operation never started and is not drawn.':' operations never started and are not drawn.'):'')}
 function failures(f){var body=document.getElementById('failure-rows');body.textContent='';var shown=0;
 if(f.on.failed)D.failures.forEach(function(x){if(!f.steps[x.step])return;shown++;var tr=el('tr',{'class':'failure-row'});
 tr.appendChild(el('td',{},D.steps[x.step].id));tr.appendChild(el('td',{},x.key));tr.appendChild(el('td',{},x.code));
