@@ -40,7 +40,10 @@ export async function reportCommand(options: ReportCommandOptions, io: CliIo): P
   const failures = await writeArtifacts(report, paths, redactor);
   const reportWritten = options.out !== undefined && !failures.some((f) => f.file === paths.report);
   if (!options.out) io.stdout.write(escapeJsonForTerminal(toJson(report)));
-  else io.stdout.write(formatRunSummary(report, reportWritten ? options.out : undefined) + (report.status === 'succeeded' ? '' : formatFailures(report)));
+  else
+    io.stdout.write(
+      formatRunSummary(report, reportWritten ? options.out : undefined) + (report.status === 'succeeded' ? '' : formatFailures(report)),
+    );
   if (failures.length === 0) return EXIT.OK;
   io.stderr.write(formatArtifactFailures(failures));
   return EXIT.OUTPUT_FAILED;
@@ -48,12 +51,17 @@ export async function reportCommand(options: ReportCommandOptions, io: CliIo): P
 
 /** What the writers read of a report beyond what `loadPreviousRun` checks: the summaries, times and step names. */
 function writtenFieldProblem(report: RunReport): string | undefined {
-  const isCounts = (c: unknown): boolean => c !== null && typeof c === 'object' && ['total', 'changed', 'unchanged', 'failed', 'skipped'].every((k) => typeof (c as Record<string, unknown>)[k] === 'number');
+  const isCounts = (c: unknown): boolean =>
+    c !== null &&
+    typeof c === 'object' &&
+    ['total', 'changed', 'unchanged', 'failed', 'skipped'].every((k) => typeof (c as Record<string, unknown>)[k] === 'number');
   if (typeof report.runbook.name !== 'string') return 'it has no "runbook.name"';
-  if (typeof report.startedAt !== 'string' || typeof report.finishedAt !== 'string' || typeof report.durationMs !== 'number') return 'it has no "startedAt", "finishedAt" or "durationMs"';
+  if (typeof report.startedAt !== 'string' || typeof report.finishedAt !== 'string' || typeof report.durationMs !== 'number')
+    return 'it has no "startedAt", "finishedAt" or "durationMs"';
   if (!isCounts(report.summary)) return 'its "summary" is not a count of operations';
   for (const [s, step] of report.steps.entries()) {
-    if (typeof step.id !== 'string' || typeof step.action !== 'string' || typeof step.status !== 'string') return `"steps[${s}]" has no "id", "action" or "status"`;
+    if (typeof step.id !== 'string' || typeof step.action !== 'string' || typeof step.status !== 'string')
+      return `"steps[${s}]" has no "id", "action" or "status"`;
     if (!isCounts(step.summary) || typeof step.durationMs !== 'number') return `"steps[${s}]" has no "summary" or "durationMs"`;
   }
   return undefined;

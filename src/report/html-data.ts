@@ -40,7 +40,16 @@ export interface HtmlFailure {
 }
 
 export interface HtmlData {
-  run: { name: string; runId: string; status: string; mode: string; startedAt: string; finishedAt: string; durationMs: number; error?: string };
+  run: {
+    name: string;
+    runId: string;
+    status: string;
+    mode: string;
+    startedAt: string;
+    finishedAt: string;
+    durationMs: number;
+    error?: string;
+  };
   summary: Record<string, number>;
   timeline: { startMs: number; bucketMs: number; buckets: number };
   steps: HtmlStep[];
@@ -61,7 +70,13 @@ export function htmlData(report: RunReport, redact: (text: string) => string): H
     const aggregated = aggregateStep(step, timeline, (op) => {
       failureCount += 1;
       if (failures.length >= MAX_FAILURES) return;
-      const failure: HtmlFailure = { step: index, key: text(op.key), code: text(op.error?.code ?? ''), message: text(op.error?.message ?? ''), attempts: op.attempts };
+      const failure: HtmlFailure = {
+        step: index,
+        key: text(op.key),
+        code: text(op.error?.code ?? ''),
+        message: text(op.error?.message ?? ''),
+        attempts: op.attempts,
+      };
       if (op.startedAt) failure.startedAt = text(op.startedAt);
       failures.push(failure);
     });

@@ -22,9 +22,10 @@ td.msg{font-family:ui-monospace,monospace;font-size:12px;word-break:break-word}
 .s-succeeded,.s-changed{color:#1a7f37}.s-failed{color:#b42318}.s-skipped,.s-cancelled{color:#9a6700}.s-unchanged{color:#59636e}
 .legend span{display:inline-block;margin-right:12px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
 #timeline{width:100%;height:auto;display:block;border:1px solid #d1d9e0;border-radius:6px}
-${Object.entries(COLOURS).map(([status, colour]) => `.c-${status}{background:${colour}}`).join('')}
+${Object.entries(COLOURS)
+  .map(([status, colour]) => `.c-${status}{background:${colour}}`)
+  .join('')}
 `;
-
 
 // Draws everything from the embedded data, with DOM methods only: every text is set as textContent.
 const SCRIPT = `

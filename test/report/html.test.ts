@@ -13,7 +13,14 @@ const START = Date.parse('2026-11-23T01:00:00.000Z');
 function step(id: string, operations: OperationRecord[]): StepRecord {
   const summary = { total: operations.length, changed: 0, unchanged: 0, failed: 0, skipped: 0 };
   for (const o of operations) summary[o.status] += 1;
-  return { id, action: 'ocp.stopAgentProcess', status: summary.failed > 0 ? 'failed' : 'succeeded', durationMs: 100_000, summary, operations };
+  return {
+    id,
+    action: 'ocp.stopAgentProcess',
+    status: summary.failed > 0 ? 'failed' : 'succeeded',
+    durationMs: 100_000,
+    summary,
+    operations,
+  };
 }
 
 function report(steps: StepRecord[], durationMs: number): RunReport {
@@ -39,7 +46,14 @@ function operations(n: number): OperationRecord[] {
   return Array.from({ length: n }, (_, i): OperationRecord => {
     const startedAt = new Date(START + Math.floor(i / 10) * 10).toISOString();
     if (i % 7 === 0) {
-      return { key: `stop/host=${i}`, status: 'failed', attempts: 3, durationMs: 10, startedAt, error: { code: 'HTTP_STATUS', message: `host ${i}: bad password ${SECRET}` } };
+      return {
+        key: `stop/host=${i}`,
+        status: 'failed',
+        attempts: 3,
+        durationMs: 10,
+        startedAt,
+        error: { code: 'HTTP_STATUS', message: `host ${i}: bad password ${SECRET}` },
+      };
     }
     return { key: `stop/host=${i}`, status: 'changed', attempts: 1, durationMs: 10, startedAt };
   });
@@ -80,7 +94,14 @@ describe('renderHtmlReport', () => {
   it('shows what servers sent as text: no markup, no script, no end of the data element', () => {
     const hostile = '</script><script>alert(1)</script><img src=x onerror=alert(2)>\u202e';
     const ops: OperationRecord[] = [
-      { key: `stop/${hostile}`, status: 'failed', attempts: 1, durationMs: 5, startedAt: new Date(START).toISOString(), error: { code: 'HTTP_STATUS', message: hostile } },
+      {
+        key: `stop/${hostile}`,
+        status: 'failed',
+        attempts: 1,
+        durationMs: 5,
+        startedAt: new Date(START).toISOString(),
+        error: { code: 'HTTP_STATUS', message: hostile },
+      },
     ];
     const r = report([step(hostile, ops)], 1000);
     r.runbook.name = hostile;
@@ -96,7 +117,9 @@ describe('renderHtmlReport', () => {
 
   it('fetches nothing: no URL to load, and a policy that forbids it', () => {
     const html = renderHtmlReport(report([step('stop', operations(30))], 1000));
-    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'">/);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'sha256-[^']+'; script-src 'sha256-[^']+'">/,
+    );
     expect(html).not.toMatch(/\b(src|href)=/);
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
   });
