@@ -12,6 +12,8 @@ export const STATUSES: readonly OperationStatus[] = ['changed', 'unchanged', 'fa
 export const MAX_BUCKETS = 200;
 /** Failures listed on the page; the count of all of them is shown too. */
 export const MAX_FAILURES = 500;
+/** How late a recorded end can read (see `peakInFlight`). */
+const ROUNDING_MS = 1;
 
 export interface HtmlStep {
   id: string;
@@ -145,7 +147,11 @@ function addBusyTime(row: number[], from: number, to: number, timeline: Timeline
   }
 }
 
-/** The most intervals open at one time: starts and ends swept in order, an end before a start at the same time. */
+/**
+ * The most intervals open at one time: starts and ends swept in order. A start is recorded to the
+ * millisecond (rounded down) and a duration rounded to the nearest one, so an end can read up to 1 ms late:
+ * an end at most 1 ms after a start counts as before it (else a step run 4 at a time would show 5).
+ */
 function peakInFlight(starts: number[], ends: number[]): number {
   const sortedStarts = Float64Array.from(starts).sort();
   const sortedEnds = Float64Array.from(ends).sort();
@@ -153,7 +159,7 @@ function peakInFlight(starts: number[], ends: number[]): number {
   let peak = 0;
   let e = 0;
   for (const start of sortedStarts) {
-    while (open > 0 && e < sortedEnds.length && (sortedEnds[e] as number) <= start) {
+    while (open > 0 && e < sortedEnds.length && (sortedEnds[e] as number) <= start + ROUNDING_MS) {
       e += 1;
       open -= 1;
     }

@@ -79,6 +79,21 @@ describe('renderHtmlReport', () => {
     expect(html).not.toContain('stop/host=99999');
   });
 
+  it('counts at once only what overlapped by more than the 1 ms the recorded times are rounded to', () => {
+    const at = (ms: number) => new Date(START + ms).toISOString();
+    const ops: OperationRecord[] = [
+      { key: 'a', status: 'changed', attempts: 1, durationMs: 101, startedAt: at(0) },
+      { key: 'b', status: 'changed', attempts: 1, durationMs: 50, startedAt: at(100) },
+      { key: 'c', status: 'changed', attempts: 1, durationMs: 50, startedAt: at(100) },
+      { key: 'd', status: 'skipped', attempts: 0, durationMs: 0 },
+    ];
+    const s = htmlData(report([step('stop', ops)], 200), (t) => t).steps[0]!;
+    expect(s.peak).toBe(2);
+    expect(s.unplaced).toBe(1);
+    ops[0]!.durationMs = 102;
+    expect(htmlData(report([step('stop', ops)], 200), (t) => t).steps[0]!.peak).toBe(3);
+  });
+
   it('redacts every secret the redactor knows, in the summary, the steps and the failures', () => {
     const redactor = new Redactor();
     redactor.add(SECRET);
