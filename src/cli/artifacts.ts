@@ -1,7 +1,8 @@
-// The files a run leaves behind: the JSON report (atomically), JUnit XML and a Markdown summary,
-// all derived from the same report, and all redacted.
+// The files a run leaves behind: the JSON report (atomically), JUnit XML, a Markdown summary and an HTML
+// page, all derived from the same report, and all redacted.
 
 import { join } from 'node:path';
+import { renderHtmlReport } from '../report/html.js';
 import { writeJunit } from '../report/junit.js';
 import { renderSummaryMarkdown } from '../report/markdown.js';
 import type { Report } from '../report/types.js';
@@ -12,6 +13,7 @@ export interface ArtifactPaths {
   report?: string;
   junit?: string;
   summaryMd?: string;
+  html?: string;
 }
 
 /** `DIR/<runbook>-<UTC timestamp with ms>.json`, so that nightly runs keep their history side by side. */
@@ -27,7 +29,7 @@ export interface ArtifactFailure {
 }
 
 /**
- * Writes the report, and JUnit XML and a Markdown summary when asked, all redacted. The report and the XML
+ * Writes the report, and JUnit XML, a Markdown summary and an HTML page when asked, all redacted. The report and the XML
  * are written as they are serialised, a megabyte at a time and redacted piece by piece, so that a report
  * of 100,000 operations is never held as one text or as a redacted copy. One that cannot be written (a
  * full disk) does not stop the others: the files that failed are returned, and nothing half-written is left.
@@ -35,11 +37,12 @@ export interface ArtifactFailure {
 export async function writeArtifacts(report: Report, paths: ArtifactPaths, redactor: Redactor): Promise<ArtifactFailure[]> {
   const failures: ArtifactFailure[] = [];
   await writeOne(paths.report, () => writeJsonAtomic(paths.report as string, report, redactedJson(redactor)), failures);
-  // Both read the report as it is and redact every text they take from it (their own markup holds none):
+  // They read the report as it is and redact every text they take from it (their own markup holds none):
   // no redacted copy of a report of 100,000 operations is made, and the JUnit XML is written a line at a time.
   const redact = (text: string): string => redactor.redact(text);
   await writeOne(paths.junit, () => writeAtomic(paths.junit as string, (write) => writeJunit(report, write, redact)), failures);
   await writeOne(paths.summaryMd, () => writeFileAtomic(paths.summaryMd as string, renderSummaryMarkdown(report, { redact })), failures);
+  await writeOne(paths.html, () => writeFileAtomic(paths.html as string, renderHtmlReport(report, { redact })), failures);
   return failures;
 }
 

@@ -55,6 +55,10 @@ export const FLAG_SPECS = {
   },
   junit: { value: 'FILE', meaning: 'JUnit XML: a testcase per operation, failures with their message' },
   'summary-md': { value: 'FILE', meaning: 'a Markdown table for a pull-request comment or a CI job summary' },
+  html: {
+    value: 'FILE',
+    meaning: 'one self-contained HTML page: summary, steps, a timeline of the operations, failures, filters by step and status (see [HTML](reports.md#html))',
+  },
   concurrency: { value: 'N', meaning: "override the runbook's global concurrency" },
   'dry-run': { meaning: 'do what `plan` does, and also write a report with `mode: dry-run`' },
   resume: { value: 'FILE', meaning: 'run again only the operations that did not end `changed` or `unchanged` in that report or journal' },
@@ -97,7 +101,7 @@ export interface CommandSpec {
 
 const LOGGING: readonly FlagName[] = ['log-level', 'log-file'];
 const COMMON: readonly FlagName[] = ['param', 'params-file', 'plugin', 'sim', 'sim-config', ...LOGGING];
-const OUTPUTS: readonly FlagName[] = ['report', 'report-dir', 'junit', 'summary-md'];
+const OUTPUTS: readonly FlagName[] = ['report', 'report-dir', 'junit', 'summary-md', 'html'];
 const EXECUTION: readonly FlagName[] = [...COMMON, ...OUTPUTS, 'concurrency', 'grace', 'quiet', 'lock'];
 const EXAMPLE = 'runbooks/examples/stop-obstat.yaml';
 
@@ -141,10 +145,10 @@ export const COMMANDS = [
   },
   {
     name: 'report',
-    args: 'JOURNAL',
-    summary: "rebuild a run's report (and JUnit, Markdown) from its journal",
-    flags: ['out', 'junit', 'summary-md', 'help'],
-    examples: ['runbook report out.json.journal.jsonl --out out.json --junit junit.xml'],
+    args: 'REPORT|JOURNAL',
+    summary: "rebuild a run's report (and JUnit, Markdown, HTML) from its journal, or write JUnit, Markdown, HTML from a report",
+    flags: ['out', 'junit', 'summary-md', 'html', 'help'],
+    examples: ['runbook report out.json.journal.jsonl --out out.json --junit junit.xml', 'runbook report out.json --html out.html'],
   },
   {
     name: 'schema',

@@ -80,6 +80,7 @@ const HANDLERS: Record<CommandName, Handler> = {
       out: text(values, 'out'),
       junit: text(values, 'junit'),
       summaryMd: text(values, 'summary-md'),
+      html: text(values, 'html'),
     };
     return (await import('./report.js')).reportCommand(options, io);
   },
@@ -112,6 +113,7 @@ function executionOptions(values: OptionValues) {
     reportDir: text(values, 'report-dir'),
     junit: text(values, 'junit'),
     summaryMd: text(values, 'summary-md'),
+    html: text(values, 'html'),
     concurrency: concurrency === undefined ? undefined : positiveInteger(concurrency, '--concurrency'),
     graceMs: grace === undefined ? 30_000 : durationOption(grace, '--grace'),
     quiet: isSet(values, 'quiet'),

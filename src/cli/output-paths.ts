@@ -9,7 +9,7 @@ import { journalPathFor } from '../report/journal.js';
 
 /**
  * One path a command will write, and how:
- * - `replaced`: a new file renamed over the path (report, journal, JUnit, Markdown);
+ * - `replaced`: a new file renamed over the path (report, journal, JUnit, Markdown, HTML);
  * - `appended`: a file written at its end (the log);
  * - `folder`: a folder new files are written in (`--report-dir`), created if its parent exists.
  */
@@ -102,6 +102,7 @@ export interface OutputFlags {
   reportDir?: string;
   junit?: string;
   summaryMd?: string;
+  html?: string;
   logFile?: string;
   /** `runbook report --out`. */
   out?: string;
@@ -115,6 +116,7 @@ export function outputPathsOf(flags: OutputFlags): OutputPath[] {
   if (flags.reportDir) outputs.push({ flag: '--report-dir', path: flags.reportDir, kind: 'folder' });
   if (flags.junit) outputs.push({ flag: '--junit', path: flags.junit, kind: 'replaced' });
   if (flags.summaryMd) outputs.push({ flag: '--summary-md', path: flags.summaryMd, kind: 'replaced' });
+  if (flags.html) outputs.push({ flag: '--html', path: flags.html, kind: 'replaced' });
   if (flags.logFile) outputs.push({ flag: '--log-file', path: flags.logFile, kind: 'appended' });
   return outputs;
 }

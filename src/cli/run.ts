@@ -46,6 +46,7 @@ export interface RunCommandOptions {
   reportDir?: string;
   junit?: string;
   summaryMd?: string;
+  html?: string;
   concurrency?: number;
   dryRun: boolean;
   logLevel?: string;
@@ -128,6 +129,7 @@ function resolvedOutputs(options: RunCommandOptions, io: CliIo) {
     reportDir: resolved(options.reportDir),
     junit: resolved(options.junit),
     summaryMd: resolved(options.summaryMd),
+    html: resolved(options.html),
     logFile: resolved(options.logFile),
   };
 }
@@ -259,7 +261,7 @@ async function execute(
       report.error = { code: 'OUTPUT_WRITE', message: `the journal ${journal.file} could not be written (${reason}); no operation was started after that` };
     }
   }
-  const written = await writeArtifacts(report, { report: reportFile, junit: options.junit && resolvePath(io, options.junit), summaryMd: options.summaryMd && resolvePath(io, options.summaryMd) }, redactor);
+  const written = await writeArtifacts(report, { report: reportFile, junit: options.junit && resolvePath(io, options.junit), summaryMd: options.summaryMd && resolvePath(io, options.summaryMd), html: options.html && resolvePath(io, options.html) }, redactor);
   outputFailures.push(...written);
   log.info({ status: report.status, summary: report.summary, report: reportFile }, 'run finished');
 

@@ -40,3 +40,21 @@ const UNESCAPED_BY_JSON = /[\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u
 export function escapeJsonForTerminal(json: string): string {
   return json.replace(UNESCAPED_BY_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
+
+const HTML_SPECIAL: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Text for HTML content or a quoted attribute value: control characters escaped as in a terminal, and the
+ * five characters that can open or close markup written as entities, so that the text reads as written.
+ */
+export function escapeHtml(text: string): string {
+  return escapeControlChars(text).replace(/[&<>"']/g, (c) => HTML_SPECIAL[c] as string);
+}
+
+/**
+ * JSON text for a `<script type="application/json">` element: `<`, `>` and `&` written as `\uXXXX`, so
+ * that no `</script>` or `<!--` in a string can end the element. The value read back is the same.
+ */
+export function jsonForHtmlScript(json: string): string {
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

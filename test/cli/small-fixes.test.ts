@@ -101,10 +101,10 @@ describe('--sim-config', () => {
 });
 
 describe('help', () => {
-  it('shows the --junit and --summary-md options of report', async () => {
+  it('shows the --junit, --summary-md and --html options of report', async () => {
     const r = await runCli(['help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/runbook report JOURNAL \[--out FILE\] \[--junit FILE\] \[--summary-md FILE\]/);
+    expect(r.stdout).toMatch(/runbook report REPORT\|JOURNAL \[--out FILE\] \[--junit FILE\] \[--summary-md FILE\] \[--html FILE\]/);
   });
 });
 
