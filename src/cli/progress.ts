@@ -65,7 +65,9 @@ export function formatProgress(c: ProgressCounts, elapsedMs: number, paint: Pain
 
 /** The summary line a step leaves when it ends, such as `  [120/120] 110 changed, 8 unchanged, 2 failed in 12.3 s  9.8 op/s`. */
 export function formatProgressEnd(c: ProgressCounts, elapsedMs: number, paint: Paint = plain): string {
-  return `  ${paint('bold', `[${c.done}/${c.total}]`)} ${counts(c, paint)} in ${formatDuration(Math.round(elapsedMs))}  ${paint('dim', formatRate(rate(c.done, elapsedMs)))}\n`;
+  const perSecond = rate(c.done, elapsedMs);
+  const shownRate = perSecond === undefined ? '' : `  ${paint('dim', formatRate(perSecond))}`;
+  return `  ${paint('bold', `[${c.done}/${c.total}]`)} ${counts(c, paint)} in ${formatDuration(Math.round(elapsedMs))}${shownRate}\n`;
 }
 
 /** Where a step's progress goes, and how. */

@@ -30,6 +30,10 @@ describe('formatProgress', () => {
     expect(formatProgressEnd(counts({ done: 120, changed: 110, unchanged: 8, failed: 2 }), 12_300)).toBe('  [120/120] 110 changed, 8 unchanged, 2 failed in 12.3 s  9.8 op/s\n');
   });
 
+  it('leaves the rate out of the summary line of a step that took no measurable time', () => {
+    expect(formatProgressEnd(counts({ total: 1, done: 1, unchanged: 1 }), 0)).toBe('  [1/1] 0 changed, 1 unchanged, 0 failed in 0 ms\n');
+  });
+
   it('colours the labels and counts only when asked', () => {
     const c = counts({ done: 1, failed: 1 });
     expect(formatProgress(c, 1000, painter(false))).not.toMatch(CONTROL);
