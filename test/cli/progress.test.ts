@@ -8,7 +8,7 @@ import type { OperationRecord } from '../../src/report/types.js';
 
 const counts = (c: Partial<ProgressCounts>): ProgressCounts => ({ total: 120, done: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0, inFlight: 0, ...c });
 const ok = (key: string): OperationRecord => ({ key, status: 'changed', attempts: 1, durationMs: 12 });
-const failed = (key: string): OperationRecord => ({ key, status: 'failed', attempts: 3, durationMs: 40, error: { code: 'HTTP_5XX', message: 'OCP answered 503' } });
+const failed = (key: string): OperationRecord => ({ key, status: 'failed', attempts: 3, durationMs: 40, error: { code: 'HTTP_STATUS', message: 'OCP answered 503' } });
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
 
 describe('formatProgress', () => {
@@ -76,7 +76,7 @@ describe('StepProgress', () => {
     step.finish();
     expect(written).toHaveLength(PER_OPERATION_LIMIT);
     expect(written[0]).toBe('  changed    op-0  (12 ms)\n');
-    expect(written[3]).toBe('  FAILED     op-3  HTTP_5XX: OCP answered 503 (40 ms, 3 attempts)\n');
+    expect(written[3]).toBe('  FAILED     op-3  HTTP_STATUS: OCP answered 503 (40 ms, 3 attempts)\n');
   });
 
   it('off a terminal, prints a larger step at every tenth, each failure as it ends, and its summary line', () => {
@@ -92,7 +92,7 @@ describe('StepProgress', () => {
     expect(progress.map((l) => l.slice(0, l.indexOf(']') + 1))).toEqual(
       ['[20/200]', '[40/200]', '[60/200]', '[80/200]', '[100/200]', '[120/200]', '[140/200]', '[160/200]', '[180/200]', '[200/200]'].map((s) => `  ${s}`),
     );
-    expect(written.indexOf('  FAILED     host=8  HTTP_5XX: OCP answered 503 (40 ms, 3 attempts)\n')).toBe(0);
+    expect(written.indexOf('  FAILED     host=8  HTTP_STATUS: OCP answered 503 (40 ms, 3 attempts)\n')).toBe(0);
     expect(written.at(-1)).toBe('  [200/200] 199 changed, 0 unchanged, 1 failed in 2.0 s  100 op/s\n');
     expect(written.join('')).not.toMatch(CONTROL);
   });
@@ -130,7 +130,7 @@ describe('StepProgress', () => {
     expect(written).toHaveLength(2);
     step.ended(failed('b'));
     expect(written.slice(2)).toEqual([
-      `${CLEAR_LINE}  FAILED     b  HTTP_5XX: OCP answered 503 (40 ms, 3 attempts)\n`,
+      `${CLEAR_LINE}  FAILED     b  HTTP_STATUS: OCP answered 503 (40 ms, 3 attempts)\n`,
       `${CLEAR_LINE}  [2/3] 1 changed, 0 unchanged, 1 failed, 0 in flight  4.0 op/s  ETA 1 s`,
     ]);
     step.started();
