@@ -6,6 +6,7 @@
 import type { ResolvedStep } from '../plan/types.js';
 import type { OperationRecord, Report, StatusCounts, StepRecord } from '../report/types.js';
 import { escapeControlChars as shown } from '../secrets/untrusted-text.js';
+import { plain, type Paint, type Style } from './colour.js';
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms} ms`;
@@ -61,15 +62,18 @@ const STATUS_LABEL: Record<OperationRecord['status'], string> = {
   skipped: 'skipped  ',
 };
 
-/** One line for a finished operation. */
-export function formatOperationLine(record: OperationRecord): string {
+const STATUS_STYLE: Record<OperationRecord['status'], Style> = { changed: 'yellow', unchanged: 'green', failed: 'red', skipped: 'dim' };
+
+/** One line for a finished operation; `paint` colours its status label. */
+export function formatOperationLine(record: OperationRecord, paint: Paint = plain): string {
   const attempts = record.attempts > 1 ? `, ${record.attempts} attempts` : '';
   const timing = `(${formatDuration(record.durationMs)}${attempts})`;
+  const label = (status: OperationRecord['status']) => paint(STATUS_STYLE[status], STATUS_LABEL[status]);
   if (record.status === 'failed' && record.error) {
-    return `  ${STATUS_LABEL.failed}  ${shown(record.key)}  ${shown(record.error.code)}: ${shown(record.error.message)} ${timing}\n`;
+    return `  ${label('failed')}  ${shown(record.key)}  ${shown(record.error.code)}: ${shown(record.error.message)} ${timing}\n`;
   }
-  if (record.status === 'skipped') return `  ${STATUS_LABEL.skipped}  ${shown(record.key)}  ${shown(record.reason ?? '')}\n`;
-  return `  ${STATUS_LABEL[record.status]}  ${shown(record.key)}  ${timing}\n`;
+  if (record.status === 'skipped') return `  ${label('skipped')}  ${shown(record.key)}  ${shown(record.reason ?? '')}\n`;
+  return `  ${label(record.status)}  ${shown(record.key)}  ${timing}\n`;
 }
 
 export function formatStepHeader(index: number, total: number, id: string, action: string, operations: number): string {

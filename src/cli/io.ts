@@ -2,6 +2,10 @@
 
 export interface Output {
   write(text: string): unknown;
+  /** A terminal: a running step redraws its progress line in place, and colour is on (see colour.ts). */
+  isTTY?: boolean;
+  /** The terminal's width, when it is one. */
+  columns?: number;
 }
 
 export interface CliIo {

@@ -20,7 +20,6 @@ import { describeWriteError, formatArtifactFailures, reportPathInDir, writeArtif
 import { EXIT, type ExitCode } from './exit-codes.js';
 import {
   formatFailures,
-  formatOperationLine,
   formatPlanStep,
   formatRunSummary,
   formatStepEnd,
@@ -28,9 +27,11 @@ import {
   hasNotices,
   hasToleratedFailures,
 } from './format.js';
+import { colourEnabled, painter } from './colour.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
+import { StepProgress, type ProgressOutput } from './progress.js';
 import { checkOutputPaths, createReportFolder, outputPathsOf } from './output-paths.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
@@ -241,7 +242,7 @@ async function execute(
   };
   // The report is the fold of the run's events (with the journal, when there is one); the console follows them too.
   const recorder = new RunRecorder(journal);
-  const sink = consoleSink(recorder, runbook.steps.length, say);
+  const sink = consoleSink(recorder, runbook.steps.length, say, options, io);
 
   log.info({ runbook: runbook.name, file: runbook.file, mode: dryRun ? 'dry-run' : 'run', resumedFrom: resume?.runId }, 'run started');
   try {
@@ -283,28 +284,41 @@ async function execute(
   return withOutputFailure(exitCodeFor(report, interruption.signal));
 }
 
-/** Sends each event to the report's fold, and prints a line for what the person watching wants to see. */
-function consoleSink(recorder: RunRecorder, steps: number, say: (text: string) => void): EventSink {
+/**
+ * Sends each event to the report's fold, and shows the person watching what a running step does (see
+ * progress.ts): nothing under --quiet, whose summary comes at the end.
+ */
+function consoleSink(recorder: RunRecorder, steps: number, say: (text: string) => void, options: RunCommandOptions, io: CliIo): EventSink {
   let stepNumber = 0;
-  let running = false;
+  let running: StepProgress | undefined;
+  const output: ProgressOutput = {
+    write: say,
+    live: io.stdout.isTTY === true,
+    columns: () => io.stdout.columns,
+    paint: painter(colourEnabled(io.stdout, io.env)),
+  };
   return {
     emit(event) {
       recorder.emit(event);
-      // An operation's line while a run's step runs: not a preview's records, nor those of a step never started.
-      if (event.type === 'op' && running) say(formatOperationLine(event.record));
+      // A running step's progress: not a preview's records, nor those of a step never started.
+      if (event.type === 'op') running?.ended(event.record);
       if (event.type === 'stepEnd') {
-        running = false;
+        running?.finish();
+        running = undefined;
         say(formatStepEnd(event));
       }
+    },
+    operationStarted() {
+      running?.started();
     },
     stepPlanned(resolved) {
       stepNumber += 1;
       say(formatPlanStep(resolved, `Step ${stepNumber}/${steps}`));
     },
     stepStarted(step, operations) {
-      running = true;
       stepNumber += 1;
       say(formatStepHeader(stepNumber, steps, step.id, step.action, operations));
+      if (!options.quiet) running = new StepProgress(operations, output);
     },
   };
 }

@@ -67,6 +67,8 @@ export interface EventSink {
   emit(event: JournalEvent): void;
   /** A run's step starts its operations. */
   stepStarted?(step: StepSpec, operations: number): void;
+  /** One of a running step's operations starts (its record follows in an `op` event when it ends). */
+  operationStarted?(): void;
   /** A preview's step is known: its operations, with what the preview predicts of them. */
   stepPlanned?(step: ResolvedStep): void;
 }

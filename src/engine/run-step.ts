@@ -52,6 +52,7 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
     budget,
     item: async (i, hold) => {
       const op = operations[i]!;
+      session.sink.operationStarted?.();
       const { record, outputs: produced } = notSent(op, hold, target, budget, extras.resume) ?? (await runOperation(op, target, session));
       if (outputs) outputs[i] = produced;
       summary.total += 1;
