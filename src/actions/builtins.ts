@@ -24,9 +24,27 @@ import baoWaitForPeers from './bao/wait-for-peers.js';
 import baoListPeers from './bao/list-peers.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest, baoStopPeer, baoStartPeer, baoStopPeers, baoStartPeers, baoWaitForPeers, ocpListHosts, baoListPeers];
+export const builtinActions: ActionDefinition[] = [
+  ocpStopAgentProcess,
+  ocpRestartAgentProcess,
+  ocpListAgentProcesses,
+  ocpStopAgent,
+  ocpRestartAgent,
+  coreSleep,
+  coreFail,
+  coreAssert,
+  httpRequest,
+  baoStopPeer,
+  baoStartPeer,
+  baoStopPeers,
+  baoStartPeers,
+  baoWaitForPeers,
+  ocpListHosts,
+  baoListPeers,
+];
 
 /** Every built-in connection type, one module each. */
+// biome-ignore lint/suspicious/noExplicitAny: each connection type has its own config type; the registry checks configs against their schemas
 export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];
 
 /** A registry holding the built-ins, ready for plugins to be added. */

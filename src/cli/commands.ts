@@ -57,7 +57,8 @@ export const FLAG_SPECS = {
   'summary-md': { value: 'FILE', meaning: 'a Markdown table for a pull-request comment or a CI job summary' },
   html: {
     value: 'FILE',
-    meaning: 'one self-contained HTML page: summary, steps, a timeline of the operations, failures, filters by step and status (see [HTML](reports.md#html))',
+    meaning:
+      'one self-contained HTML page: summary, steps, a timeline of the operations, failures, filters by step and status (see [HTML](reports.md#html))',
   },
   concurrency: { value: 'N', meaning: "override the runbook's global concurrency" },
   'dry-run': { meaning: 'do what `plan` does, and also write a report with `mode: dry-run`' },

@@ -138,7 +138,11 @@ function refusedLoginError(username: string, status: number, earlier: boolean): 
  * Sends the login. Returns the new token (registered with the redactor before anything can log it), or the
  * status BAO refused the credentials with (HTTP 401 or 403, or `login: false` in the body).
  */
-async function sendLogin(ctx: ConnectionContext, username: string, password: string): Promise<{ token: string } | { refusedStatus: number }> {
+async function sendLogin(
+  ctx: ConnectionContext,
+  username: string,
+  password: string,
+): Promise<{ token: string } | { refusedStatus: number }> {
   let res: HttpResponse;
   try {
     res = await ctx.rawRequest({
@@ -156,9 +160,13 @@ async function sendLogin(ctx: ConnectionContext, username: string, password: str
   if (login === false || login === 'false') return { refusedStatus: res.status };
   const fresh = res.headers[TOKEN_HEADER];
   if (fresh === undefined || fresh === '') {
-    throw new RunbookError('BAD_RESPONSE', 'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?', {
-      details: { status: res.status },
-    });
+    throw new RunbookError(
+      'BAD_RESPONSE',
+      'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?',
+      {
+        details: { status: res.status },
+      },
+    );
   }
   ctx.redactor.add(fresh);
   ctx.log.debug({ user: username }, 'logged in to BAO');

@@ -26,7 +26,8 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
   const bad = (why: string): never => {
     throw new RunbookError('SCHEMA', `connection '${connectionName}': url ${why}`, { details: { field: 'url' } });
   };
-  if (typeof value !== 'string' || value.trim() === '') return bad('is missing; give the server address, e.g. https://ocp.example.com:8080');
+  if (typeof value !== 'string' || value.trim() === '')
+    return bad('is missing; give the server address, e.g. https://ocp.example.com:8080');
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -34,7 +35,9 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
     return bad(`'${withoutUserInfo(value)}' is not a valid URL; write it like https://host:port`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return bad(`'${withoutUserInfo(value.trim().replace(/[?#].*$/s, ''))}' must start with http:// or https:// (it starts with ${url.protocol})`);
+    return bad(
+      `'${withoutUserInfo(value.trim().replace(/[?#].*$/s, ''))}' must start with http:// or https:// (it starts with ${url.protocol})`,
+    );
   }
   // The message must not echo the URL here: it holds the credentials we refuse.
   if (url.username !== '' || url.password !== '') return bad('must not contain a user name or password; put them under auth:');
@@ -62,7 +65,10 @@ export function withPrefix(prefix: string | undefined, path: string): string {
  */
 export function buildPathAndQuery(basePath: string, prefix: string | undefined, req: Pick<HttpRequest, 'path' | 'query'>): string {
   if (req.path.includes('?') || req.path.includes('#')) {
-    throw new RunbookError('INTERNAL', `request path '${req.path}' contains '?' or '#'; pass query parameters in query and build paths with encodePath`);
+    throw new RunbookError(
+      'INTERNAL',
+      `request path '${req.path}' contains '?' or '#'; pass query parameters in query and build paths with encodePath`,
+    );
   }
   const path = req.path.startsWith('/') ? req.path : `/${req.path}`;
   let query = '';

@@ -78,6 +78,7 @@ export interface Prediction {
 }
 
 /** An action: one module, one object. */
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds actions of every input and output type; each action's own code is typed by its I and O
 export interface ActionDefinition<I = any, O = any> {
   /** `vendor.verb`, for example `ocp.stopAgentProcess`. */
   name: string;

@@ -132,7 +132,8 @@ export class ReportBuilder {
     if (interrupted) {
       report.error = {
         code: 'CANCELLED',
-        message: 'rebuilt from the journal of a run that did not finish (crash or kill); operations without an outcome are failed with CANCELLED',
+        message:
+          'rebuilt from the journal of a run that did not finish (crash or kill); operations without an outcome are failed with CANCELLED',
       };
     }
     return report;
@@ -149,7 +150,9 @@ export class ReportBuilder {
 
   #buildStep(state: StepState, interrupted: boolean): StepReport {
     const { outline, end } = state;
-    const { operations, summary } = state.spilled ? this.#spilledOf(state, state.spilled, interrupted) : this.#operationsOf(state, interrupted);
+    const { operations, summary } = state.spilled
+      ? this.#spilledOf(state, state.spilled, interrupted)
+      : this.#operationsOf(state, interrupted);
     const status = end?.status ?? (state.startedAt === undefined ? (interrupted ? 'cancelled' : 'skipped') : 'cancelled');
     const step: StepReport = {
       id: outline.id,
@@ -165,7 +168,8 @@ export class ReportBuilder {
       operations,
     };
     if (end?.reason !== undefined) step.reason = end.reason;
-    else if (!end) step.reason = state.startedAt === undefined ? 'the run ended before this step started' : 'the run ended while this step was running';
+    else if (!end)
+      step.reason = state.startedAt === undefined ? 'the run ended before this step started' : 'the run ended while this step was running';
     if (end?.continueOnError) step.continueOnError = true;
     if (end?.error !== undefined) step.error = end.error;
     if (end?.outputs !== undefined && !isLarge(state)) step.outputs = end.outputs;
@@ -228,7 +232,7 @@ export class RunRecorder {
 
 function spilledStep(keys: readonly string[]): SpilledStep {
   const index = new Map<string, number>();
-  keys.forEach((key, i) => index.set(key, i));
+  for (const [i, key] of keys.entries()) index.set(key, i);
   return {
     index,
     offsets: new Float64Array(keys.length).fill(-1),

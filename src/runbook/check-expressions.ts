@@ -33,7 +33,7 @@ export class ExpressionCheck {
     if (typeof value === 'string') {
       if (value.includes('${{')) this.#checkString(value, path, place);
     } else if (Array.isArray(value)) {
-      value.forEach((v, i) => this.check(v, [...path, i], place, depth + 1));
+      for (const [i, v] of value.entries()) this.check(v, [...path, i], place, depth + 1);
     } else if (isPlainObject(value)) {
       for (const [k, v] of Object.entries(value)) this.check(v, [...path, k], place, depth + 1);
     }
@@ -47,14 +47,25 @@ export class ExpressionCheck {
       if (error instanceof RunbookError && error.code === 'EXPRESSION_SYNTAX') {
         const index = typeof error.details?.offset === 'number' ? error.details.offset : 0;
         const reason = typeof error.details?.reason === 'string' ? error.details.reason : error.message;
-        this.add({ code: 'EXPRESSION_SYNTAX', message: `invalid expression ${place.where}: ${reason}`, path, inString: anchorAt(text, index) });
+        this.add({
+          code: 'EXPRESSION_SYNTAX',
+          message: `invalid expression ${place.where}: ${reason}`,
+          path,
+          inString: anchorAt(text, index),
+        });
         return;
       }
       throw error;
     }
     for (const reference of references) {
       const message = this.#referenceProblem(reference, place);
-      if (message) this.add({ code: 'UNKNOWN_REFERENCE', message: `${message} (in \${{ ${reference.text} }} ${place.where})`, path, inString: anchorAt(text, reference.offset) });
+      if (message)
+        this.add({
+          code: 'UNKNOWN_REFERENCE',
+          message: `${message} (in \${{ ${reference.text} }} ${place.where})`,
+          path,
+          inString: anchorAt(text, reference.offset),
+        });
     }
   }
 
@@ -81,16 +92,27 @@ export class ExpressionCheck {
     }
   }
 
-  #stepReferenceProblem(id: string | number | null | undefined, next: string | number | null | undefined, current: number): string | undefined {
+  #stepReferenceProblem(
+    id: string | number | null | undefined,
+    next: string | number | null | undefined,
+    current: number,
+  ): string | undefined {
     if (id === null) return undefined;
     if (id === undefined) return 'name a step, as in steps.<id>.outputs.<name>';
     const name = String(id);
     const index = this.stepIds.indexOf(name);
     const earlier = this.stepIds.slice(0, current).filter((s) => s !== '');
-    if (index < 0) return `unknown step '${name}'${didYouMean(name, this.stepIds.filter((s) => s !== '')) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')}`;
+    if (index < 0)
+      return `unknown step '${name}'${
+        didYouMean(
+          name,
+          this.stepIds.filter((s) => s !== ''),
+        ) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')
+      }`;
     if (index === current) return `a step cannot read its own outputs ('${name}')`;
     if (index > current) return `step '${name}' runs later; a step can read the outputs of earlier steps only`;
-    if (next !== undefined && next !== null && next !== 'outputs') return `write steps.${name}.outputs.<name> to read an output of step '${name}'`;
+    if (next !== undefined && next !== null && next !== 'outputs')
+      return `write steps.${name}.outputs.<name> to read an output of step '${name}'`;
     return undefined;
   }
 }

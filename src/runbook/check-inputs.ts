@@ -10,9 +10,14 @@ import { regexInputProblem } from '../common/regex-input.js';
 import { PARAM_TYPE_PHRASES } from './check-params.js';
 import { anchorAt } from './check-expressions.js';
 
-
 /** Inputs whose schema says `format: regex`: a literal pattern is checked here, one with `\${{ }}` when planned. */
-export function checkRegexInputs(inputs: Record<string, unknown>, action: ActionDefinition, path: DocPath, label: string, add: (problem: Problem) => void): void {
+export function checkRegexInputs(
+  inputs: Record<string, unknown>,
+  action: ActionDefinition,
+  path: DocPath,
+  label: string,
+  add: (problem: Problem) => void,
+): void {
   const properties = isPlainObject(action.inputs.properties) ? action.inputs.properties : {};
   for (const [name, schema] of Object.entries(properties)) {
     const text = Object.hasOwn(inputs, name) ? inputs[name] : undefined;
@@ -83,7 +88,8 @@ export function checkPathInputs(
 /** What an expression yields when that is known before the run and is neither a string nor a number. */
 function staticKind(expr: Expr, step: Record<string, unknown>, params: Record<string, unknown>): string | undefined {
   if (expr.kind === 'literal') return expr.value === null ? 'null' : typeof expr.value === 'boolean' ? 'true or false' : undefined;
-  if (expr.kind === 'not' || (expr.kind === 'binary' && expr.operator !== '??' && expr.operator !== '||' && expr.operator !== '&&')) return 'true or false';
+  if (expr.kind === 'not' || (expr.kind === 'binary' && expr.operator !== '??' && expr.operator !== '||' && expr.operator !== '&&'))
+    return 'true or false';
   if (expr.kind === 'member' && typeof expr.property === 'string' && expr.object.kind === 'name' && expr.object.name === 'params') {
     const spec = Object.hasOwn(params, expr.property) ? params[expr.property] : undefined;
     const type = isPlainObject(spec) ? spec.type : undefined;

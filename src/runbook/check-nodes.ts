@@ -2,7 +2,19 @@
 // bombs, dangling aliases, deep nesting, complex keys), the key problems found on the way (duplicate and
 // merge keys), and the check of the plain data for values plain YAML cannot hold.
 
-import { isAlias, isMap, isPair, isScalar, isSeq, Scalar, type Alias, type Document, type Node as YamlNode, type YAMLMap, type YAMLSeq } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Scalar,
+  type Alias,
+  type Document,
+  type Node as YamlNode,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
 import type { Diagnostic, ErrorCode } from '../errors.js';
 import { formatPath, type DocPath, type Problem } from './doc-path.js';
 import { keyText, type SourceDocument } from './source-document.js';
@@ -64,7 +76,11 @@ class NodeWalker {
     this.#tooLarge = true;
     const at = isAlias(node) ? node : this.#lastAlias;
     if (at) {
-      this.#fail('YAML_ALIAS_LIMIT', `alias *${at.source} takes the document over ${MAX_EXPANDED_VALUES} values once its aliases are expanded (an alias bomb); write the values out, or use fewer aliases`, at);
+      this.#fail(
+        'YAML_ALIAS_LIMIT',
+        `alias *${at.source} takes the document over ${MAX_EXPANDED_VALUES} values once its aliases are expanded (an alias bomb); write the values out, or use fewer aliases`,
+        at,
+      );
     } else {
       this.#fail('YAML_ALIAS_LIMIT', `the document holds more than ${MAX_EXPANDED_VALUES} values; split it`, node);
     }
@@ -73,7 +89,8 @@ class NodeWalker {
 
   visit(node: unknown, depth: number): Measure {
     if (this.#tooLarge) return this.#refused;
-    if (depth > MAX_NESTING) return this.#fail('YAML_SYNTAX', `the document nests more than ${MAX_NESTING} levels deep; flatten it`, node as YamlNode);
+    if (depth > MAX_NESTING)
+      return this.#fail('YAML_SYNTAX', `the document nests more than ${MAX_NESTING} levels deep; flatten it`, node as YamlNode);
     if (isAlias(node)) return this.#visitAlias(node, depth);
     if (node === null || node === undefined) return { height: 0, size: 0 };
     if (this.#count(1, node as YamlNode)) return this.#refused;
@@ -85,8 +102,14 @@ class NodeWalker {
     this.firstAlias ??= node;
     this.#lastAlias = node;
     const target = this.source.resolveAlias(node);
-    if (!target) return this.#fail('YAML_SYNTAX', `alias *${node.source} names no anchor defined before it; define &${node.source} first`, node);
-    if (this.#open.has(target)) return this.#fail('YAML_ALIAS_LIMIT', `alias *${node.source} refers to a value that contains it (a cycle); write the value out instead`, node);
+    if (!target)
+      return this.#fail('YAML_SYNTAX', `alias *${node.source} names no anchor defined before it; define &${node.source} first`, node);
+    if (this.#open.has(target))
+      return this.#fail(
+        'YAML_ALIAS_LIMIT',
+        `alias *${node.source} refers to a value that contains it (a cycle); write the value out instead`,
+        node,
+      );
     let expansion = this.#measured.get(target);
     if (expansion === undefined) {
       // Not walked yet (an anchor on a key): walking it counts it once, here.
@@ -147,7 +170,11 @@ class NodeWalker {
     }
     const firstOffset = first.range?.[0];
     const where = firstOffset === undefined ? '' : ` (first on line ${source.position(firstOffset).line})`;
-    this.keyProblems.push({ ...at(), code: 'YAML_DUPLICATE_KEY', message: `key '${name}' appears twice in the same mapping${where}; remove or rename one` });
+    this.keyProblems.push({
+      ...at(),
+      code: 'YAML_DUPLICATE_KEY',
+      message: `key '${name}' appears twice in the same mapping${where}; remove or rename one`,
+    });
   }
 }
 
@@ -156,16 +183,21 @@ export function checkPlainData(value: unknown, path: DocPath, problems: Problem[
   if (problems.length >= 20) return;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) problems.push({ code: 'SCHEMA', message: `${formatPath(path) || 'the value'} must be a finite number`, path });
+    if (!Number.isFinite(value))
+      problems.push({ code: 'SCHEMA', message: `${formatPath(path) || 'the value'} must be a finite number`, path });
     return;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkPlainData(v, [...path, i], problems));
+    for (const [i, v] of value.entries()) checkPlainData(v, [...path, i], problems);
     return;
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     for (const [k, v] of Object.entries(value)) checkPlainData(v, [...path, k], problems);
     return;
   }
-  problems.push({ code: 'SCHEMA', message: `${formatPath(path) || 'the document'} holds a value plain YAML cannot express; remove its tag`, path });
+  problems.push({
+    code: 'SCHEMA',
+    message: `${formatPath(path) || 'the document'} holds a value plain YAML cannot express; remove its tag`,
+    path,
+  });
 }

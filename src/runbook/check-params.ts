@@ -22,11 +22,20 @@ export function checkParam(name: string, spec: unknown, add: (problem: Problem) 
   const enumValues = Array.isArray(spec.enum) ? spec.enum : undefined;
   enumValues?.forEach((value: unknown, i: number) => {
     if (!matchesParamType(value, type)) {
-      add({ code: 'SCHEMA', message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`, path: [...path, 'enum', i] });
+      add({
+        code: 'SCHEMA',
+        message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`,
+        path: [...path, 'enum', i],
+      });
     }
   });
   if (spec.items !== undefined && type !== 'array') {
-    add({ code: 'SCHEMA', message: `param '${name}' has items but is of type ${type}; items applies to array params only`, path: [...path, 'items'], at: 'key' });
+    add({
+      code: 'SCHEMA',
+      message: `param '${name}' has items but is of type ${type}; items applies to array params only`,
+      path: [...path, 'items'],
+      at: 'key',
+    });
   }
   const itemsCheck = type === 'array' && isPlainObject(spec.items) ? compileItems(name, spec.items, add) : undefined;
   if (!Object.hasOwn(spec, 'default')) return;
@@ -37,7 +46,11 @@ export function checkParam(name: string, spec: unknown, add: (problem: Problem) 
     return;
   }
   if (!matchesParamType(value, type)) {
-    add({ code: 'SCHEMA', message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`, path: defaultPath });
+    add({
+      code: 'SCHEMA',
+      message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`,
+      path: defaultPath,
+    });
     return;
   }
   if (enumValues && !enumValues.some((allowed: unknown) => sameData(allowed, value))) {
@@ -48,18 +61,28 @@ export function checkParam(name: string, spec: unknown, add: (problem: Problem) 
     value.forEach((element: unknown, i: number) => {
       const problem = itemsCheck(element);
       const said = secret ? 'does not match the items schema' : problem;
-      if (problem) add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${said}`, path: [...defaultPath, i] });
+      if (problem)
+        add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${said}`, path: [...defaultPath, i] });
     });
   }
 }
 
-function compileItems(name: string, items: Record<string, unknown>, add: (problem: Problem) => void): ((value: unknown) => string | undefined) | undefined {
+function compileItems(
+  name: string,
+  items: Record<string, unknown>,
+  add: (problem: Problem) => void,
+): ((value: unknown) => string | undefined) | undefined {
   let validate: ValidateFunction;
   try {
     validate = compileSchema(items);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    add({ code: 'SCHEMA', message: `items of param '${name}' is not a valid JSON Schema: ${reason}`, path: ['params', name, 'items'], at: 'key' });
+    add({
+      code: 'SCHEMA',
+      message: `items of param '${name}' is not a valid JSON Schema: ${reason}`,
+      path: ['params', name, 'items'],
+      at: 'key',
+    });
     return undefined;
   }
   return (value) => {

@@ -62,7 +62,11 @@ export function checkRetryDelays(step: Record<string, unknown>, path: DocPath, l
     const delay = parseDuration(step.retry.delay);
     const maxDelay = parseDuration(step.retry.maxDelay);
     if (delay !== undefined && maxDelay !== undefined && delay > maxDelay) {
-      add({ code: 'SCHEMA', message: `retry.delay (${step.retry.delay}) is longer than retry.maxDelay (${step.retry.maxDelay}) in ${label}`, path: [...path, 'retry', 'delay'] });
+      add({
+        code: 'SCHEMA',
+        message: `retry.delay (${step.retry.delay}) is longer than retry.maxDelay (${step.retry.maxDelay}) in ${label}`,
+        path: [...path, 'retry', 'delay'],
+      });
     }
   }
 }

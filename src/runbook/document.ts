@@ -71,7 +71,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     data = doc.toJS({ maxAliasCount: -1 });
   } catch (error) {
     const at = structural.firstAlias ? source.offsetOf(structural.firstAlias) : 0;
-    return { source, diagnostics: [...diagnostics, source.diagnosticAtOffset('YAML_SYNTAX', `the YAML cannot be read: ${messageOf(error)}`, at)] };
+    return {
+      source,
+      diagnostics: [...diagnostics, source.diagnosticAtOffset('YAML_SYNTAX', `the YAML cannot be read: ${messageOf(error)}`, at)],
+    };
   }
   const dataProblems: Problem[] = [];
   checkPlainData(data, [], dataProblems);

@@ -71,7 +71,7 @@ function collect(value: unknown, path: DocPath, out: EnvReference[]): void {
   if (typeof value === 'string') {
     if (value.includes('${{')) collectInString(value, path, out);
   } else if (Array.isArray(value)) {
-    value.forEach((v, i) => collect(v, [...path, i], out));
+    for (const [i, v] of value.entries()) collect(v, [...path, i], out);
   } else if (isPlainObject(value)) {
     for (const [k, v] of Object.entries(value)) collect(v, [...path, k], out);
   }
@@ -110,7 +110,12 @@ function envReads(expr: Expr, defaulted: boolean): { name: string; start: number
     case 'member': {
       if (expr.object.kind === 'name' && expr.object.name === 'env') {
         const property = expr.property;
-        const name = typeof property === 'string' ? property : property.kind === 'literal' && typeof property.value === 'string' ? property.value : undefined;
+        const name =
+          typeof property === 'string'
+            ? property
+            : property.kind === 'literal' && typeof property.value === 'string'
+              ? property.value
+              : undefined;
         return name === undefined || defaulted ? [] : [{ name, start: expr.start }];
       }
       const inProperty = typeof expr.property === 'string' ? [] : envReads(expr.property, defaulted);

@@ -21,7 +21,8 @@ export async function readParamsFile(file: string): Promise<ParamValues> {
   const { source, diagnostics, data } = parseYaml(text, file);
   if (diagnostics.length > 0) throw new ValidationError(diagnostics);
   if (!isPlainObject(data)) {
-    const what = data === null || data === undefined ? 'nothing (it is empty, or only comments)' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
+    const what =
+      data === null || data === undefined ? 'nothing (it is empty, or only comments)' : Array.isArray(data) ? 'a list' : `a ${typeof data}`;
     throw new ValidationError([
       {
         code: 'BAD_PARAM',

@@ -45,7 +45,11 @@ export interface ParamValues {
  * `given` (`--param`) overrides them all; every value of every source is checked. Throws ValidationError
  * listing every problem.
  */
-export function resolveParams(runbook: Runbook, given: Record<string, string>, sources: readonly ParamValues[] = []): Record<string, unknown> {
+export function resolveParams(
+  runbook: Runbook,
+  given: Record<string, string>,
+  sources: readonly ParamValues[] = [],
+): Record<string, unknown> {
   const problems: Diagnostic[] = [];
   const values: Record<string, unknown> = {};
   const declared = Object.keys(runbook.params);
@@ -85,7 +89,10 @@ export function resolveParams(runbook: Runbook, given: Record<string, string>, s
       } else if (invalid.has(name)) {
         continue;
       } else if (spec.default === undefined) {
-        problems.push({ code: 'BAD_PARAM', message: `param '${name}' has no default; give it with --param ${name}=... or in a --params-file` });
+        problems.push({
+          code: 'BAD_PARAM',
+          message: `param '${name}' has no default; give it with --param ${name}=... or in a --params-file`,
+        });
       } else {
         setOwn(values, name, copyData(spec.default));
       }
@@ -133,19 +140,25 @@ function howToWrite(spec: ParamSpec, value: unknown): string {
   if (typeof value !== 'string' || spec.type === 'string') return '';
   const parsed = parseParamValue('', spec, value);
   if (typeof parsed === 'string') return '';
-  if (spec.type === 'array' || spec.type === 'object') return spec.secret ? `; write it as a ${spec.type === 'array' ? 'list' : 'mapping'}` : `; write it as ${JSON.stringify(parsed.value)}`;
+  if (spec.type === 'array' || spec.type === 'object')
+    return spec.secret ? `; write it as a ${spec.type === 'array' ? 'list' : 'mapping'}` : `; write it as ${JSON.stringify(parsed.value)}`;
   return '; write it without quotes';
 }
 
 /** What a value is, for a message: its kind, and the value itself unless it is secret. */
 function describeValue(value: unknown, secret: boolean): string {
   const kind =
-    value === null ? 'null'
-    : Array.isArray(value) ? 'a list'
-    : typeof value === 'object' ? 'a mapping'
-    : typeof value === 'string' ? 'the string'
-    : typeof value === 'boolean' ? 'the boolean'
-    : 'the number';
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'a list'
+        : typeof value === 'object'
+          ? 'a mapping'
+          : typeof value === 'string'
+            ? 'the string'
+            : typeof value === 'boolean'
+              ? 'the boolean'
+              : 'the number';
   if (secret) return kind.replace(/^the /, 'a ');
   if (value === null || typeof value === 'object') return kind;
   const text = typeof value === 'string' ? `'${value}'` : String(value);

@@ -30,7 +30,8 @@ export { DURATION_PATTERN, NOT_HOST_HEADER_PATTERN };
 export const PARAM_TYPES = ['string', 'integer', 'number', 'boolean', 'array', 'object'] as const;
 
 const EXPRESSION_DESCRIPTION = 'A ${{ }} expression, evaluated when the step runs.';
-const TEMPLATE_DESCRIPTION = 'Text with ${{ }} expressions in it, each replaced by its value when the step runs; the result is checked then.';
+const TEMPLATE_DESCRIPTION =
+  'Text with ${{ }} expressions in it, each replaced by its value when the step runs; the result is checked then.';
 
 /** The schema of a value written as a `${{ }}` expression. */
 export function expressionSchema(): JsonSchema {
@@ -47,7 +48,9 @@ export function templateSchema(): JsonSchema {
  * the expression branch).
  */
 export function isExpressionSchema(schema: unknown): boolean {
-  return isPlainObject(schema) && schema.type === 'string' && (schema.pattern === EXPRESSION_PATTERN || schema.pattern === TEMPLATE_PATTERN);
+  return (
+    isPlainObject(schema) && schema.type === 'string' && (schema.pattern === EXPRESSION_PATTERN || schema.pattern === TEMPLATE_PATTERN)
+  );
 }
 
 /** `$defs` key of an action's `with:` schema. */
@@ -89,8 +92,14 @@ export function buildRunbookSchema(registry: Registry, only: SchemaSubset = {}):
     properties: topLevelProperties(),
     $defs: {
       param: paramSchema(),
-      connection: connectionSchema(connections.map((c) => c.type), connectionRules),
-      step: stepSchema(actions.map((a) => a.name), actionRules),
+      connection: connectionSchema(
+        connections.map((c) => c.type),
+        connectionRules,
+      ),
+      step: stepSchema(
+        actions.map((a) => a.name),
+        actionRules,
+      ),
       ...defs,
     },
   };
@@ -105,7 +114,10 @@ function wireActions(actions: ActionDefinition[], wired: Set<string> | undefined
   for (const action of actions) {
     if (wired && !wired.has(action.name)) continue;
     defs[actionDefName(action.name)] = {
-      ...withRef(acceptExpressions(closeObject(action.inputs)), `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/actions/${action.name}`),
+      ...withRef(
+        acceptExpressions(closeObject(action.inputs)),
+        `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/actions/${action.name}`,
+      ),
       title: `with: of ${action.name}`,
       description: action.description,
     };
@@ -123,12 +135,19 @@ function wireActions(actions: ActionDefinition[], wired: Set<string> | undefined
 }
 
 /** Adds the config schema of each wired connection type to `defs`, and returns the rules that apply it by `type`. */
-function wireConnections(connections: ConnectionDefinition[], wired: Set<string> | undefined, defs: Record<string, JsonSchema>): JsonSchema[] {
+function wireConnections(
+  connections: ConnectionDefinition[],
+  wired: Set<string> | undefined,
+  defs: Record<string, JsonSchema>,
+): JsonSchema[] {
   const connectionRules: JsonSchema[] = [];
   for (const connection of connections) {
     if (wired && !wired.has(connection.type)) continue;
     defs[connectionDefName(connection.type)] = {
-      ...withRef(acceptExpressions(closeObject(connection.config), ['type']), `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/connections/${connection.type}`),
+      ...withRef(
+        acceptExpressions(closeObject(connection.config), ['type']),
+        `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/connections/${connection.type}`,
+      ),
       title: `connection of type ${connection.type}`,
       description: connection.description,
     };
@@ -298,8 +317,7 @@ export function renderRunbookSchema(registry: Registry): string {
  * input is reported instead of ignored.
  */
 function closeObject(schema: JsonSchema): JsonSchema {
-  const open =
-    'additionalProperties' in schema || 'patternProperties' in schema || 'unevaluatedProperties' in schema;
+  const open = 'additionalProperties' in schema || 'patternProperties' in schema || 'unevaluatedProperties' in schema;
   if (!open && isPlainObject(schema.properties)) return { ...schema, additionalProperties: false };
   return schema;
 }

@@ -49,7 +49,7 @@ export class SemanticCheck {
     for (const [name, spec] of Object.entries(this.#params)) checkParam(name, spec, add);
     for (const [name, spec] of Object.entries(this.#connections)) this.#checkConnection(name, spec);
     if (Array.isArray(this.#data.plugins)) {
-      this.#data.plugins.forEach((p: unknown, i: number) => this.#refuseExpression(p, ['plugins', i], 'plugins'));
+      for (const [i, p] of (this.#data.plugins as unknown[]).entries()) this.#refuseExpression(p, ['plugins', i], 'plugins');
     }
     const firstById = new Map<string, number>();
     this.#steps.forEach((step, index) => {
@@ -97,12 +97,18 @@ export class SemanticCheck {
     this.#checkStepId(step, index, firstById);
     const action = this.#checkAction(step, path);
     this.#checkConnectionOf(step, path, label, action);
-    if (action?.pathInputs && isPlainObject(step.with)) checkPathInputs(step, step.with, action.pathInputs, { path, label, params: this.#params }, add);
+    if (action?.pathInputs && isPlainObject(step.with))
+      checkPathInputs(step, step.with, action.pathInputs, { path, label, params: this.#params }, add);
     if (action && isPlainObject(step.with)) checkRegexInputs(step.with, action, path, label, add);
 
     const hasForEach = Object.hasOwn(step, 'forEach') && step.forEach !== undefined && step.forEach !== null;
     if (Object.hasOwn(step, 'rollout') && !hasForEach) {
-      this.#add({ code: 'SCHEMA', message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`, path: [...path, 'rollout'], at: 'key' });
+      this.#add({
+        code: 'SCHEMA',
+        message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`,
+        path: [...path, 'rollout'],
+        at: 'key',
+      });
     }
     checkDurationLimits(step, path, label, add);
     checkRolloutGrows(step, path, label, add);
@@ -118,7 +124,12 @@ export class SemanticCheck {
     this.#expressions.check(step.forEach, [...path, 'forEach'], stepPlace(`in the forEach of ${label}`, itemNotYet));
     this.#expressions.check(step.if, [...path, 'if'], stepPlace(`in the if of ${label}`, itemNotYet));
     // A with: that is not a mapping is refused by the schema; its expressions would only repeat that.
-    if (isPlainObject(step.with)) this.#expressions.check(step.with, [...path, 'with'], stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach));
+    if (isPlainObject(step.with))
+      this.#expressions.check(
+        step.with,
+        [...path, 'with'],
+        stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach),
+      );
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
@@ -151,7 +162,8 @@ export class SemanticCheck {
     if (step.action.includes('${{')) return undefined;
     const names = this.registry.actionNames();
     const hint = didYouMean(step.action, names);
-    const list = hint || (names.length === 0 ? '; no action is registered' : names.length <= 12 ? ` (registered: ${names.join(', ')})` : '');
+    const list =
+      hint || (names.length === 0 ? '; no action is registered' : names.length <= 12 ? ` (registered: ${names.join(', ')})` : '');
     this.#add({ code: 'UNKNOWN_ACTION', message: `unknown action '${step.action}'${list}`, path: [...path, 'action'] });
     return undefined;
   }
@@ -160,8 +172,13 @@ export class SemanticCheck {
     const name = typeof step.connection === 'string' ? step.connection : undefined;
     const declared = Object.keys(this.#connections);
     if (name !== undefined && !Object.hasOwn(this.#connections, name)) {
-      const list = declared.length === 0 ? '; declare it under connections:' : didYouMean(name, declared) || ` (declared: ${declared.join(', ')})`;
-      this.#add({ code: 'UNKNOWN_CONNECTION', message: `${label} names connection '${name}', which is not declared${list}`, path: [...path, 'connection'] });
+      const list =
+        declared.length === 0 ? '; declare it under connections:' : didYouMean(name, declared) || ` (declared: ${declared.join(', ')})`;
+      this.#add({
+        code: 'UNKNOWN_CONNECTION',
+        message: `${label} names connection '${name}', which is not declared${list}`,
+        path: [...path, 'connection'],
+      });
       return;
     }
     if (!action) return;
@@ -206,7 +223,11 @@ export class SemanticCheck {
 
   #refuseExpression(value: unknown, path: DocPath, what: string): void {
     if (typeof value === 'string' && value.includes('${{')) {
-      this.#add({ code: 'SCHEMA', message: `${what} is not evaluated: \${{ }} is allowed only inside with:, forEach, if and connections`, path });
+      this.#add({
+        code: 'SCHEMA',
+        message: `${what} is not evaluated: \${{ }} is allowed only inside with:, forEach, if and connections`,
+        path,
+      });
     }
   }
 }

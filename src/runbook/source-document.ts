@@ -1,7 +1,20 @@
 // A parsed YAML file and its positions: the line and column of a document path or of a place in a string
 // value, the path at a character offset, and aliases resolved to their anchors.
 
-import { isAlias, isMap, isScalar, isSeq, visit, type Alias, type Document, type LineCounter, type Node as YamlNode, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  visit,
+  type Alias,
+  type Document,
+  type LineCounter,
+  type Node as YamlNode,
+  type Pair,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import type { Diagnostic, ErrorCode } from '../errors.js';
 import { formatPath, type DocPath, type Problem } from './doc-path.js';
 import { MAX_NESTING } from './yaml-limits.js';
@@ -96,7 +109,9 @@ export class SourceDocument {
         const pair = items[index];
         if (pair && pairHolds(pair)) next = { segment: keyText(pair.key as Scalar), node: pair.value };
       } else if (isSeq(node)) {
-        const index = wellFormed ? itemAround(node.items, offset, (item) => (item as YamlNode | null)?.range?.[0]) : node.items.findIndex(itemHolds);
+        const index = wellFormed
+          ? itemAround(node.items, offset, (item) => (item as YamlNode | null)?.range?.[0])
+          : node.items.findIndex(itemHolds);
         if (index >= 0 && itemHolds(node.items[index])) next = { segment: index, node: node.items[index] };
       }
       if (next === undefined) break;

@@ -78,7 +78,8 @@ function schemaErrors(validate: ValidateFunction, prepared: unknown): ErrorObjec
     if (validate({ ...prepared, steps: steps.slice(start, start + STEPS_PER_VALIDATION) })) continue;
     for (const error of validate.errors ?? []) {
       const inStep = /^\/steps\/(\d+)(?=\/|$)/.exec(error.instancePath);
-      if (inStep) errors.push({ ...error, instancePath: `/steps/${start + Number(inStep[1])}${error.instancePath.slice(inStep[0].length)}` });
+      if (inStep)
+        errors.push({ ...error, instancePath: `/steps/${start + Number(inStep[1])}${error.instancePath.slice(inStep[0].length)}` });
       else if (start === 0) errors.push(error);
     }
   }
@@ -92,7 +93,7 @@ function withEmptyInputs(data: unknown): unknown {
   return { ...data, steps };
 }
 
-function runbookWording(data: unknown, registry: Registry): ErrorWording {
+function runbookWording(data: unknown, _registry: Registry): ErrorWording {
   const actionOf = (index: number): string | undefined => {
     const step = isPlainObject(data) && Array.isArray(data.steps) ? (data.steps[index] as unknown) : undefined;
     return isPlainObject(step) && typeof step.action === 'string' ? step.action : undefined;
@@ -128,7 +129,8 @@ function runbookWording(data: unknown, registry: Registry): ErrorWording {
     keyNoun: (path) => (isInputs(path) ? 'input' : 'key'),
     ignore(error: ErrorObject, path: DocPath) {
       // The loader refuses merge keys wherever they are, with their place.
-      if (error.keyword === 'additionalProperties' && (error.params as { additionalProperty?: unknown }).additionalProperty === '<<') return true;
+      if (error.keyword === 'additionalProperties' && (error.params as { additionalProperty?: unknown }).additionalProperty === '<<')
+        return true;
       // Named better by the semantic checks, with a suggestion.
       if (error.keyword !== 'enum') return false;
       const unknownAction = path.length === 3 && path[0] === 'steps' && path[2] === 'action';

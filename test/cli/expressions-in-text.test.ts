@@ -52,12 +52,18 @@ describe('expressions inside text', () => {
     expect(r.code).toBe(0);
     const stops = sim.requests.filter((q) => q.method === 'POST').map((q) => q.pathname);
     // The URL's /api/v2 is the OCP prefix: it is not added twice. The alias came out as obstat2 (id 185).
-    expect(stops.sort()).toEqual(['/api/v2/compute/hosts/20/agent/processes/185/stop', '/api/v2/compute/hosts/21/agent/processes/185/stop']);
+    expect(stops.sort()).toEqual([
+      '/api/v2/compute/hosts/20/agent/processes/185/stop',
+      '/api/v2/compute/hosts/21/agent/processes/185/stop',
+    ]);
   });
 
   it('refuses a URL that comes out wrong, showing what it came out as with the secret masked', async () => {
     const file = ws.write('wrong.yaml', RUNBOOK);
-    for (const command of [['run', file, '--lock', ws.path('lock')], ['plan', file, '--online']]) {
+    for (const command of [
+      ['run', file, '--lock', ws.path('lock')],
+      ['plan', file, '--online'],
+    ]) {
       const r = await runCli(command, { env: { OCP_URL: `ftp://ocp.example/${PASSWORD}`, OCP_PASSWORD: PASSWORD } });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(
@@ -95,7 +101,9 @@ describe('expressions inside text', () => {
     const r = await runCli(['validate', file]);
     expect(r.code).toBe(2);
     const line = RUNBOOK.split('\n')[7]!.replace('/api/v2"', '/api/${{ env.VERSION + }}"');
-    expect(r.stderr).toContain(`${file}:8:${line.indexOf('+') + 1}: error: invalid expression in connection 'ocp': unexpected '+': arithmetic is not supported`);
+    expect(r.stderr).toContain(
+      `${file}:8:${line.indexOf('+') + 1}: error: invalid expression in connection 'ocp': unexpected '+': arithmetic is not supported`,
+    );
     expect(r.stderr).toContain('[EXPRESSION_SYNTAX]');
   });
 });

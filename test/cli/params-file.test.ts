@@ -51,7 +51,21 @@ describe('--params-file', () => {
     const simConfig = ws.write('sim.yaml', 'ocp: { hosts: [{ ids: { from: 1, to: 2000 } }] }\n');
     const report = ws.path('report.json');
     const r = await runCli(
-      ['run', ws.write('rb.yaml', RUNBOOK), '--sim', '--sim-config', simConfig, '--params-file', paramsFile, '--report', report, '--lock', ws.path('lock'), '--concurrency', '16'],
+      [
+        'run',
+        ws.write('rb.yaml', RUNBOOK),
+        '--sim',
+        '--sim-config',
+        simConfig,
+        '--params-file',
+        paramsFile,
+        '--report',
+        report,
+        '--lock',
+        ws.path('lock'),
+        '--concurrency',
+        '16',
+      ],
       { timeoutMs: 120_000 },
     );
     expect(r.stderr).toBe('');
@@ -71,7 +85,11 @@ describe('--params-file', () => {
     const first = ws.write('first.yaml', 'hosts: [1, 2, 3]\nalias: node_exporter\nport: 9000\n');
     const second = ws.write('second.json', JSON.stringify({ hosts: [4, 5], alias: 'ob_cleaner' }, null, '\t'));
     expect(await plannedParams('--params-file', first)).toMatchObject({ hosts: [1, 2, 3], alias: 'node_exporter', port: 9000 });
-    expect(await plannedParams('--params-file', first, '--params-file', second)).toMatchObject({ hosts: [4, 5], alias: 'ob_cleaner', port: 9000 });
+    expect(await plannedParams('--params-file', first, '--params-file', second)).toMatchObject({
+      hosts: [4, 5],
+      alias: 'ob_cleaner',
+      port: 9000,
+    });
     // --param wins wherever it is written on the command line.
     expect(await plannedParams('--param', 'alias=obstat2', '--params-file', first, '--params-file', second)).toMatchObject({
       hosts: [4, 5],
@@ -102,8 +120,12 @@ describe('--params-file', () => {
     const r = await runCli(['run', rb, '--sim', '--params-file', wrong, '--params-file', other, '--lock', ws.path('lock')]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toContain(`${wrong}:1:13: error: param 'hosts' has an item that does not fit: item 2 must be an integer, got string 'x' (at hosts[1]) [BAD_PARAM]`);
-    expect(r.stderr).toContain(`${wrong}:2:7: error: param 'port' must be a whole number (got the string '8080'); write it without quotes (at port) [BAD_PARAM]`);
+    expect(r.stderr).toContain(
+      `${wrong}:1:13: error: param 'hosts' has an item that does not fit: item 2 must be an integer, got string 'x' (at hosts[1]) [BAD_PARAM]`,
+    );
+    expect(r.stderr).toContain(
+      `${wrong}:2:7: error: param 'port' must be a whole number (got the string '8080'); write it without quotes (at port) [BAD_PARAM]`,
+    );
     expect(r.stderr).toContain(`${wrong}:3:1: error: param 'token' must be a string (got a list) (at token) [BAD_PARAM]`);
     expect(r.stderr).toContain(`${wrong}:4:1: error: unknown param 'hostz'; did you mean 'hosts'? (at hostz) [BAD_PARAM]`);
     expect(r.stderr).toContain(`${other}:2:12: error: param 'alias' must be a string (got the number 185) (at alias) [BAD_PARAM]`);
@@ -144,9 +166,21 @@ describe('--params-file', () => {
     const wrong = ws.write('wrong.yaml', 'port: eighty\n');
     const refused = await runCli(['apply', planFile, '--sim', '--params-file', wrong, '--lock', ws.path('lock')]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`${wrong}:1:7: error: param 'port' must be a whole number (got the string 'eighty') (at port) [BAD_PARAM]`);
+    expect(refused.stderr).toContain(
+      `${wrong}:1:7: error: param 'port' must be a whole number (got the string 'eighty') (at port) [BAD_PARAM]`,
+    );
 
-    const applied = await runCli(['apply', planFile, '--sim', '--params-file', hosts, '--lock', ws.path('lock'), '--report', ws.path('applied.json')]);
+    const applied = await runCli([
+      'apply',
+      planFile,
+      '--sim',
+      '--params-file',
+      hosts,
+      '--lock',
+      ws.path('lock'),
+      '--report',
+      ws.path('applied.json'),
+    ]);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
     const report = JSON.parse(readFileSync(ws.path('applied.json'), 'utf8'));
@@ -165,7 +199,19 @@ describe('--params-file', () => {
     const refused = await runCli(['run', rb, '--sim', '--resume', report, '--lock', ws.path('lock')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("param 'token' is secret");
-    const resumed = await runCli(['run', rb, '--sim', '--resume', report, '--params-file', secret, '--report', ws.path('second.json'), '--lock', ws.path('lock')]);
+    const resumed = await runCli([
+      'run',
+      rb,
+      '--sim',
+      '--resume',
+      report,
+      '--params-file',
+      secret,
+      '--report',
+      ws.path('second.json'),
+      '--lock',
+      ws.path('lock'),
+    ]);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
     const second = JSON.parse(readFileSync(ws.path('second.json'), 'utf8'));

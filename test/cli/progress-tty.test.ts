@@ -10,7 +10,8 @@ const EXAMPLE = 'runbooks/examples/stop-obstat.yaml';
 const SIM_CONFIG = 'test/fixtures/sim/progress.sim.yaml';
 // Host 99 does not exist: its operation fails (NOT_FOUND), which the step's maxErrors: 1 tolerates.
 const ARGS = ['run', EXAMPLE, '--sim', '--sim-config', SIM_CONFIG, '--param', 'hosts=[20,21,99,22,23,24]'];
-const FAILURE = /FAILED\s*(?:\x1b\[\d+m)?\s+stop-obstat\/host=99\/alias=obstat2  NOT_FOUND: OCP has no host 99[^\r\n]*Host 99 does not exist/;
+const FAILURE =
+  /FAILED\s*(?:\x1b\[\d+m)?\s+stop-obstat\/host=99\/alias=obstat2 {2}NOT_FOUND: OCP has no host 99[^\r\n]*Host 99 does not exist/;
 const REDRAW = '\r\x1b[2K';
 const COLOUR = /\x1b\[\d+(;\d+)*m/;
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
@@ -19,7 +20,8 @@ const uncoloured = (text: string) => text.replace(/\x1b\[\d+(;\d+)*m/g, '');
 /** Runs the CLI with its stdout on a pseudo-terminal (util-linux `script`); resolves to the raw bytes it wrote. */
 function runOnTerminal(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; output: string }> {
   const environment: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env })) if (v !== undefined) environment[k] = v;
+  for (const [k, v] of Object.entries({ ...process.env, NO_COLOR: undefined, FORCE_COLOR: undefined, ...env }))
+    if (v !== undefined) environment[k] = v;
   const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,12 +3,35 @@
 
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { colourEnabled, painter } from '../../src/cli/colour.js';
-import { CLEAR_LINE, PER_OPERATION_LIMIT, PROGRESS_EVERY_MS, StepProgress, formatProgress, formatProgressEnd, type ProgressCounts } from '../../src/cli/progress.js';
+import {
+  CLEAR_LINE,
+  PER_OPERATION_LIMIT,
+  PROGRESS_EVERY_MS,
+  StepProgress,
+  formatProgress,
+  formatProgressEnd,
+  type ProgressCounts,
+} from '../../src/cli/progress.js';
 import type { OperationRecord } from '../../src/report/types.js';
 
-const counts = (c: Partial<ProgressCounts>): ProgressCounts => ({ total: 120, done: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0, inFlight: 0, ...c });
+const counts = (c: Partial<ProgressCounts>): ProgressCounts => ({
+  total: 120,
+  done: 0,
+  changed: 0,
+  unchanged: 0,
+  failed: 0,
+  skipped: 0,
+  inFlight: 0,
+  ...c,
+});
 const ok = (key: string): OperationRecord => ({ key, status: 'changed', attempts: 1, durationMs: 12 });
-const failed = (key: string): OperationRecord => ({ key, status: 'failed', attempts: 3, durationMs: 40, error: { code: 'HTTP_STATUS', message: 'OCP answered 503' } });
+const failed = (key: string): OperationRecord => ({
+  key,
+  status: 'failed',
+  attempts: 3,
+  durationMs: 40,
+  error: { code: 'HTTP_STATUS', message: 'OCP answered 503' },
+});
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f]/;
 
 describe('formatProgress', () => {
@@ -27,7 +50,9 @@ describe('formatProgress', () => {
   });
 
   it('ends with a summary line: the counts, the time the step took and its rate', () => {
-    expect(formatProgressEnd(counts({ done: 120, changed: 110, unchanged: 8, failed: 2 }), 12_300)).toBe('  [120/120] 110 changed, 8 unchanged, 2 failed in 12.3 s  9.8 op/s\n');
+    expect(formatProgressEnd(counts({ done: 120, changed: 110, unchanged: 8, failed: 2 }), 12_300)).toBe(
+      '  [120/120] 110 changed, 8 unchanged, 2 failed in 12.3 s  9.8 op/s\n',
+    );
   });
 
   it('leaves the rate out of the summary line of a step that took no measurable time', () => {
@@ -90,7 +115,9 @@ describe('StepProgress', () => {
     step.finish();
     const progress = written.filter((l) => l.startsWith('  ['));
     expect(progress.map((l) => l.slice(0, l.indexOf(']') + 1))).toEqual(
-      ['[20/200]', '[40/200]', '[60/200]', '[80/200]', '[100/200]', '[120/200]', '[140/200]', '[160/200]', '[180/200]', '[200/200]'].map((s) => `  ${s}`),
+      ['[20/200]', '[40/200]', '[60/200]', '[80/200]', '[100/200]', '[120/200]', '[140/200]', '[160/200]', '[180/200]', '[200/200]'].map(
+        (s) => `  ${s}`,
+      ),
     );
     expect(written.indexOf('  FAILED     host=8  HTTP_STATUS: OCP answered 503 (40 ms, 3 attempts)\n')).toBe(0);
     expect(written.at(-1)).toBe('  [200/200] 199 changed, 0 unchanged, 1 failed in 2.0 s  100 op/s\n');

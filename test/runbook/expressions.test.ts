@@ -47,7 +47,10 @@ describe('evaluating values', () => {
     expect(evaluateValue(' ${{ item }}', scope({ item: 5 }))).toBe(' 5');
     expect(evaluateValue("x${{ env.EMPTY }}y${{ env.NOT_SET ?? 'z' }}", scope())).toBe('xyz');
     // Every string field, at any depth.
-    expect(evaluateValue({ a: ['u=${{ env.OCP_URL }}/x'], b: { c: 'v${{ index }}' } }, scope({ index: 3 }))).toEqual({ a: ['u=https://ocp.example/x'], b: { c: 'v3' } });
+    expect(evaluateValue({ a: ['u=${{ env.OCP_URL }}/x'], b: { c: 'v${{ index }}' } }, scope({ index: 3 }))).toEqual({
+      a: ['u=https://ocp.example/x'],
+      b: { c: 'v3' },
+    });
   });
 
   it('refuses a list or a mapping inside text, naming the expression and not the value', () => {
@@ -66,7 +69,7 @@ describe('evaluating values', () => {
     expect(error.message).toContain('${{ params.nothing }}');
     expect(error.message).toContain('is null inside the text');
     expect(evaluateValue("n=${{ params.nothing ?? 'none' }}.", scope())).toBe('n=none.');
-    expect(evaluateValue("n=${{ params.missing ?? 0 }}.", scope())).toBe('n=0.');
+    expect(evaluateValue('n=${{ params.missing ?? 0 }}.', scope())).toBe('n=0.');
   });
 
   it('gives a malformed expression inside text the offset of its mistake, and of its ${{ when it is not closed', () => {

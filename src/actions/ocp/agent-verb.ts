@@ -59,7 +59,11 @@ export function planAgentVerb(inputs: AgentVerbInputs, verb: AgentVerb): Planned
 }
 
 /** Sends the verb and waits for its task: `changed` once it is SUCCESSFUL. */
-export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunContext, verb: AgentVerb): Promise<RunResult<{ task: OcpTask }>> {
+export async function runAgentVerb(
+  op: Operation<AgentVerbInputs>,
+  ctx: RunContext,
+  verb: AgentVerb,
+): Promise<RunResult<{ task: OcpTask }>> {
   const { hostId } = op.inputs;
   const timeoutMs = durationInput(op.inputs.timeout, DEFAULT_AGENT_TIMEOUT, 'timeout');
   const intervalMs = durationInput(op.inputs.interval, DEFAULT_AGENT_INTERVAL, 'interval');

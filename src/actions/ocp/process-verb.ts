@@ -30,7 +30,8 @@ export function planProcessVerb(inputs: ProcessTarget, verb: ProcessVerb): Plann
     inputs,
     request: { method: 'POST', path: processVerbPath(inputs, verb.verb) },
   };
-  if (inputs.agentProcessId === undefined) op.unresolved = `the id of alias '${inputs.alias}' is looked up on host ${inputs.hostId} at run time`;
+  if (inputs.agentProcessId === undefined)
+    op.unresolved = `the id of alias '${inputs.alias}' is looked up on host ${inputs.hostId} at run time`;
   return [op];
 }
 
@@ -86,7 +87,8 @@ export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunCon
     throw e;
   }
   const name = `'${p.alias ?? p.id}' (${p.id})`;
-  if (verb.skipWhenAlreadyThere && p.status === verb.wanted) return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
+  if (verb.skipWhenAlreadyThere && p.status === verb.wanted)
+    return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
   if (p.operable === false) return { outcome: 'would fail', reason: `process ${name} is not operable` };
   return {
     outcome: 'would change',

@@ -1,7 +1,14 @@
 // ocp.restartAgent: restarts a whole host agent through an OCP task, and waits for the task to end.
 
 import { defineAction } from '../../contracts/action.js';
-import { agentVerbInputsSchema, agentVerbOutputsSchema, planAgentVerb, probeAgentVerb, runAgentVerb, type AgentVerbInputs } from './agent-verb.js';
+import {
+  agentVerbInputsSchema,
+  agentVerbOutputsSchema,
+  planAgentVerb,
+  probeAgentVerb,
+  runAgentVerb,
+  type AgentVerbInputs,
+} from './agent-verb.js';
 import type { OcpTask } from './tasks.js';
 
 export default defineAction<AgentVerbInputs, { task: OcpTask }>({
