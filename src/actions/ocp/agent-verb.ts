@@ -1,7 +1,7 @@
 // What stopping and restarting a whole host agent share: one POST that starts an OCP task, then polling
 // the task until it ends, within the step's `timeout`.
 
-import type { JsonSchema, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
+import type { ChangedOperation, InverseOperation, JsonSchema, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
@@ -45,7 +45,10 @@ export const agentVerbInputsSchema: JsonSchema = {
 
 export const agentVerbOutputsSchema: JsonSchema = {
   type: 'object',
-  properties: { task: { type: 'object', description: 'The OCP task as last read (id, name, status SUCCESSFUL, ...).' } },
+  properties: {
+    hostId: { type: 'integer', description: 'The host whose agent the task acted on.' },
+    task: { type: 'object', description: 'The OCP task as last read (id, name, status SUCCESSFUL, ...).' },
+  },
 };
 
 /** The path of the verb on a host's agent. */
@@ -59,7 +62,7 @@ export function planAgentVerb(inputs: AgentVerbInputs, verb: AgentVerb): Planned
 }
 
 /** Sends the verb and waits for its task: `changed` once it is SUCCESSFUL. */
-export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunContext, verb: AgentVerb): Promise<RunResult<{ task: OcpTask }>> {
+export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunContext, verb: AgentVerb): Promise<RunResult<{ hostId: number; task: OcpTask }>> {
   const { hostId } = op.inputs;
   const timeoutMs = durationInput(op.inputs.timeout, DEFAULT_AGENT_TIMEOUT, 'timeout');
   const intervalMs = durationInput(op.inputs.interval, DEFAULT_AGENT_INTERVAL, 'interval');
@@ -73,7 +76,14 @@ export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunConte
     signal: ctx.signal,
     purpose: `the agent ${verb} of host ${hostId}`,
   });
-  return { status: 'changed', outputs: { task } };
+  return { status: 'changed', outputs: { hostId, task } };
+}
+
+/** The operation that undoes a changed agent verb: `action` on the same host. */
+export function inverseAgentVerb(done: ChangedOperation<{ hostId?: number }>, action: string): InverseOperation {
+  const hostId = done.outputs?.hostId;
+  if (typeof hostId !== 'number') throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which host it acted on (outputs.hostId)`);
+  return { action, inputs: { hostId } };
 }
 
 /** Reads the host's agent (GET only): an unknown host would fail, any other would change. */
