@@ -18,6 +18,7 @@ Usage:
   runbook plan FILE [options]              preview: every request it would send (offline: sends nothing)
   runbook run FILE [options]               run it: a line per operation, a summary, a report
   runbook apply PLAN [options]             run exactly the operations of a saved plan
+  runbook revert FILE --from REPORT [options]  undo what a run changed (a report or journal of it)
   runbook report JOURNAL [--out FILE] [--junit FILE] [--summary-md FILE]
                                            rebuild a run's report (and JUnit, Markdown) from its journal
   runbook schema [--plugin P]...           print the runbook JSON Schema (with plugin actions)
@@ -49,6 +50,10 @@ run:
   --resume FILE        run again only what did not complete in that report or journal
 apply:
   --max-age DURATION   refuse a plan older than this (default 1h)
+revert (and the options of run):
+  --from FILE                 the report or journal of the run to undo
+  --skip-irreversible         leave alone changes whose action has no inverse, instead of refusing
+  --accept-changed-runbook    revert although the runbook changed since the run
 
 Exit codes: 0 succeeded, 1 the run failed, 2 invalid input or usage, 3 done within budget (some operations
 failed, tolerated by maxErrors or continueOnError), 4 an output file could not be written, 5/6 plan
@@ -81,6 +86,7 @@ const EXECUTION = {
 
 const RUN_OPTIONS = { ...EXECUTION, 'dry-run': { type: 'boolean' }, resume: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const APPLY_OPTIONS = { ...EXECUTION, 'max-age': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const REVERT_OPTIONS = { ...EXECUTION, from: { type: 'string' }, 'skip-irreversible': { type: 'boolean' }, 'accept-changed-runbook': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
 const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
 const SIM_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
 const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
@@ -156,6 +162,20 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<Exi
             ...executionOptions(values),
             plan: onePositional(positionals, 'apply'),
             maxAgeMs: values['max-age'] === undefined ? 3_600_000 : durationOption(values['max-age'], '--max-age'),
+          },
+          io,
+        );
+      }
+      case 'revert': {
+        const { values, positionals } = parse(rest, REVERT_OPTIONS, 'revert');
+        if (values.from === undefined) throw new UsageError('revert needs --from REPORT|JOURNAL: the report or journal of the run to undo');
+        return await (await import('./revert.js')).revertCommand(
+          {
+            ...executionOptions(values),
+            file: onePositional(positionals, 'revert'),
+            from: values.from,
+            skipIrreversible: values['skip-irreversible'] ?? false,
+            acceptChangedRunbook: values['accept-changed-runbook'] ?? false,
           },
           io,
         );
