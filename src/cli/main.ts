@@ -50,7 +50,7 @@ run:
   --resume FILE        run again only what did not complete in that report or journal
 apply:
   --max-age DURATION   refuse a plan older than this (default 1h)
-revert (and the options of run):
+revert (also takes the options of run and apply above, but --dry-run and --resume):
   --from FILE                 the report or journal of the run to undo
   --skip-irreversible         leave alone changes whose action has no inverse, instead of refusing
   --accept-changed-runbook    revert although the runbook changed since the run
