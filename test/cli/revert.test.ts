@@ -182,6 +182,17 @@ describe('runbook revert', () => {
     }
   });
 
+  it('restarts the agent of the host whose agent a run stopped', async () => {
+    ws = createWorkspace();
+    ws.write('rb.yaml', runbookYaml({ name: 'agent', steps: [ocpStep({ id: 'agent', action: 'ocp.stopAgent', hosts: [21], with: { interval: '100ms' } })] }));
+    expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
+    sim.resetStats();
+    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
+    expect(revert.code).toBe(0);
+    expect(postsTo('restart')).toEqual(['/api/v2/compute/hosts/21/agent/restart']);
+    expect(readJson(ws.path('revert.json')).steps[0].action).toBe('ocp.restartAgent');
+  });
+
   it('starts again only the peers a group stop sent, not those already stopped', async () => {
     ws = createWorkspace();
     ws.write(

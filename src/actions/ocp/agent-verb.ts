@@ -45,10 +45,7 @@ export const agentVerbInputsSchema: JsonSchema = {
 
 export const agentVerbOutputsSchema: JsonSchema = {
   type: 'object',
-  properties: {
-    hostId: { type: 'integer', description: 'The host whose agent the task acted on.' },
-    task: { type: 'object', description: 'The OCP task as last read (id, name, status SUCCESSFUL, ...).' },
-  },
+  properties: { task: { type: 'object', description: 'The OCP task as last read (id, name, status SUCCESSFUL, ...).' } },
 };
 
 /** The path of the verb on a host's agent. */
@@ -62,7 +59,7 @@ export function planAgentVerb(inputs: AgentVerbInputs, verb: AgentVerb): Planned
 }
 
 /** Sends the verb and waits for its task: `changed` once it is SUCCESSFUL. */
-export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunContext, verb: AgentVerb): Promise<RunResult<{ hostId: number; task: OcpTask }>> {
+export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunContext, verb: AgentVerb): Promise<RunResult<{ task: OcpTask }>> {
   const { hostId } = op.inputs;
   const timeoutMs = durationInput(op.inputs.timeout, DEFAULT_AGENT_TIMEOUT, 'timeout');
   const intervalMs = durationInput(op.inputs.interval, DEFAULT_AGENT_INTERVAL, 'interval');
@@ -76,14 +73,14 @@ export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunConte
     signal: ctx.signal,
     purpose: `the agent ${verb} of host ${hostId}`,
   });
-  return { status: 'changed', outputs: { hostId, task } };
+  return { status: 'changed', outputs: { task } };
 }
 
-/** The operation that undoes a changed agent verb: `action` on the same host. */
-export function inverseAgentVerb(done: ChangedOperation<{ hostId?: number }>, action: string): InverseOperation {
-  const hostId = done.outputs?.hostId;
-  if (typeof hostId !== 'number') throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which host it acted on (outputs.hostId)`);
-  return { action, inputs: { hostId } };
+/** The operation that undoes a changed agent verb: `action` on the same host, which the key names (`host=20`). */
+export function inverseAgentVerb(done: ChangedOperation, action: string): InverseOperation {
+  const host = /(?:^|\/)host=(\d+)$/.exec(done.key);
+  if (host === null) throw new RunbookError('SCHEMA', `the key ${done.key} does not name the host it acted on (…/host=ID)`);
+  return { action, inputs: { hostId: Number(host[1]) } };
 }
 
 /** Reads the host's agent (GET only): an unknown host would fail, any other would change. */

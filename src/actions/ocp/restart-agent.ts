@@ -4,7 +4,7 @@ import { defineAction } from '../../contracts/action.js';
 import { agentVerbInputsSchema, inverseAgentVerb, agentVerbOutputsSchema, planAgentVerb, probeAgentVerb, runAgentVerb, type AgentVerbInputs } from './agent-verb.js';
 import type { OcpTask } from './tasks.js';
 
-export default defineAction<AgentVerbInputs, { hostId: number; task: OcpTask }>({
+export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   name: 'ocp.restartAgent',
   description:
     "Restarts a host's whole OCP agent (POST /api/v2/compute/hosts/{hostId}/agent/restart), then polls the task it starts " +
