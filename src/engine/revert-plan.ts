@@ -3,9 +3,9 @@
 // id, connection, concurrency, failure budget, rollout, retries and timeouts of the step it undoes, so the
 // run goes through the engine like any other (executeRunbook with these steps planned).
 
-import type { ActionDefinition } from '../contracts/action.js';
+import type { ActionDefinition, InverseOperation } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
-import { RunbookError } from '../errors.js';
+import { RunbookError, isRunbookError } from '../errors.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import type { OperationRecord, Report, StepReport } from '../report/types.js';
 import type { Runbook, StepSpec } from '../runbook/model.js';
@@ -60,6 +60,23 @@ export function planRevert(previous: Report, runbook: Runbook, registry: Registr
   return { runbook: { ...runbook, steps: specs }, steps, irreversible };
 }
 
+/** What the action says undoes one operation; a plugin's throw or malformed answer is PLUGIN_ERROR. */
+function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRecord): InverseOperation | null {
+  let inverse: unknown;
+  try {
+    inverse = action.revert!({ key: op.key, outputs: op.outputs });
+  } catch (e) {
+    if (isRunbookError(e)) throw e;
+    throw new RunbookError('PLUGIN_ERROR', `action '${record.action}' could not say how to undo ${op.key}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (inverse === null) return null;
+  const candidate = inverse as Partial<InverseOperation> | undefined;
+  if (typeof candidate?.action !== 'string' || candidate.inputs === null || typeof candidate.inputs !== 'object' || Array.isArray(candidate.inputs)) {
+    throw new RunbookError('PLUGIN_ERROR', `action '${record.action}' answered how to undo ${op.key} with neither null nor { action, inputs }`);
+  }
+  return { action: candidate.action, inputs: candidate.inputs };
+}
+
 /** The inverse operations of one step's changed ones (none when every one left nothing to undo). */
 function inverseStep(record: StepReport, changed: OperationRecord[], action: ActionDefinition, registry: Registry, source: string): ResolvedStep | undefined {
   let inverseAction: string | undefined;
@@ -71,7 +88,7 @@ function inverseStep(record: StepReport, changed: OperationRecord[], action: Act
         `${source} does not hold the outputs of ${op.key}, so what it changed is not known (a report keeps the outputs of a step of at most 1,000 operations); revert --from its journal instead`,
       );
     }
-    const inverse = action.revert!({ key: op.key, outputs: op.outputs });
+    const inverse = inverseOf(action, record, op);
     if (inverse === null) continue;
     if (inverseAction !== undefined && inverse.action !== inverseAction) {
       throw new RunbookError('PLUGIN_ERROR', `action '${record.action}' undoes the operations of step '${record.id}' with two actions ('${inverseAction}' and '${inverse.action}'); a step runs one action`);

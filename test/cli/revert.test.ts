@@ -193,6 +193,30 @@ describe('runbook revert', () => {
     expect(readJson(ws.path('revert.json')).steps[0].action).toBe('ocp.restartAgent');
   });
 
+  it('undoes a plugin action with the inverse the plugin declares', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'switches',
+        plugins: [`${FIXTURES}switch.js`],
+        connections: {},
+        steps: [{ id: 'off', action: 'acme.switchOff', forEach: ['a', 'b'], with: { file: `${ws.dir}/\${{ item }}` } }],
+      }),
+    );
+    ws.write('b', 'off');
+    expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
+    expect(readFileSync(ws.path('a'), 'utf8')).toBe('off');
+    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
+    expect(revert.code).toBe(0);
+    expect(readFileSync(ws.path('a'), 'utf8')).toBe('on');
+    // b was already off before the run: the run left it unchanged, so the revert leaves it alone.
+    expect(readFileSync(ws.path('b'), 'utf8')).toBe('off');
+    const undone = readJson(ws.path('revert.json'));
+    expect(undone.steps[0].action).toBe('acme.switchOn');
+    expect(undone.summary).toMatchObject({ total: 1, changed: 1 });
+  });
+
   it('starts again only the peers a group stop sent, not those already stopped', async () => {
     ws = createWorkspace();
     ws.write(
