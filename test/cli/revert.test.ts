@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
+import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -84,7 +85,7 @@ describe('runbook revert', () => {
     expect(report.steps[0].summary).toMatchObject({ changed: 5, unchanged: 1, failed: 2 });
     sim.resetStats();
 
-    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
+    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--summary-md', 'revert.md', '--lock', 'lock']);
     expect(revert.stderr).toBe('');
     expect(revert.code).toBe(0);
     expect(postsTo('restart').sort()).toEqual([20, 22, 23, 24, 25].map((h) => `/api/v2/compute/hosts/${h}/agent/processes/185/restart`));
@@ -93,6 +94,8 @@ describe('runbook revert', () => {
     expect(statusOf(21)).toBe('STOPPED');
     const undone = readJson(ws.path('revert.json'));
     expect(undone.revertOf).toBe(report.runId);
+    expect(reportSchemaErrors(undone)).toEqual([]);
+    expect(readFileSync(ws.path('revert.md'), 'utf8')).toContain(`revert of \`${report.runId}\``);
     expect(undone.mode).toBe('run');
     expect(undone.steps.map((s: { id: string; action: string }) => [s.id, s.action])).toEqual([['stop', 'ocp.restartAgentProcess']]);
     expect(undone.summary).toMatchObject({ total: 5, changed: 5 });
