@@ -99,6 +99,8 @@ describe('runbook revert', () => {
     expect(undone.mode).toBe('run');
     expect(undone.steps.map((s: { id: string; action: string }) => [s.id, s.action])).toEqual([['stop', 'ocp.restartAgentProcess']]);
     expect(undone.summary).toMatchObject({ total: 5, changed: 5 });
+    // The failure budget of the step it undoes (maxErrors: 1), as a count of its operations.
+    expect(undone.steps[0].maxErrors).toBe(1);
   });
 
   it('ends unchanged, not failed, for a process someone restarted since the run', async () => {
