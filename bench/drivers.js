@@ -154,10 +154,12 @@ export async function runBare({ origin, batches, concurrency }) {
     const list = await pool.request({ method: 'GET', path: `${base}${host}/agent/processes?page=1&size=100`, headers });
     const page = /** @type {{ data: { contents: { id: number, status: string }[] } }} */ (await list.body.json());
     const before = list.statusCode === 200 ? page.data.contents.find((p) => p.id === PROCESS_ID) : undefined;
-    if (before?.status !== 'STARTED') throw new Error(`bare: host ${host} answered ${list.statusCode} ${JSON.stringify(page).slice(0, 200)}`);
+    if (before?.status !== 'STARTED')
+      throw new Error(`bare: host ${host} answered ${list.statusCode} ${JSON.stringify(page).slice(0, 200)}`);
     const stop = await pool.request({ method: 'POST', path: `${base}${host}/agent/processes/${PROCESS_ID}/stop`, headers });
     const after = /** @type {{ data: { status: string } }} */ (await stop.body.json());
-    if (stop.statusCode !== 200 || after.data.status !== 'STOPPED') throw new Error(`bare: stop on host ${host} answered ${stop.statusCode}`);
+    if (stop.statusCode !== 200 || after.data.status !== 'STOPPED')
+      throw new Error(`bare: stop on host ${host} answered ${stop.statusCode}`);
   };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

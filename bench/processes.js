@@ -48,9 +48,7 @@ export function runNode(args, env) {
       out += chunk;
     });
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      code === 0 ? resolve(out) : reject(new Error(`node ${args.join(' ')} exited ${code ?? signal}`)),
-    );
+    child.on('close', (code, signal) => (code === 0 ? resolve(out) : reject(new Error(`node ${args.join(' ')} exited ${code ?? signal}`))));
   });
 }
 

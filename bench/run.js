@@ -34,7 +34,10 @@ for (const n of scenarios) {
 }
 
 const machine = { node: process.version, cpus: cpus().length, ...startedAt, loadavgAtEnd: loadavg() };
-writeFileSync(new URL('results.json', import.meta.url), `${JSON.stringify({ ...machine, dist: fileURLToPath(DIST), table, scenarios: details }, null, 2)}\n`);
+writeFileSync(
+  new URL('results.json', import.meta.url),
+  `${JSON.stringify({ ...machine, dist: fileURLToPath(DIST), table, scenarios: details }, null, 2)}\n`,
+);
 console.log(renderTable(table));
 const load = (/** @type {number[]} */ l) => l.map((x) => x.toFixed(1)).join(' ');
 console.log(
@@ -52,7 +55,9 @@ if (failures.length > 0) process.exitCode = 1;
 function parseOnly(argv) {
   const i = argv.indexOf('--only');
   if (i === -1) return ALL;
-  const wanted = String(argv[i + 1] ?? '').split(',').map(Number);
+  const wanted = String(argv[i + 1] ?? '')
+    .split(',')
+    .map(Number);
   if (wanted.length === 0 || !wanted.every((n) => ALL.includes(n))) {
     console.error(`--only takes scenario numbers among ${ALL.join(',')}, e.g. --only 1,3; got ${argv[i + 1] ?? 'nothing'}`);
     process.exit(2);

@@ -14,7 +14,9 @@ const ops = Number(process.env.BENCH_OPS);
 const concurrency = Number(process.env.BENCH_CONCURRENCY);
 const reportFile = process.env.BENCH_REPORT;
 if (!url || !Number.isInteger(ops) || !Number.isInteger(concurrency) || (client !== 'engine' && client !== 'bare')) {
-  throw new Error('bench/worker.js is started by bench/processes.js (BENCH_CLIENT, BENCH_SIM_URL, BENCH_OPS, BENCH_CONCURRENCY, BENCH_REPORT)');
+  throw new Error(
+    'bench/worker.js is started by bench/processes.js (BENCH_CLIENT, BENCH_SIM_URL, BENCH_OPS, BENCH_CONCURRENCY, BENCH_REPORT)',
+  );
 }
 
 const hosts = hostIds(ops);

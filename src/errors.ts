@@ -27,14 +27,18 @@ export const ERROR_CODES = {
   IRREVERSIBLE: 'revert was asked to undo a change whose action declares no inverse (give --skip-irreversible to leave it as it is)',
   PLAN_TARGET_CHANGED: 'a saved plan was made against other servers (connection URLs, or --sim) than apply would use',
   LOCKED: 'another run of the same runbook holds the lock',
-  LOCK_UNUSABLE: 'the lock path or its folder cannot be used safely: not a regular file, not yours, writable by others, or not writable; the message says what to do',
-  OUTPUT_PATH: 'an output path (--report, --report-dir, --junit, --summary-md, --log-file, --out) cannot be written: its folder is missing or read-only, or it is a folder or a symbolic link',
-  OUTPUT_WRITE: 'an output file (journal, report, JUnit, Markdown, log) could not be written during or after the run, e.g. the disk is full (exit 4, or the run\'s own code when it failed)',
+  LOCK_UNUSABLE:
+    'the lock path or its folder cannot be used safely: not a regular file, not yours, writable by others, or not writable; the message says what to do',
+  OUTPUT_PATH:
+    'an output path (--report, --report-dir, --junit, --summary-md, --log-file, --out) cannot be written: its folder is missing or read-only, or it is a folder or a symbolic link',
+  OUTPUT_WRITE:
+    "an output file (journal, report, JUnit, Markdown, log) could not be written during or after the run, e.g. the disk is full (exit 4, or the run's own code when it failed)",
 
   // Run time: one operation failed. Exit code 1.
   INVALID_INPUT: 'the resolved inputs of an operation do not match the action input schema',
   EXPRESSION: 'an expression could not be evaluated at run time',
-  UNRESOLVED_INPUT: 'a step reads the outputs of an earlier step that has none (it failed, was skipped or was cancelled); the step fails, and continueOnError applies as for any failure',
+  UNRESOLVED_INPUT:
+    'a step reads the outputs of an earlier step that has none (it failed, was skipped or was cancelled); the step fails, and continueOnError applies as for any failure',
   ENV_MISSING: 'an expression reads an environment variable that is not set; every one is reported before the run starts',
   HTTP_STATUS: 'the server answered with an HTTP error status',
   OCP_ERROR: 'OCP answered with successful: false',
@@ -82,11 +86,7 @@ export class RunbookError extends Error {
   /** Whether retrying the same request may succeed (connection errors, timeouts, 429, 5xx). */
   readonly transient: boolean;
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    options: { details?: Record<string, unknown>; transient?: boolean; cause?: unknown } = {},
-  ) {
+  constructor(code: ErrorCode, message: string, options: { details?: Record<string, unknown>; transient?: boolean; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'RunbookError';
     this.code = code;

@@ -51,8 +51,17 @@ export async function manySteps({ engine, startSimulator }) {
   const overheadPerStepMs = (engineMedian - bareMedian) / steps;
   return {
     rows: [
-      reported(`5 many steps: ${steps} steps x ${perStep} stops, c=${concurrency}`, ms(engineMedian), `bare undici, same batches ${ms(bareMedian)}`, engineMedian / bareMedian),
-      reported('5   per step (engine total / steps)', `${perStepMs.toFixed(2)} ms/step`, `${overheadPerStepMs.toFixed(2)} ms/step over bare`),
+      reported(
+        `5 many steps: ${steps} steps x ${perStep} stops, c=${concurrency}`,
+        ms(engineMedian),
+        `bare undici, same batches ${ms(bareMedian)}`,
+        engineMedian / bareMedian,
+      ),
+      reported(
+        '5   per step (engine total / steps)',
+        `${perStepMs.toFixed(2)} ms/step`,
+        `${overheadPerStepMs.toFixed(2)} ms/step over bare`,
+      ),
     ],
     details: { steps, perStep, concurrency, engineMs, bareMs, engineMedian, bareMedian, perStepMs, overheadPerStepMs },
   };

@@ -44,11 +44,18 @@ export async function overhead({ engine, startSimulator }) {
       return (await runBare({ origin: sim.url, batches: [hosts], concurrency })).ms;
     };
     // Warm-up: JIT, sockets, and a check that both send the same requests.
-    const same = await sameRequests(sim, () => engineRun(hostIds(2)), () => bareRun(hostIds(2)));
+    const same = await sameRequests(
+      sim,
+      () => engineRun(hostIds(2)),
+      () => bareRun(hostIds(2)),
+    );
     await engineRun(hostIds(2_000));
     await bareRun(hostIds(2_000));
-    const runs = await alternating(REPEATS, () => engineRun(hostIds(n)), () => bareRun(hostIds(n)), (e, b) =>
-      log(`1 overhead: engine ${e.toFixed(0)} ms, bare ${b.toFixed(0)} ms`),
+    const runs = await alternating(
+      REPEATS,
+      () => engineRun(hostIds(n)),
+      () => bareRun(hostIds(n)),
+      (e, b) => log(`1 overhead: engine ${e.toFixed(0)} ms, bare ${b.toFixed(0)} ms`),
     );
     together = { ...summarise(runs.engine, runs.bare), sameRequests: same };
   } finally {
@@ -137,7 +144,11 @@ async function sameRequests(sim, engineOnce, bareOnce) {
   /** @param {import('../../src/sim/index.js').RecordedRequest} r */
   const shape = (r) => {
     const { date: _d, ...headers } = r.headers;
-    return `${r.method} ${r.path} ${JSON.stringify(Object.keys(headers).sort().map((k) => [k, headers[k]]))} body=${r.body}`;
+    return `${r.method} ${r.path} ${JSON.stringify(
+      Object.keys(headers)
+        .sort()
+        .map((k) => [k, headers[k]]),
+    )} body=${r.body}`;
   };
   await engineOnce();
   const fromEngine = sim.requests.map(shape).sort();

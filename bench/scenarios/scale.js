@@ -41,7 +41,13 @@ export async function scale({ scratch }) {
   log(`3 scale: ${measured.ms.toFixed(0)} ms, peak RSS ${measured.maxRssMB.toFixed(0)} MB, report ${(reportBytes / 1e6).toFixed(1)} MB`);
   return {
     rows: [
-      judged(`3 scale: ${fmtInt(n)} stops in one step, c=${concurrency}`, `${measured.maxRssMB.toFixed(0)} MB peak RSS`, '-', BARS.scale, measured.maxRssMB),
+      judged(
+        `3 scale: ${fmtInt(n)} stops in one step, c=${concurrency}`,
+        `${measured.maxRssMB.toFixed(0)} MB peak RSS`,
+        '-',
+        BARS.scale,
+        measured.maxRssMB,
+      ),
       reported(
         '3   report written atomically, every operation in it',
         `${(reportBytes / 1e6).toFixed(1)} MB, ${fmtInt(n)} ops`,

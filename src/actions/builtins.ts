@@ -24,7 +24,24 @@ import baoWaitForPeers from './bao/wait-for-peers.js';
 import baoListPeers from './bao/list-peers.js';
 
 /** Every built-in action, one module each. */
-export const builtinActions: ActionDefinition[] = [ocpStopAgentProcess, ocpRestartAgentProcess, ocpListAgentProcesses, ocpStopAgent, ocpRestartAgent, coreSleep, coreFail, coreAssert, httpRequest, baoStopPeer, baoStartPeer, baoStopPeers, baoStartPeers, baoWaitForPeers, ocpListHosts, baoListPeers];
+export const builtinActions: ActionDefinition[] = [
+  ocpStopAgentProcess,
+  ocpRestartAgentProcess,
+  ocpListAgentProcesses,
+  ocpStopAgent,
+  ocpRestartAgent,
+  coreSleep,
+  coreFail,
+  coreAssert,
+  httpRequest,
+  baoStopPeer,
+  baoStartPeer,
+  baoStopPeers,
+  baoStartPeers,
+  baoWaitForPeers,
+  ocpListHosts,
+  baoListPeers,
+];
 
 /** Every built-in connection type, one module each. */
 export const builtinConnections: ConnectionDefinition<any>[] = [ocpConnection, baoConnection, httpConnection];

@@ -37,7 +37,8 @@ export async function loadPlugins(specs: readonly PluginSpec[], baseDir: string,
       // A top-level await that never settles must not hang the command (nor let it exit 13 half-way).
       const timedOut = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`it did not finish loading within ${PLUGIN_LOAD_TIMEOUT_MS / 1000}s (a top-level await that never settles?)`)),
+          () =>
+            reject(new Error(`it did not finish loading within ${PLUGIN_LOAD_TIMEOUT_MS / 1000}s (a top-level await that never settles?)`)),
           PLUGIN_LOAD_TIMEOUT_MS,
         );
       });

@@ -25,7 +25,10 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIo): Pro
   try {
     bytes = await readFile(file);
   } catch (e) {
-    throw new RunbookError('PLAN_STALE', `the plan's runbook ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); apply runs only the runbook the plan was made from`);
+    throw new RunbookError(
+      'PLAN_STALE',
+      `the plan's runbook ${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); apply runs only the runbook the plan was made from`,
+    );
   }
   checkPlanIsApplicable(plan, createHash('sha256').update(bytes).digest('hex'), options.maxAgeMs);
   return runCommand(

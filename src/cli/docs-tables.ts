@@ -62,35 +62,29 @@ export const ERROR_CODE_WHERE: Partial<Record<ErrorCode, string>> = {
 
 /** The error codes of ERROR_CODES, in their order, with where they come from and what they mean. */
 export function renderErrorCodesTable(): string {
-  const rows = Object.entries(ERROR_CODES).map(([code, meaning]) => [
-    `\`${code}\``,
-    ERROR_CODE_WHERE[code as ErrorCode] ?? '',
-    meaning,
-  ]);
+  const rows = Object.entries(ERROR_CODES).map(([code, meaning]) => [`\`${code}\``, ERROR_CODE_WHERE[code as ErrorCode] ?? '', meaning]);
   return table(['code', 'where', 'meaning'], rows);
 }
 
 /** One row per registered action, sorted by name: its connection, inputs, outputs, kind and description. */
 export function renderActionsTable(registry: Registry): string {
-  const rows = registry.actions().map(({ definition: a }) => [
-    `\`${a.name}\``,
-    a.connection === undefined ? '' : `\`${a.connection}\``,
-    describeInputs(a.inputs),
-    describeOutputs(a),
-    a.mutates ? 'mutates' : 'read-only',
-    a.mutates ? (a.revert ? 'yes' : 'no') : 'nothing to undo',
-    a.description,
-  ]);
+  const rows = registry
+    .actions()
+    .map(({ definition: a }) => [
+      `\`${a.name}\``,
+      a.connection === undefined ? '' : `\`${a.connection}\``,
+      describeInputs(a.inputs),
+      describeOutputs(a),
+      a.mutates ? 'mutates' : 'read-only',
+      a.mutates ? (a.revert ? 'yes' : 'no') : 'nothing to undo',
+      a.description,
+    ]);
   return table(['action', 'connection', 'inputs (`with:`)', 'outputs', 'kind', 'revert', 'what it does'], rows);
 }
 
 /** One row per flag, in the order of the list. */
 export function renderFlagsTable(flags: readonly FlagDoc[]): string {
-  const rows = flags.map((f) => [
-    `\`${f.name}${f.value === undefined ? '' : ` ${f.value}`}\``,
-    f.commands.join(', '),
-    f.meaning,
-  ]);
+  const rows = flags.map((f) => [`\`${f.name}${f.value === undefined ? '' : ` ${f.value}`}\``, f.commands.join(', '), f.meaning]);
   return table(['flag', 'commands', 'meaning'], rows);
 }
 
@@ -128,7 +122,9 @@ function describeInputs(schema: JsonSchema): string {
     const fallback = properties[name]?.default;
     return fallback === undefined ? `\`${name}\`` : `\`${name}\` (default \`${String(fallback)}\`)`;
   };
-  const parts = Object.keys(properties).filter((name) => required.has(name)).map(withDefault);
+  const parts = Object.keys(properties)
+    .filter((name) => required.has(name))
+    .map(withDefault);
   if (alternatives.length > 1) parts.push(`one of ${alternatives.map((n) => `\`${n}\``).join(' or ')}`);
   const optional = Object.keys(properties).filter((name) => !required.has(name) && !alternatives.includes(name));
   if (optional.length > 0) parts.push(`optional ${optional.map(withDefault).join(', ')}`);
@@ -137,11 +133,13 @@ function describeInputs(schema: JsonSchema): string {
 
 function describeOutputs(action: ActionDefinition): string {
   const properties = (action.outputs?.properties ?? {}) as Record<string, unknown>;
-  return Object.keys(properties).map((name) => `\`${name}\``).join(', ');
+  return Object.keys(properties)
+    .map((name) => `\`${name}\``)
+    .join(', ');
 }
 
 /** A Markdown table; `|` and line breaks in cells are escaped so that a cell stays one cell. */
 function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]): string => `| ${cells.map((c) => c.replace(/\|/g, '\\|').replace(/\s*\n\s*/g, ' ')).join(' | ')} |`;
-  return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n') + '\n';
+  return `${[line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map(line)].join('\n')}\n`;
 }

@@ -32,7 +32,10 @@ export function formatPlanStep(step: ResolvedStep, position: string): string {
   }
   const lines = [`${title}  (${plural(step.operations.length, 'operation')})`];
   // A loop, not Math.max(...keys): a step of a few hundred thousand operations would overflow the arguments.
-  const width = Math.min(48, step.operations.reduce((w, o) => Math.max(w, o.key.length), 0));
+  const width = Math.min(
+    48,
+    step.operations.reduce((w, o) => Math.max(w, o.key.length), 0),
+  );
   for (const op of step.operations) {
     const key = shown(op.key).padEnd(width);
     if (op.error) {
@@ -91,7 +94,9 @@ function codeOf(step: Pick<StepRecord, 'error'>): string {
  * (tolerated by `maxErrors` or `continueOnError`): exit code 3, not 0.
  */
 export function hasToleratedFailures(report: Report): boolean {
-  return report.mode === 'run' && report.status === 'succeeded' && (report.summary.failed > 0 || report.steps.some((s) => s.status === 'failed'));
+  return (
+    report.mode === 'run' && report.status === 'succeeded' && (report.summary.failed > 0 || report.steps.some((s) => s.status === 'failed'))
+  );
 }
 
 /** True when the run has something to say even under --quiet: a failure, tolerated or not, or a skipped step. */
@@ -125,7 +130,9 @@ export function formatFailures(report: Report): string {
     } else if (step.status !== 'succeeded') {
       lines.push(`step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}`);
     } else if (step.summary.failed > 0) {
-      lines.push(`step ${shown(step.id)} succeeded within its budget: ${step.summary.failed} of ${step.summary.total} operations failed; maxErrors allows ${step.maxErrors ?? 0}`);
+      lines.push(
+        `step ${shown(step.id)} succeeded within its budget: ${step.summary.failed} of ${step.summary.total} operations failed; maxErrors allows ${step.maxErrors ?? 0}`,
+      );
     }
     for (const op of step.operations) {
       if (op.status === 'failed' && op.error) lines.push(`  ${shown(op.key)}: ${shown(op.error.code)}: ${shown(op.error.message)}`);

@@ -63,7 +63,10 @@ function openLogFile(file: string): number {
   try {
     fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
   } catch (e) {
-    throw new RunbookError('OUTPUT_PATH', `--log-file ${file}: cannot open it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new RunbookError(
+      'OUTPUT_PATH',
+      `--log-file ${file}: cannot open it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
+    );
   }
   try {
     if (fstatSync(fd).isFile()) fchmodSync(fd, 0o600);

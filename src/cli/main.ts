@@ -84,12 +84,35 @@ const EXECUTION = {
   lock: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
-const RUN_OPTIONS = { ...EXECUTION, 'dry-run': { type: 'boolean' }, resume: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const RUN_OPTIONS = {
+  ...EXECUTION,
+  'dry-run': { type: 'boolean' },
+  resume: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
 const APPLY_OPTIONS = { ...EXECUTION, 'max-age': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const REVERT_OPTIONS = { ...EXECUTION, from: { type: 'string' }, 'skip-irreversible': { type: 'boolean' }, 'accept-changed-runbook': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
-const PLAN_OPTIONS = { ...COMMON, json: { type: 'boolean' }, online: { type: 'boolean' }, out: { type: 'string' }, 'detailed-exitcode': { type: 'boolean' } } as const satisfies ParseArgsConfig['options'];
-const SIM_OPTIONS = { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } } as const satisfies ParseArgsConfig['options'];
-const REPORT_OPTIONS = { out: { type: 'string' }, junit: { type: 'string' }, 'summary-md': { type: 'string' } } as const satisfies ParseArgsConfig['options'];
+const REVERT_OPTIONS = {
+  ...EXECUTION,
+  from: { type: 'string' },
+  'skip-irreversible': { type: 'boolean' },
+  'accept-changed-runbook': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+const PLAN_OPTIONS = {
+  ...COMMON,
+  json: { type: 'boolean' },
+  online: { type: 'boolean' },
+  out: { type: 'string' },
+  'detailed-exitcode': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+const SIM_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  config: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+const REPORT_OPTIONS = {
+  out: { type: 'string' },
+  junit: { type: 'string' },
+  'summary-md': { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
 const SCHEMA_OPTIONS = { plugin: { type: 'string', multiple: true } } as const satisfies ParseArgsConfig['options'];
 
 type ExecutionValues = ReturnType<typeof parse<typeof EXECUTION>>['values'];

@@ -33,10 +33,18 @@ export function createReportFolder(path: string): void {
 export function checkOutputPaths(outputs: readonly OutputPath[]): Diagnostic[] {
   const problems: Diagnostic[] = [];
   // A file may go in a report folder that the run creates (`--report-dir D --log-file D/run.log`).
-  const created = new Set(outputs.filter((o) => o.kind === 'folder' && statOf(o.path, statSync) === undefined && folderProblem(o.path) === undefined).map((o) => resolve(o.path)));
+  const created = new Set(
+    outputs
+      .filter((o) => o.kind === 'folder' && statOf(o.path, statSync) === undefined && folderProblem(o.path) === undefined)
+      .map((o) => resolve(o.path)),
+  );
   for (const output of outputs) {
     const problem =
-      output.kind === 'folder' ? folderProblem(output.path) : created.has(resolve(dirname(output.path))) ? undefined : fileProblem(output.path, output.kind);
+      output.kind === 'folder'
+        ? folderProblem(output.path)
+        : created.has(resolve(dirname(output.path)))
+          ? undefined
+          : fileProblem(output.path, output.kind);
     if (problem !== undefined) problems.push({ code: 'OUTPUT_PATH', message: `${output.flag} ${output.path}: ${problem}` });
   }
   return problems;
@@ -110,7 +118,11 @@ export interface OutputFlags {
 /** What `checkOutputPaths` checks for these flags: the report and its journal, each artifact, the log. */
 export function outputPathsOf(flags: OutputFlags): OutputPath[] {
   const outputs: OutputPath[] = [];
-  if (flags.report) outputs.push({ flag: '--report', path: flags.report, kind: 'replaced' }, { flag: '--report', path: journalPathFor(flags.report), kind: 'replaced' });
+  if (flags.report)
+    outputs.push(
+      { flag: '--report', path: flags.report, kind: 'replaced' },
+      { flag: '--report', path: journalPathFor(flags.report), kind: 'replaced' },
+    );
   if (flags.out) outputs.push({ flag: '--out', path: flags.out, kind: 'replaced' });
   if (flags.reportDir) outputs.push({ flag: '--report-dir', path: flags.reportDir, kind: 'folder' });
   if (flags.junit) outputs.push({ flag: '--junit', path: flags.junit, kind: 'replaced' });

@@ -75,11 +75,16 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     try {
       await writeFileAtomic(resolvePath(io, options.out), redactor.redactJson(toJson(safe)));
     } catch (e) {
-      throw new RunbookError('USAGE', `cannot write the plan to ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new RunbookError(
+        'USAGE',
+        `cannot write the plan to ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
   io.stdout.write(
-    options.json ? escapeJsonForTerminal(redactor.redactJson(toJson(safe))) : redactor.redact(formatPlanText(safe, options.out, expanded.sent)),
+    options.json
+      ? escapeJsonForTerminal(redactor.redactJson(toJson(safe)))
+      : redactor.redact(formatPlanText(safe, options.out, expanded.sent)),
   );
   return options.detailedExitcode ? detailedExitCode(safe, loaded.registry) : EXIT.OK;
 }
@@ -88,7 +93,10 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
 async function refuseToOverwriteRunbook(out: string, runbook: string, given: string): Promise<void> {
   const [target, source] = await Promise.all([stat(out).catch(() => undefined), stat(runbook).catch(() => undefined)]);
   if (target && source && target.dev === source.dev && target.ino === source.ino) {
-    throw new RunbookError('USAGE', `--out ${given} is the runbook itself; the plan would overwrite it: save the plan to another file, e.g. --out plan.json`);
+    throw new RunbookError(
+      'USAGE',
+      `--out ${given} is the runbook itself; the plan would overwrite it: save the plan to another file, e.g. --out plan.json`,
+    );
   }
 }
 
@@ -113,7 +121,9 @@ export function detailedExitCode(plan: PlanDocument, registry: Registry): ExitCo
 }
 
 function formatPlanText(plan: PlanDocument, out: string | undefined, sent: SentRequests[]): string {
-  const text = [`Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})${plan.online ? ', online' : ''}\n\n`];
+  const text = [
+    `Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})${plan.online ? ', online' : ''}\n\n`,
+  ];
   plan.steps.forEach((step, i) => text.push(formatPlanStep(step, `Step ${i + 1}/${plan.steps.length}`), '\n'));
   text.push(`${formatPlanSummary(plan, sent)}\n`);
   if (out) text.push(`Saved to ${out}; run it as reviewed with: runbook apply ${out}\n`);
@@ -147,7 +157,10 @@ export function describeSent(sent: SentRequests[]): string {
   }
   const parts = [...byMethod].map(([method, n]) => plural(n, `${method} request`));
   if (logins === 1 && logouts === 1) parts.push('the BAO login and logout (POST)');
-  else if (logins + logouts > 0) parts.push(`${[logins > 0 ? plural(logins, 'BAO login') : '', logouts > 0 ? plural(logouts, 'BAO logout') : ''].filter(Boolean).join(' and ')} (POST)`);
+  else if (logins + logouts > 0)
+    parts.push(
+      `${[logins > 0 ? plural(logins, 'BAO login') : '', logouts > 0 ? plural(logouts, 'BAO logout') : ''].filter(Boolean).join(' and ')} (POST)`,
+    );
   for (const [request, n] of other) parts.push(`${n} × ${request}`);
   if (parts.length === 0) return 'Nothing was sent.';
   return `Sent ${parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`}.`;

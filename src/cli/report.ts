@@ -32,7 +32,10 @@ export async function reportCommand(options: ReportCommandOptions, io: CliIo): P
   const failures = await writeArtifacts(report, paths, redactor);
   const reportWritten = options.out !== undefined && !failures.some((f) => f.file === paths.report);
   if (!options.out) io.stdout.write(escapeJsonForTerminal(toJson(report)));
-  else io.stdout.write(formatRunSummary(report, reportWritten ? options.out : undefined) + (report.status === 'succeeded' ? '' : formatFailures(report)));
+  else
+    io.stdout.write(
+      formatRunSummary(report, reportWritten ? options.out : undefined) + (report.status === 'succeeded' ? '' : formatFailures(report)),
+    );
   if (failures.length === 0) return EXIT.OK;
   io.stderr.write(formatArtifactFailures(failures));
   return EXIT.OUTPUT_FAILED;

@@ -24,7 +24,10 @@ export interface RevertCommandOptions extends Omit<RunCommandOptions, 'dryRun' |
 export async function revertCommand(options: RevertCommandOptions, io: CliIo): Promise<ExitCode> {
   const previous = await loadPreviousRun(resolvePath(io, options.from));
   if (previous.mode === 'dry-run') {
-    throw new RunbookError('USAGE', `${options.from} is the report of a dry run, which changed nothing: there is nothing to revert; give --from the report or journal of a run`);
+    throw new RunbookError(
+      'USAGE',
+      `${options.from} is the report of a dry run, which changed nothing: there is nothing to revert; give --from the report or journal of a run`,
+    );
   }
   // The run's params, then what is given again (secret params must be: the report does not keep them).
   const params = [...paramsOf(previous.params), ...options.params];
@@ -40,11 +43,11 @@ export async function revertCommand(options: RevertCommandOptions, io: CliIo): P
     }
     if (!options.quiet) io.stderr.write(`runbook: left as they are (no inverse, --skip-irreversible): ${describe(plan.irreversible)}\n`);
   }
-  return runCommand(
-    { ...options, params, dryRun: false },
-    io,
-    { steps: plan.steps, checkConnections: () => undefined, revert: { runbook: plan.runbook, runId: previous.runId } },
-  );
+  return runCommand({ ...options, params, dryRun: false }, io, {
+    steps: plan.steps,
+    checkConnections: () => undefined,
+    revert: { runbook: plan.runbook, runId: previous.runId },
+  });
 }
 
 function describe(steps: IrreversibleStep[]): string {
@@ -69,7 +72,10 @@ function checkRevertible(options: RevertCommandOptions, previous: Report, loaded
   }
   for (const [name, value] of Object.entries(previous.params)) {
     if (value === REDACTED && !options.params.some((p) => p.startsWith(`${name}=`))) {
-      throw new RunbookError('BAD_PARAM', `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=...`);
+      throw new RunbookError(
+        'BAD_PARAM',
+        `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=...`,
+      );
     }
   }
 }

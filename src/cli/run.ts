@@ -106,7 +106,10 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
       const notice = (text: string) => {
         if (!options.quiet) io.stderr.write(redactor.redact(text));
       };
-      lock = acquireLock(options.lock ? resolvePath(io, options.lock) : defaultLockPath(runbook.file, runbook.name, io.env), runbook.name, { log, notice });
+      lock = acquireLock(options.lock ? resolvePath(io, options.lock) : defaultLockPath(runbook.file, runbook.name, io.env), runbook.name, {
+        log,
+        notice,
+      });
     }
     simulator = options.sim ? await startRunSimulator(options.simConfig && resolvePath(io, options.simConfig)) : undefined;
     if (simulator) say(`Using the built-in simulator at ${simulator.sim.url} for every ocp and bao connection.\n\n`);
@@ -163,10 +166,15 @@ function checkResumable(file: string, previous: Report, loaded: LoadedRunbook, g
       `${file} records a run of a different version of ${loaded.runbook.file} (sha256 ${previous.runbook.sha256.slice(0, 12)}, now ${loaded.runbook.sha256.slice(0, 12)}); resume only works with the same runbook`,
     );
   }
-  const missing = Object.entries(previous.params).filter(([, v]) => v === REDACTED).map(([k]) => k);
+  const missing = Object.entries(previous.params)
+    .filter(([, v]) => v === REDACTED)
+    .map(([k]) => k);
   for (const name of missing) {
     if (!given.some((p) => p.startsWith(`${name}=`))) {
-      throw new RunbookError('BAD_PARAM', `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=...`);
+      throw new RunbookError(
+        'BAD_PARAM',
+        `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=...`,
+      );
     }
   }
 }
@@ -222,7 +230,10 @@ async function execute(
       });
     } catch (e) {
       await connections.closeAll();
-      throw new RunbookError('OUTPUT_PATH', `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new RunbookError(
+        'OUTPUT_PATH',
+        `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
   }
 
@@ -235,16 +246,38 @@ async function execute(
     concurrency,
     log,
     redactor,
-    signals: { stop: AbortSignal.any([interruption.stop, journalFailed.signal]), abort: interruption.abort, interruptedBy: () => interruption.signal },
+    signals: {
+      stop: AbortSignal.any([interruption.stop, journalFailed.signal]),
+      abort: interruption.abort,
+      interruptedBy: () => interruption.signal,
+    },
   };
   // The report is the fold of the run's events (with the journal, when there is one); the console follows them too.
   const recorder = new RunRecorder(journal);
   const sink = consoleSink(recorder, runbook.steps.length, say);
 
-  log.info({ runbook: runbook.name, file: runbook.file, mode: dryRun ? 'dry-run' : 'run', resumedFrom: resume?.runId, revertOf: applied?.revert?.runId }, 'run started');
+  log.info(
+    {
+      runbook: runbook.name,
+      file: runbook.file,
+      mode: dryRun ? 'dry-run' : 'run',
+      resumedFrom: resume?.runId,
+      revertOf: applied?.revert?.runId,
+    },
+    'run started',
+  );
   try {
     if (dryRun) await previewRunbook(run, sink);
-    else await executeRunbook({ ...run, ...(resume ? { resume } : {}), ...(applied ? { planned: applied.steps } : {}), ...(applied?.revert ? { revertOf: applied.revert.runId } : {}) }, sink);
+    else
+      await executeRunbook(
+        {
+          ...run,
+          ...(resume ? { resume } : {}),
+          ...(applied ? { planned: applied.steps } : {}),
+          ...(applied?.revert ? { revertOf: applied.revert.runId } : {}),
+        },
+        sink,
+      );
   } finally {
     journal?.close();
     await connections.closeAll();
@@ -256,10 +289,21 @@ async function execute(
     outputFailures.unshift({ file: journal.file as string, reason });
     if (report.status === 'cancelled' && interruption.signal === undefined) {
       report.status = 'failed';
-      report.error = { code: 'OUTPUT_WRITE', message: `the journal ${journal.file} could not be written (${reason}); no operation was started after that` };
+      report.error = {
+        code: 'OUTPUT_WRITE',
+        message: `the journal ${journal.file} could not be written (${reason}); no operation was started after that`,
+      };
     }
   }
-  const written = await writeArtifacts(report, { report: reportFile, junit: options.junit && resolvePath(io, options.junit), summaryMd: options.summaryMd && resolvePath(io, options.summaryMd) }, redactor);
+  const written = await writeArtifacts(
+    report,
+    {
+      report: reportFile,
+      junit: options.junit && resolvePath(io, options.junit),
+      summaryMd: options.summaryMd && resolvePath(io, options.summaryMd),
+    },
+    redactor,
+  );
   outputFailures.push(...written);
   log.info({ status: report.status, summary: report.summary, report: reportFile }, 'run finished');
 
@@ -276,7 +320,11 @@ async function execute(
   if (outputFailures.length === 0) return exitCodeFor(report, interruption.signal);
   io.stderr.write(redactor.redact(formatArtifactFailures(outputFailures)));
   if (reportFile && !reportWritten && !journal?.failure) {
-    io.stderr.write(redactor.redact(`runbook: the journal is kept; once there is room, rebuild the report: runbook report ${journalPathFor(reportFile)} --out ${reportFile}\n`));
+    io.stderr.write(
+      redactor.redact(
+        `runbook: the journal is kept; once there is room, rebuild the report: runbook report ${journalPathFor(reportFile)} --out ${reportFile}\n`,
+      ),
+    );
   }
   return withOutputFailure(exitCodeFor(report, interruption.signal));
 }

@@ -31,7 +31,11 @@ export interface LoadRunbookOptions {
  * A registry with the built-ins, the `--plugin` modules and the runbook's `plugins:`, and the runbook
  * loaded against it. Throws ValidationError (exit code 2) with every problem found.
  */
-export async function loadRunbookWithPlugins(file: string, plugins: string[], io: CliIo): Promise<{ registry: Registry; runbook: Runbook }> {
+export async function loadRunbookWithPlugins(
+  file: string,
+  plugins: string[],
+  io: CliIo,
+): Promise<{ registry: Registry; runbook: Runbook }> {
   const registry = createRegistry();
   const fromFlags = await loadPlugins(
     plugins.map((p) => ({ specifier: p.startsWith('.') ? resolve(io.cwd, p) : p, file: p })),
@@ -42,7 +46,12 @@ export async function loadRunbookWithPlugins(file: string, plugins: string[], io
   const path = resolvePath(io, file);
   const runbook = await loadRunbook(path, {
     registry,
-    loadPlugins: (specs, baseDir) => loadPlugins(specs.map((s) => ({ ...s, file: path, path: 'plugins' })), baseDir, registry),
+    loadPlugins: (specs, baseDir) =>
+      loadPlugins(
+        specs.map((s) => ({ ...s, file: path, path: 'plugins' })),
+        baseDir,
+        registry,
+      ),
   });
   return { registry, runbook };
 }
@@ -69,4 +78,3 @@ function registerSecretValue(value: unknown, redactor: Redactor): void {
 export function resolvePath(io: CliIo, file: string): string {
   return resolve(io.cwd) === process.cwd() ? file : resolve(io.cwd, file);
 }
-

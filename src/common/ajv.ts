@@ -34,7 +34,9 @@ export function createAjv(keepSource = false): Ajv {
  */
 export function prebuiltKey(schemaText: string): string {
   const { version } = requireFromHere('ajv/package.json') as { version: string };
-  return createHash('sha256').update(`${version}\n${JSON.stringify(AJV_OPTIONS)}\n${schemaText}`).digest('hex');
+  return createHash('sha256')
+    .update(`${version}\n${JSON.stringify(AJV_OPTIONS)}\n${schemaText}`)
+    .digest('hex');
 }
 
 /**

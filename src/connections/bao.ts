@@ -103,9 +103,13 @@ function openBaoSession(username: string, password: string, ctx: ConnectionConte
     if (login === false || login === 'false') throw refuse(res.status);
     const fresh = res.headers[TOKEN_HEADER];
     if (fresh === undefined || fresh === '') {
-      throw new RunbookError('BAD_RESPONSE', 'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?', {
-        details: { status: res.status },
-      });
+      throw new RunbookError(
+        'BAD_RESPONSE',
+        'BAO answered the login without an Authentication-Token header; is the url the CDP REST endpoint?',
+        {
+          details: { status: res.status },
+        },
+      );
     }
     ctx.redactor.add(fresh);
     token = fresh;

@@ -19,7 +19,12 @@ const NO_BYTES = Buffer.alloc(0);
  * fails, with BAD_RESPONSE past `limit` body bytes, and with the signal's reason as soon as it aborts
  * (even while the request still waits for a free connection).
  */
-export function collectAnswer(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal, limit: number): Promise<Answer> {
+export function collectAnswer(
+  dispatcher: Dispatcher,
+  options: Dispatcher.DispatchOptions,
+  signal: AbortSignal,
+  limit: number,
+): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);

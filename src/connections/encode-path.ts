@@ -22,7 +22,10 @@ export function encodePathSegment(value: PathValue): string {
     return rfc3986Encode(text);
   } catch {
     // encodeURIComponent throws URIError on a lone surrogate: such text cannot be a name on the server.
-    throw new RunbookError('INVALID_INPUT', 'a URL path segment contains invalid Unicode (a lone surrogate); check the input that names it');
+    throw new RunbookError(
+      'INVALID_INPUT',
+      'a URL path segment contains invalid Unicode (a lone surrogate); check the input that names it',
+    );
   }
 }
 
@@ -34,7 +37,10 @@ export function encodePath(literals: TemplateStringsArray, ...values: PathValue[
   let path = literals[0] ?? '';
   values.forEach((value, i) => {
     if (value === undefined || value === null || (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint')) {
-      throw new RunbookError('INVALID_INPUT', `a URL path segment must be a string or a number (got ${value === null ? 'null' : typeof value})`);
+      throw new RunbookError(
+        'INVALID_INPUT',
+        `a URL path segment must be a string or a number (got ${value === null ? 'null' : typeof value})`,
+      );
     }
     path += encodePathSegment(value) + (literals[i + 1] ?? '');
   });

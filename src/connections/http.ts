@@ -2,7 +2,15 @@
 // headers. No vendor envelope: success is decided by the HTTP status alone.
 
 import { defineConnection } from '../contracts/action.js';
-import { authBlock, basicAuthSchema, basicAuthorization, headersSchema, redactSensitiveHeaders, requireString, urlSchema } from './auth-config.js';
+import {
+  authBlock,
+  basicAuthSchema,
+  basicAuthorization,
+  headersSchema,
+  redactSensitiveHeaders,
+  requireString,
+  urlSchema,
+} from './auth-config.js';
 import { tlsConfigSchema } from './tls.js';
 import type { ConnectionSession } from '../contracts/connection.js';
 

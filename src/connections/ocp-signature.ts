@@ -31,15 +31,9 @@ export function ocpStringToSign(parts: OcpSignedParts): string {
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => `${name}:${value}`)
     .join('\n');
-  return [
-    parts.method.toUpperCase(),
-    parts.contentMd5,
-    parts.contentType,
-    parts.date,
-    parts.host,
-    ocpHeaders,
-    parts.pathAndQuery,
-  ].join('\n');
+  return [parts.method.toUpperCase(), parts.contentMd5, parts.contentType, parts.date, parts.host, ocpHeaders, parts.pathAndQuery].join(
+    '\n',
+  );
 }
 
 /** `base64(HMAC-SHA1(key = secret, message = stringToSign))`. */

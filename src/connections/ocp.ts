@@ -4,7 +4,16 @@
 import { defineConnection } from '../contracts/action.js';
 import { RunbookError } from '../errors.js';
 import type { Redactor } from '../secrets/redactor.js';
-import { asRecord, authBlock, basicAuthSchema, basicAuthorization, headersSchema, requireString, urlPathEndsWith, urlSchema } from './auth-config.js';
+import {
+  asRecord,
+  authBlock,
+  basicAuthSchema,
+  basicAuthorization,
+  headersSchema,
+  requireString,
+  urlPathEndsWith,
+  urlSchema,
+} from './auth-config.js';
 import { isTransientStatus } from './classify-error.js';
 import { contentMd5, ocpSignature, ocpStringToSign } from './ocp-signature.js';
 import { bodySnippet } from './response-body.js';
@@ -15,9 +24,7 @@ import type { ConnectionSession, HttpResponse, OutgoingRequest } from '../contra
 export const OCP_PATH_PREFIX = '/api/v2';
 const OCP_CONTENT_TYPE = 'application/json';
 
-type OcpAuth =
-  | { type: 'basic'; username: string; password: string }
-  | { type: 'accessKey'; accessKeyId: string; accessKeySecret: string };
+type OcpAuth = { type: 'basic'; username: string; password: string } | { type: 'accessKey'; accessKeyId: string; accessKeySecret: string };
 
 /** The connection entry, as documented; `open` narrows the resolved value itself (expressions come after the schema). */
 export interface OcpConnectionConfig {

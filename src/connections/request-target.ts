@@ -25,7 +25,8 @@ export function parseConnectionUrl(value: unknown, connectionName: string): Conn
   const bad = (why: string): never => {
     throw new RunbookError('SCHEMA', `connection '${connectionName}': url ${why}`);
   };
-  if (typeof value !== 'string' || value.trim() === '') return bad('is missing; give the server address, e.g. https://ocp.example.com:8080');
+  if (typeof value !== 'string' || value.trim() === '')
+    return bad('is missing; give the server address, e.g. https://ocp.example.com:8080');
   let url: URL;
   try {
     url = new URL(value.trim());
@@ -59,7 +60,10 @@ export function withPrefix(prefix: string | undefined, path: string): string {
  */
 export function buildPathAndQuery(basePath: string, prefix: string | undefined, req: Pick<HttpRequest, 'path' | 'query'>): string {
   if (req.path.includes('?') || req.path.includes('#')) {
-    throw new RunbookError('INTERNAL', `request path '${req.path}' contains '?' or '#'; pass query parameters in query and build paths with encodePath`);
+    throw new RunbookError(
+      'INTERNAL',
+      `request path '${req.path}' contains '?' or '#'; pass query parameters in query and build paths with encodePath`,
+    );
   }
   const path = req.path.startsWith('/') ? req.path : `/${req.path}`;
   let query = '';

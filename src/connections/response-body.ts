@@ -51,6 +51,8 @@ function isFlat(headers: IncomingHttpHeaders): boolean {
  */
 export function bodySnippet(body: unknown, redact: (text: string) => string, max = 300): string | undefined {
   if (body === undefined) return undefined;
-  const text = redact(typeof body === 'string' ? body : JSON.stringify(body)).replace(/\s+/g, ' ').trim();
+  const text = redact(typeof body === 'string' ? body : JSON.stringify(body))
+    .replace(/\s+/g, ' ')
+    .trim();
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }

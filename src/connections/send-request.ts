@@ -11,7 +11,15 @@ import type { ConnectionState } from './connection-state.js';
 import { judgeAnswer } from './judge-answer.js';
 import { type PreparedRequest, outgoingRequest, prepareRequest } from './prepare-request.js';
 import { MAX_BODY_BYTES, flattenHeaders, parseBody } from './response-body.js';
-import type { HttpMethod, HttpRequest, HttpResponse, OutgoingRequest, RequestRecord, ResponseRecord, RetryPolicy } from '../contracts/connection.js';
+import type {
+  HttpMethod,
+  HttpRequest,
+  HttpResponse,
+  OutgoingRequest,
+  RequestRecord,
+  ResponseRecord,
+  RetryPolicy,
+} from '../contracts/connection.js';
 
 /** What the report records about one operation's HTTP traffic. Updated in place on every attempt. */
 export interface OperationTrace {
@@ -39,7 +47,12 @@ export interface AttemptSettings {
 const IDEMPOTENT_METHODS: ReadonlySet<HttpMethod> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 /** One request with its retries (and at most one re-login on a 401). */
-export async function sendRequest(conn: ConnectionState, req: HttpRequest, settings: AttemptSettings, retry: RetryPolicy): Promise<HttpResponse> {
+export async function sendRequest(
+  conn: ConnectionState,
+  req: HttpRequest,
+  settings: AttemptSettings,
+  retry: RetryPolicy,
+): Promise<HttpResponse> {
   const prepared = prepareRequest(conn, req);
   let reauthorized = false;
   for (let attempt = 1; ; attempt++) {
@@ -60,7 +73,9 @@ export async function sendRequest(conn: ConnectionState, req: HttpRequest, setti
       failure = error;
       if (sent.res.status === 429 || sent.res.status === 503) retryAfterMs = parseRetryAfter(sent.res.headers['retry-after']);
     } catch (err) {
-      failure = settings.signal.aborted ? cancelled(prepared) : classifyTransportError(err, failureContext(conn, prepared, settings, false));
+      failure = settings.signal.aborted
+        ? cancelled(prepared)
+        : classifyTransportError(err, failureContext(conn, prepared, settings, false));
     }
     if (!failure.transient || attempt >= retry.attempts) throw failure;
     if (!(req.idempotent ?? IDEMPOTENT_METHODS.has(req.method)) && mayHaveActed(failure)) throw notRetried(failure, prepared);
@@ -75,7 +90,11 @@ export async function sendRequest(conn: ConnectionState, req: HttpRequest, setti
 }
 
 /** One attempt: authorize, send, read the whole answer, all within the attempt's deadline. */
-async function sendAttempt(conn: ConnectionState, prepared: PreparedRequest, settings: AttemptSettings): Promise<{ res: HttpResponse; out: OutgoingRequest }> {
+async function sendAttempt(
+  conn: ConnectionState,
+  prepared: PreparedRequest,
+  settings: AttemptSettings,
+): Promise<{ res: HttpResponse; out: OutgoingRequest }> {
   const out = outgoingRequest(conn.origin, prepared);
   const trace = settings.trace;
   if (trace) {
@@ -113,15 +132,29 @@ async function sendAttempt(conn: ConnectionState, prepared: PreparedRequest, set
     if (traceId !== undefined) res.traceId = traceId;
     if (trace) trace.response = traceId === undefined ? { status: res.status } : { status: res.status, traceId };
     conn.log.debug(
-      { connection: conn.name, method: out.method, url: prepared.displayUrl, status: res.status, ms: Math.round(performance.now() - started) },
+      {
+        connection: conn.name,
+        method: out.method,
+        url: prepared.displayUrl,
+        status: res.status,
+        ms: Math.round(performance.now() - started),
+      },
       'http request',
     );
     return { res, out };
   } catch (err) {
     // Unless the operation was cancelled, an aborted attempt signal means that its deadline passed.
-    const error = settings.signal.aborted ? cancelled(prepared) : classifyTransportError(err, failureContext(conn, prepared, settings, signal.aborted));
+    const error = settings.signal.aborted
+      ? cancelled(prepared)
+      : classifyTransportError(err, failureContext(conn, prepared, settings, signal.aborted));
     conn.log.debug(
-      { connection: conn.name, method: out.method, url: prepared.displayUrl, code: error.code, ms: Math.round(performance.now() - started) },
+      {
+        connection: conn.name,
+        method: out.method,
+        url: prepared.displayUrl,
+        code: error.code,
+        ms: Math.round(performance.now() - started),
+      },
       'http request failed',
     );
     throw error;

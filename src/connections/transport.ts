@@ -11,7 +11,15 @@ import type { ConnectionState, SentRequests } from './connection-state.js';
 import { buildPathAndQuery, parseConnectionUrl, withPrefix } from './request-target.js';
 import { type AttemptSettings, type OperationTrace, sendRequest } from './send-request.js';
 import { resolveTls } from './tls.js';
-import type { ConnectionContext, ConnectionDefinition, HttpClient, HttpMethod, HttpRequest, HttpResponse, RetryPolicy } from '../contracts/connection.js';
+import type {
+  ConnectionContext,
+  ConnectionDefinition,
+  HttpClient,
+  HttpMethod,
+  HttpRequest,
+  HttpResponse,
+  RetryPolicy,
+} from '../contracts/connection.js';
 
 export type { SentRequests } from './connection-state.js';
 export type { OperationTrace } from './send-request.js';
@@ -110,7 +118,17 @@ export function openConnection(options: OpenConnectionOptions): ConnectionRuntim
   const ctx: ConnectionContext = { log, redactor, rawRequest: (req) => sendRequest(conn, req, sessionSettings, NO_RETRY) };
   const session = definition.open(config, ctx);
   const sent: SentRequests = { byMethod: {}, bySession: {} };
-  const conn: ConnectionState = { name, origin: target.origin, basePath: target.basePath, staticHeaders, session, pool, log, redactor, sent };
+  const conn: ConnectionState = {
+    name,
+    origin: target.origin,
+    basePath: target.basePath,
+    staticHeaders,
+    session,
+    pool,
+    log,
+    redactor,
+    sent,
+  };
   const baseUrl = target.origin + target.basePath + withPrefix(session.pathPrefix, '').replace(/\/+$/, '');
 
   let closing: Promise<void> | undefined;

@@ -96,7 +96,13 @@ export interface Session {
 }
 
 /** Starts a run or a preview: its signals and deadlines, and the run header event. */
-export function openSession(ctx: ExecuteContext, sink: EventSink, mode: 'run' | 'dry-run', resumedFrom?: string, revertOf?: string): Session {
+export function openSession(
+  ctx: ExecuteContext,
+  sink: EventSink,
+  mode: 'run' | 'dry-run',
+  resumedFrom?: string,
+  revertOf?: string,
+): Session {
   const { runbook } = ctx;
   const abort = runScopedSignal(ctx.signals?.abort);
   const deadlines = new OperationDeadlines(abort.signal, operationTimedOut);
@@ -120,7 +126,12 @@ export function openSession(ctx: ExecuteContext, sink: EventSink, mode: 'run' | 
     type: 'run',
     journalVersion: 1,
     runId: ctx.runId ?? randomUUID(),
-    runbook: { name: runbook.name, file: runbook.file, sha256: runbook.sha256, ...(runbook.description !== undefined ? { description: runbook.description } : {}) },
+    runbook: {
+      name: runbook.name,
+      file: runbook.file,
+      sha256: runbook.sha256,
+      ...(runbook.description !== undefined ? { description: runbook.description } : {}),
+    },
     mode,
     params: ctx.params,
     startedAt: new Date().toISOString(),
@@ -186,7 +197,8 @@ export function noneSucceeded(summary: StatusCounts): boolean {
 
 /** Why a step left no outputs, for the error of a step that reads them. */
 function noOutputsBecause(outcome: StepOutcome): string {
-  if (noneSucceeded(outcome.summary)) return `${outcome.status === 'failed' ? 'failed, and' : 'succeeded within its budget, but'} none of its operations succeeded`;
+  if (noneSucceeded(outcome.summary))
+    return `${outcome.status === 'failed' ? 'failed, and' : 'succeeded within its budget, but'} none of its operations succeeded`;
   return `was ${outcome.status}`;
 }
 

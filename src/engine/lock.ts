@@ -181,7 +181,10 @@ function inspect(path: string): FoundLock | undefined {
   } catch (e) {
     const code = codeOf(e);
     if (code === 'ENOENT') return undefined;
-    if (code === 'ELOOP') throw unusable(`the lock path ${path} is a symbolic link, and lock files are never followed through links; remove it, or give --lock another file`);
+    if (code === 'ELOOP')
+      throw unusable(
+        `the lock path ${path} is a symbolic link, and lock files are never followed through links; remove it, or give --lock another file`,
+      );
     throw unusable(`cannot read the lock file ${path} (${code}); give --lock a file in a folder only you can write`);
   }
   try {

@@ -54,9 +54,16 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
   } finally {
     session.deadlines.settle(guard);
   }
-  const record: OperationRecord = { key: op.key, status, attempts: trace.attempts, durationMs: Math.round(performance.now() - t0), startedAt };
+  const record: OperationRecord = {
+    key: op.key,
+    status,
+    attempts: trace.attempts,
+    durationMs: Math.round(performance.now() - t0),
+    startedAt,
+  };
   if (error !== undefined) record.error = error;
-  if (trace.request) record.request = trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url };
+  if (trace.request)
+    record.request = trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url };
   if (trace.response) record.response = trace.response;
   // Outcomes are info: the console already shows them; warn is kept for what needs a person's attention.
   if (session.ctx.log.isLevelEnabled('info')) {
@@ -89,7 +96,8 @@ function operationError(e: unknown, target: OperationTarget, session: Session): 
   if (target.plugin && error.details !== undefined) {
     // What a plugin put in its error goes into the report and journal: plain JSON data, or nothing.
     const details = toPlainJson(error.details);
-    if ('data' in details && details.data !== null && typeof details.data === 'object') error.details = details.data as Record<string, unknown>;
+    if ('data' in details && details.data !== null && typeof details.data === 'object')
+      error.details = details.data as Record<string, unknown>;
     else delete error.details;
   }
   return error;
@@ -106,11 +114,22 @@ function operationOf(op: ResolvedOperation, plugin: boolean): Operation {
 }
 
 /** What an action's `run` and `probe` get. `signal` is the operation's: aborted at its deadline or when the run is aborted. */
-function operationContext(op: ResolvedOperation, target: OperationTarget, session: Session, guard: OperationGuard): { ctx: RunContext; trace: OperationTrace } {
+function operationContext(
+  op: ResolvedOperation,
+  target: OperationTarget,
+  session: Session,
+  guard: OperationGuard,
+): { ctx: RunContext; trace: OperationTrace } {
   const { step, connection } = target;
   const trace: OperationTrace = { attempts: 0, requests: 0 };
   const http = connection
-    ? connection.client({ timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs, retry: step.retry ?? DEFAULTS.retry, signal: guard.signal, trace, readOnly: target.readOnly })
+    ? connection.client({
+        timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs,
+        retry: step.retry ?? DEFAULTS.retry,
+        signal: guard.signal,
+        trace,
+        readOnly: target.readOnly,
+      })
     : noConnectionClient(step.action);
   const signal = guard.signal;
   let log: Logger | undefined;
@@ -132,7 +151,11 @@ function operationContext(op: ResolvedOperation, target: OperationTarget, sessio
  * An action's `run` must resolve to `{ status: 'changed' | 'unchanged', outputs? }`. A plugin's outputs are
  * made plain JSON data here, once: what cannot become JSON fails the operation, not the report or journal.
  */
-function checkRunResult(result: unknown, actionName: string, plugin: boolean): { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> } {
+function checkRunResult(
+  result: unknown,
+  actionName: string,
+  plugin: boolean,
+): { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> } {
   const r = result as { status?: unknown; outputs?: unknown } | null | undefined;
   if (r === null || typeof r !== 'object' || (r.status !== 'changed' && r.status !== 'unchanged')) {
     let shown: string;
@@ -148,12 +171,16 @@ function checkRunResult(result: unknown, actionName: string, plugin: boolean): {
     );
   }
   if (r.outputs !== undefined && (r.outputs === null || typeof r.outputs !== 'object' || Array.isArray(r.outputs))) {
-    throw new RunbookError('PLUGIN_ERROR', `action ${actionName} returned outputs that are not an object`, { details: { action: actionName } });
+    throw new RunbookError('PLUGIN_ERROR', `action ${actionName} returned outputs that are not an object`, {
+      details: { action: actionName },
+    });
   }
   if (!plugin || r.outputs === undefined) return r as { status: 'changed' | 'unchanged'; outputs?: Record<string, unknown> };
   const plain = toPlainJson(r.outputs);
   if ('reason' in plain) {
-    throw new RunbookError('PLUGIN_ERROR', `action ${actionName} returned outputs that are not JSON data: ${plain.reason}`, { details: { action: actionName } });
+    throw new RunbookError('PLUGIN_ERROR', `action ${actionName} returned outputs that are not JSON data: ${plain.reason}`, {
+      details: { action: actionName },
+    });
   }
   return { status: r.status, outputs: plain.data as Record<string, unknown> };
 }
@@ -161,6 +188,9 @@ function checkRunResult(result: unknown, actionName: string, plugin: boolean): {
 function noConnectionClient(actionName: string): HttpClient {
   return {
     baseUrl: '',
-    request: () => Promise.reject(new RunbookError('CONNECTION_REQUIRED', `action ${actionName} declares no connection type, so it cannot send requests`)),
+    request: () =>
+      Promise.reject(
+        new RunbookError('CONNECTION_REQUIRED', `action ${actionName} declares no connection type, so it cannot send requests`),
+      ),
   };
 }

@@ -9,7 +9,10 @@ import type { StepSpec } from '../runbook/model.js';
  * concatenation of those lists under the same name, so that `forEach: ${{ steps.list.outputs.processes }}`
  * works whether the listing step ran once or once per host.
  */
-export function stepOutputs(step: StepSpec, outputs: readonly (Record<string, unknown> | undefined)[]): Record<string, unknown> | undefined {
+export function stepOutputs(
+  step: StepSpec,
+  outputs: readonly (Record<string, unknown> | undefined)[],
+): Record<string, unknown> | undefined {
   if (step.forEach === undefined) {
     if (outputs.length !== 1) return outputs.length === 0 ? undefined : { items: outputs.map((o) => o ?? {}) };
     return outputs[0];
@@ -57,7 +60,12 @@ export function toPlainJson(value: unknown): { data: unknown } | { reason: strin
     const text = JSON.stringify(value);
     return { data: text === undefined ? undefined : (JSON.parse(text) as unknown) };
   } catch (e) {
-    const text = e instanceof Error && typeof e.message === 'string' ? e.message : typeof e === 'string' ? e : 'a value that is not an Error was thrown';
+    const text =
+      e instanceof Error && typeof e.message === 'string'
+        ? e.message
+        : typeof e === 'string'
+          ? e
+          : 'a value that is not an Error was thrown';
     return { reason: text.split('\n')[0] ?? text };
   }
 }

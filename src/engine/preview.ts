@@ -10,7 +10,16 @@ import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import type { OperationRecord, RunStatus } from '../report/types.js';
 import { MAX_OPERATIONS_WITH_OUTPUTS, emptyCounts } from '../report/types.js';
 import type { StepSpec } from '../runbook/model.js';
-import { closeSession, expand, openSession, rememberOutputs, type EventSink, type ExecuteContext, type Session, type StepOutcome } from './context.js';
+import {
+  closeSession,
+  expand,
+  openSession,
+  rememberOutputs,
+  type EventSink,
+  type ExecuteContext,
+  type Session,
+  type StepOutcome,
+} from './context.js';
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { probeOperation, runOperation, type OperationTarget } from './operation.js';
 import { runLoop } from './run-loop.js';
@@ -43,7 +52,13 @@ async function previewStep(step: StepSpec, resolved: ResolvedStep, session: Sess
   const t0 = performance.now();
   const count = resolved.operations.length;
   const budget = new FailureBudget(maxErrorsFor(step.maxErrors, count));
-  session.sink.emit({ type: 'step', id: step.id, startedAt: new Date().toISOString(), keys: resolved.operations.map((o) => o.key), maxErrors: budget.allowed });
+  session.sink.emit({
+    type: 'step',
+    id: step.id,
+    startedAt: new Date().toISOString(),
+    keys: resolved.operations.map((o) => o.key),
+    maxErrors: budget.allowed,
+  });
   if (resolved.disposition !== 'planned') return unplannedStep(step, resolved, session);
 
   const registered = session.ctx.registry.action(step.action)!;
@@ -115,7 +130,12 @@ async function runReadOnly(
 }
 
 /** Asks the action to predict each operation, with a client that can only read: the operations with their predictions. */
-async function probeAll(operations: readonly ResolvedOperation[], target: OperationTarget, session: Session, width: number): Promise<ResolvedOperation[]> {
+async function probeAll(
+  operations: readonly ResolvedOperation[],
+  target: OperationTarget,
+  session: Session,
+  width: number,
+): Promise<ResolvedOperation[]> {
   const predicted = operations.slice();
   await runLoop({
     count: operations.length,
@@ -134,7 +154,8 @@ async function probeAll(operations: readonly ResolvedOperation[], target: Operat
 async function predict(op: ResolvedOperation, target: OperationTarget, session: Session): Promise<ResolvedOperation> {
   const { action, connection } = target;
   if (op.error) return { ...op, prediction: { outcome: 'would fail', reason: op.error.message } };
-  if (!action.probe || !connection) return { ...op, prediction: { outcome: 'unknown until run', reason: `${action.name} cannot predict its outcome` } };
+  if (!action.probe || !connection)
+    return { ...op, prediction: { outcome: 'unknown until run', reason: `${action.name} cannot predict its outcome` } };
   try {
     const p = await probeOperation(op, target, session);
     const prediction = { outcome: p.outcome, reason: String(p.reason) };
@@ -150,7 +171,11 @@ async function predict(op: ResolvedOperation, target: OperationTarget, session: 
 /** What a preview records for an operation: the request it would send and, online, the prediction. */
 function previewRecord(op: ResolvedOperation): OperationRecord {
   if (op.error) return { key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error };
-  const why = op.prediction ? `${op.prediction.outcome}: ${op.prediction.reason}` : op.unresolved ? `unknown until run: ${op.unresolved}` : 'nothing sent';
+  const why = op.prediction
+    ? `${op.prediction.outcome}: ${op.prediction.reason}`
+    : op.unresolved
+      ? `unknown until run: ${op.unresolved}`
+      : 'nothing sent';
   const record: OperationRecord = { key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason: `dry run: ${why}` };
   const last = op.requests.at(-1);
   if (last) record.request = last;

@@ -41,7 +41,10 @@ export function planRevert(previous: Report, runbook: Runbook, registry: Registr
     if (changed.length === 0) continue;
     const action = registry.action(record.action)?.definition;
     if (action === undefined) {
-      throw new RunbookError('UNKNOWN_ACTION', `${source}: step '${record.id}' ran action '${record.action}', which is not registered; load its plugin with --plugin`);
+      throw new RunbookError(
+        'UNKNOWN_ACTION',
+        `${source}: step '${record.id}' ran action '${record.action}', which is not registered; load its plugin with --plugin`,
+      );
     }
     if (action.revert === undefined) {
       if (action.mutates) irreversible.push({ step: record.id, action: record.action, changed: changed.length });
@@ -51,7 +54,10 @@ export function planRevert(previous: Report, runbook: Runbook, registry: Registr
     if (inverse === undefined) continue;
     const spec = runbook.steps.find((s) => s.id === record.id);
     if (spec === undefined) {
-      throw new RunbookError('PLAN_STALE', `${source}: step '${record.id}' is no longer in ${runbook.file}; its changes cannot be reverted with this runbook`);
+      throw new RunbookError(
+        'PLAN_STALE',
+        `${source}: step '${record.id}' is no longer in ${runbook.file}; its changes cannot be reverted with this runbook`,
+      );
     }
     // The inverse operations are planned here: the step's forEach, if and with are not evaluated again.
     specs.push({ ...spec, action: inverse.action, with: {}, forEach: undefined, if: undefined });
@@ -67,18 +73,35 @@ function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRe
     inverse = action.revert!({ key: op.key, outputs: op.outputs });
   } catch (e) {
     if (isRunbookError(e)) throw e;
-    throw new RunbookError('PLUGIN_ERROR', `action '${record.action}' could not say how to undo ${op.key}: ${e instanceof Error ? e.message : String(e)}`);
+    throw new RunbookError(
+      'PLUGIN_ERROR',
+      `action '${record.action}' could not say how to undo ${op.key}: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   if (inverse === null) return null;
   const candidate = inverse as Partial<InverseOperation> | undefined;
-  if (typeof candidate?.action !== 'string' || candidate.inputs === null || typeof candidate.inputs !== 'object' || Array.isArray(candidate.inputs)) {
-    throw new RunbookError('PLUGIN_ERROR', `action '${record.action}' answered how to undo ${op.key} with neither null nor { action, inputs }`);
+  if (
+    typeof candidate?.action !== 'string' ||
+    candidate.inputs === null ||
+    typeof candidate.inputs !== 'object' ||
+    Array.isArray(candidate.inputs)
+  ) {
+    throw new RunbookError(
+      'PLUGIN_ERROR',
+      `action '${record.action}' answered how to undo ${op.key} with neither null nor { action, inputs }`,
+    );
   }
   return { action: candidate.action, inputs: candidate.inputs };
 }
 
 /** The inverse operations of one step's changed ones (none when every one left nothing to undo). */
-function inverseStep(record: StepReport, changed: OperationRecord[], action: ActionDefinition, registry: Registry, source: string): ResolvedStep | undefined {
+function inverseStep(
+  record: StepReport,
+  changed: OperationRecord[],
+  action: ActionDefinition,
+  registry: Registry,
+  source: string,
+): ResolvedStep | undefined {
   let inverseAction: string | undefined;
   const operations: ResolvedOperation[] = [];
   for (const op of changed) {
@@ -91,7 +114,10 @@ function inverseStep(record: StepReport, changed: OperationRecord[], action: Act
     const inverse = inverseOf(action, record, op);
     if (inverse === null) continue;
     if (inverseAction !== undefined && inverse.action !== inverseAction) {
-      throw new RunbookError('PLUGIN_ERROR', `action '${record.action}' undoes the operations of step '${record.id}' with two actions ('${inverseAction}' and '${inverse.action}'); a step runs one action`);
+      throw new RunbookError(
+        'PLUGIN_ERROR',
+        `action '${record.action}' undoes the operations of step '${record.id}' with two actions ('${inverseAction}' and '${inverse.action}'); a step runs one action`,
+      );
     }
     if (registry.action(inverse.action) === undefined) {
       throw new RunbookError('UNKNOWN_ACTION', `action '${record.action}' is undone by '${inverse.action}', which is not registered`);

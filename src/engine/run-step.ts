@@ -26,7 +26,13 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
   const t0 = performance.now();
   const operations = resolved.operations;
   const budget = new FailureBudget(maxErrorsFor(step.maxErrors, operations.length));
-  session.sink.emit({ type: 'step', id: step.id, startedAt: new Date().toISOString(), keys: operations.map((o) => o.key), maxErrors: budget.allowed });
+  session.sink.emit({
+    type: 'step',
+    id: step.id,
+    startedAt: new Date().toISOString(),
+    keys: operations.map((o) => o.key),
+    maxErrors: budget.allowed,
+  });
   if (resolved.disposition !== 'planned') return unplannedStep(step, resolved, session);
   session.sink.stepStarted?.(step, operations.length);
 
@@ -42,11 +48,14 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
   // The operations of a large step keep their outputs in the journal only; they are kept here too when a
   // later step reads them.
   const large = operations.length > MAX_OPERATIONS_WITH_OUTPUTS;
-  const outputs: (Record<string, unknown> | undefined)[] | undefined = !large || extras.readLater.has(step.id) ? new Array(operations.length) : undefined;
+  const outputs: (Record<string, unknown> | undefined)[] | undefined =
+    !large || extras.readLater.has(step.id) ? new Array(operations.length) : undefined;
   await runLoop({
     count: operations.length,
     width: Math.min(step.concurrency ?? session.globalCap, session.globalCap),
-    ...(step.rollout ? { batches: rolloutBatches(step.rollout.batches, operations.length), pauseBetweenMs: step.rollout.pauseBetweenMs } : {}),
+    ...(step.rollout
+      ? { batches: rolloutBatches(step.rollout.batches, operations.length), pauseBetweenMs: step.rollout.pauseBetweenMs }
+      : {}),
     onPause: (batch, pauseMs) => session.ctx.log.info({ step: step.id, batch, pauseMs }, 'pausing between rollout batches'),
     stop: session.stop,
     budget,
@@ -87,8 +96,14 @@ export function endStep(step: StepSpec, session: Session, tally: StepTally): Ste
       : undefined;
   // A step that failed partly still gives later steps the outputs of the operations that succeeded;
   // when none succeeded, it has no outputs.
-  const outputs = tally.outputs && (status === 'succeeded' || failed) && !noneSucceeded(summary) ? stepOutputs(step, tally.outputs) : undefined;
-  const end: Extract<JournalEvent, { type: 'stepEnd' }> = { type: 'stepEnd', id: step.id, status, durationMs: Math.round(performance.now() - tally.t0) };
+  const outputs =
+    tally.outputs && (status === 'succeeded' || failed) && !noneSucceeded(summary) ? stepOutputs(step, tally.outputs) : undefined;
+  const end: Extract<JournalEvent, { type: 'stepEnd' }> = {
+    type: 'stepEnd',
+    id: step.id,
+    status,
+    durationMs: Math.round(performance.now() - tally.t0),
+  };
   if (reason !== undefined) end.reason = reason;
   if (failed && step.continueOnError) end.continueOnError = true;
   if (outputs !== undefined && !tally.large) end.outputs = outputs;
@@ -100,12 +115,19 @@ export function endStep(step: StepSpec, session: Session, tally: StepTally): Ste
  * The record of an operation that is not sent: one that could not be expanded fails; one a resumed run
  * completed, or that may not start (the run stopped, the budget spent), is skipped.
  */
-export function notSent(op: ResolvedOperation, hold: Hold | undefined, target: OperationTarget, budget: FailureBudget, resume: ResumeFrom | undefined): Finished | undefined {
+export function notSent(
+  op: ResolvedOperation,
+  hold: Hold | undefined,
+  target: OperationTarget,
+  budget: FailureBudget,
+  resume: ResumeFrom | undefined,
+): Finished | undefined {
   if (op.error) return notRun({ key: op.key, status: 'failed', attempts: 0, durationMs: 0, error: op.error });
   const done = resume?.done.get(op.key);
   if (resume && done !== undefined && target.action.mutates) return skipped(op, `done in run ${resume.runId} (${done}); not sent again`);
   if (hold === 'stopped') return skipped(op, 'the run was cancelled before this operation started');
-  if (hold === 'budget') return skipped(op, `not started: step '${target.step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
+  if (hold === 'budget')
+    return skipped(op, `not started: step '${target.step.id}' exceeded its failure budget (maxErrors ${budget.allowed})`);
   return undefined;
 }
 
@@ -143,7 +165,13 @@ export function notStartedStep(step: StepSpec, resolved: ResolvedStep, status: S
 export function unplannedStep(step: StepSpec, resolved: ResolvedStep, session: Session): StepOutcome {
   session.sink.stepPlanned?.(resolved);
   const status: StepStatus = resolved.disposition === 'failed' ? 'failed' : 'skipped';
-  const end: Extract<JournalEvent, { type: 'stepEnd' }> = { type: 'stepEnd', id: step.id, status, reason: resolved.reason ?? resolved.disposition, durationMs: 0 };
+  const end: Extract<JournalEvent, { type: 'stepEnd' }> = {
+    type: 'stepEnd',
+    id: step.id,
+    status,
+    reason: resolved.reason ?? resolved.disposition,
+    durationMs: 0,
+  };
   if (status === 'failed' && step.continueOnError) end.continueOnError = true;
   if (status === 'failed' && resolved.error) end.error = resolved.error;
   session.sink.emit(end);

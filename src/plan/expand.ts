@@ -7,7 +7,14 @@ import { encodePathSegment } from '../connections/encode-path.js';
 import type { HttpRequest } from '../contracts/connection.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { StepSpec } from '../runbook/model.js';
-import { collectReferences, evaluateCondition, evaluateTemplate, evaluateValue, type EvaluateOptions, type Scope } from '../runbook/expressions.js';
+import {
+  collectReferences,
+  evaluateCondition,
+  evaluateTemplate,
+  evaluateValue,
+  type EvaluateOptions,
+  type Scope,
+} from '../runbook/expressions.js';
 import { checkInputs } from '../runbook/inputs.js';
 import { copyData, isPlainObject, setOwn } from '../common/plain-data.js';
 import type { OperationError, RequestPreview, ResolvedOperation, ResolvedStep } from './types.js';
@@ -112,7 +119,18 @@ export function expandStep(step: StepSpec, ctx: ExpandContext): ResolvedStep {
     for (let index = 0; index < items.length; index += 1) {
       const item = items[index];
       const itemScope: Scope = step.forEach === undefined ? ctx.scope : { params, env, steps, item, index };
-      for (const op of expandItem(step, registered.definition, itemScope, connection, ctx.registry, item, index, ctx.previews !== false, onSecretInput)) operations.push(op);
+      for (const op of expandItem(
+        step,
+        registered.definition,
+        itemScope,
+        connection,
+        ctx.registry,
+        item,
+        index,
+        ctx.previews !== false,
+        onSecretInput,
+      ))
+        operations.push(op);
     }
     return { ...base, disposition: 'planned', operations: withUniqueKeys(operations) };
   } catch (e) {

@@ -71,7 +71,10 @@ export async function readPlanFile(file: string): Promise<PlanDocument> {
     throw new RunbookError('USAGE', `${file} is not a plan file (not JSON); make one with 'runbook plan FILE --out ${file}'`);
   }
   if (doc.planVersion !== PLAN_VERSION || !doc.runbook || !Array.isArray(doc.steps) || typeof doc.createdAt !== 'string') {
-    throw new RunbookError('USAGE', `${file} is not a plan file of version ${PLAN_VERSION}; make one with 'runbook plan FILE --out ${file}'`);
+    throw new RunbookError(
+      'USAGE',
+      `${file} is not a plan file of version ${PLAN_VERSION}; make one with 'runbook plan FILE --out ${file}'`,
+    );
   }
   return doc as PlanDocument;
 }
@@ -114,7 +117,10 @@ export function checkPlanIsApplicable(plan: PlanDocument, currentSha256: string,
 export function checkPlanConnections(plan: PlanDocument, current: Record<string, PlanConnection>): void {
   const planned = plan.connections as Record<string, PlanConnection> | undefined;
   if (planned === undefined || planned === null || typeof planned !== 'object') {
-    throw new RunbookError('PLAN_TARGET_CHANGED', 'the plan does not record where its connections pointed, so it cannot be checked against this environment; make a new plan and review it');
+    throw new RunbookError(
+      'PLAN_TARGET_CHANGED',
+      'the plan does not record where its connections pointed, so it cannot be checked against this environment; make a new plan and review it',
+    );
   }
   for (const name of new Set([...Object.keys(planned), ...Object.keys(current)])) {
     const then = planned[name];

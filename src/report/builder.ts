@@ -133,7 +133,8 @@ export class ReportBuilder {
     if (interrupted) {
       report.error = {
         code: 'CANCELLED',
-        message: 'rebuilt from the journal of a run that did not finish (crash or kill); operations without an outcome are failed with CANCELLED',
+        message:
+          'rebuilt from the journal of a run that did not finish (crash or kill); operations without an outcome are failed with CANCELLED',
       };
     }
     return report;
@@ -150,7 +151,9 @@ export class ReportBuilder {
 
   #buildStep(state: StepState, interrupted: boolean): StepReport {
     const { outline, end } = state;
-    const { operations, summary } = state.spilled ? this.#spilledOf(state, state.spilled, interrupted) : this.#operationsOf(state, interrupted);
+    const { operations, summary } = state.spilled
+      ? this.#spilledOf(state, state.spilled, interrupted)
+      : this.#operationsOf(state, interrupted);
     const status = end?.status ?? (state.startedAt === undefined ? (interrupted ? 'cancelled' : 'skipped') : 'cancelled');
     const step: StepReport = {
       id: outline.id,
@@ -166,7 +169,8 @@ export class ReportBuilder {
       operations,
     };
     if (end?.reason !== undefined) step.reason = end.reason;
-    else if (!end) step.reason = state.startedAt === undefined ? 'the run ended before this step started' : 'the run ended while this step was running';
+    else if (!end)
+      step.reason = state.startedAt === undefined ? 'the run ended before this step started' : 'the run ended while this step was running';
     if (end?.continueOnError) step.continueOnError = true;
     if (end?.error !== undefined) step.error = end.error;
     if (end?.outputs !== undefined && !isLarge(state)) step.outputs = end.outputs;

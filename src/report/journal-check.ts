@@ -120,11 +120,11 @@ function describe(type: string, e: ErrorObject | undefined): string {
   const where = (path: string): string => path.slice(1).replace(/\//g, '.');
   if (!e) return `the "${type}" event is not valid`;
   if (e.keyword === 'required') {
-    const missing = [where(e.instancePath), String(e.params['missingProperty'])].filter((p) => p !== '').join('.');
+    const missing = [where(e.instancePath), String(e.params.missingProperty)].filter((p) => p !== '').join('.');
     return `the "${type}" event has no "${missing}"`;
   }
   if (e.keyword === 'enum') {
-    return `in the "${type}" event, "${where(e.instancePath)}" must be one of ${(e.params['allowedValues'] as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    return `in the "${type}" event, "${where(e.instancePath)}" must be one of ${(e.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
   }
   return `in the "${type}" event, "${where(e.instancePath)}" ${e.message ?? 'is not valid'}`;
 }

@@ -96,7 +96,9 @@ class JournalWindow {
       closeSync(fd);
     }
     if (start + got < offset + length) {
-      throw new Error(`the journal ${this.file} ends before the line of operation ${position + 1}: was it changed or truncated during the run?`);
+      throw new Error(
+        `the journal ${this.file} ends before the line of operation ${position + 1}: was it changed or truncated during the run?`,
+      );
     }
     this.#buffer = buffer.subarray(0, got);
     this.#start = start;

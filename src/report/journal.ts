@@ -95,7 +95,10 @@ export function foldJournal(file: string, onEvent: (event: JournalEvent, place: 
     for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) reader.push(chunk.subarray(0, n));
   } catch (e) {
     if (e instanceof RunbookError) throw e;
-    throw new RunbookError('FILE_NOT_FOUND', `cannot read the journal ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new RunbookError(
+      'FILE_NOT_FOUND',
+      `cannot read the journal ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -157,7 +160,10 @@ class JournalLines {
       throw new RunbookError('SCHEMA', `${this.file}: not a runbook journal (its first line is not the run header)`);
     }
     if (first.journalVersion !== JOURNAL_VERSION) {
-      throw new RunbookError('SCHEMA', `${this.file}: journal version ${String(first.journalVersion)} is not supported (expected ${JOURNAL_VERSION})`);
+      throw new RunbookError(
+        'SCHEMA',
+        `${this.file}: journal version ${String(first.journalVersion)} is not supported (expected ${JOURNAL_VERSION})`,
+      );
     }
     this.#first = false;
   }

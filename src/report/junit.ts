@@ -36,7 +36,11 @@ export function writeJunit(report: Report, write: (text: string) => void, redact
   const line = (text: string): void => write(`${text}\n`);
   // The totals come first in the file: count each step's cases as they will be written.
   const counts = report.steps.map(suiteCounts);
-  const total = counts.reduce((t, c) => ({ tests: t.tests + c.tests, failures: t.failures + c.failures, skipped: t.skipped + c.skipped }), { tests: 0, failures: 0, skipped: 0 });
+  const total = counts.reduce((t, c) => ({ tests: t.tests + c.tests, failures: t.failures + c.failures, skipped: t.skipped + c.skipped }), {
+    tests: 0,
+    failures: 0,
+    skipped: 0,
+  });
   line('<?xml version="1.0" encoding="UTF-8"?>');
   line(
     `<testsuites name="${x(report.runbook.name)}" tests="${total.tests}" failures="${total.failures}" skipped="${total.skipped}" time="${seconds(report.durationMs)}" timestamp="${x(report.startedAt)}">`,
@@ -45,7 +49,9 @@ export function writeJunit(report: Report, write: (text: string) => void, redact
     const cases = step.operations.length > 0 ? step.operations : null;
     const { failures, skipped } = counts[n]!;
     const suite = x(`${report.runbook.name}.${step.id}`);
-    line(`  <testsuite name="${suite}" tests="${cases ? cases.length : 1}" failures="${failures}" skipped="${skipped}" time="${seconds(step.durationMs)}">`);
+    line(
+      `  <testsuite name="${suite}" tests="${cases ? cases.length : 1}" failures="${failures}" skipped="${skipped}" time="${seconds(step.durationMs)}">`,
+    );
     if (cases) {
       for (const op of cases) {
         let body: string;
@@ -67,8 +73,7 @@ export function writeJunit(report: Report, write: (text: string) => void, redact
       if (step.status === 'failed' || step.status === 'cancelled') {
         const type = step.error?.code ?? (step.status === 'cancelled' ? 'CANCELLED' : 'FAILED');
         line(`      <failure type="${x(type)}" message="${x(step.reason ?? step.status)}">${x(step.reason ?? '')}</failure>`);
-      }
-      else line(`      <skipped message="${x(step.reason ?? step.status)}"/>`);
+      } else line(`      <skipped message="${x(step.reason ?? step.status)}"/>`);
       line('    </testcase>');
     }
     line('  </testsuite>');

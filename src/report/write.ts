@@ -100,7 +100,8 @@ function writeInPlace(file: string, produce: (write: (text: string) => void) => 
   try {
     // What was opened, not what the path named a moment before: a file put there meanwhile is not written.
     const opened = fstatSync(fd);
-    if (!opened.isCharacterDevice() && !opened.isFIFO()) throw Object.assign(new Error(`${file} is no longer a device or a pipe`), { code: 'EEXIST' });
+    if (!opened.isCharacterDevice() && !opened.isFIFO())
+      throw Object.assign(new Error(`${file} is no longer a device or a pipe`), { code: 'EEXIST' });
     produce((text) => writeText(fd, text));
   } finally {
     closeSync(fd);

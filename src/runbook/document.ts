@@ -45,7 +45,6 @@ export const MAX_ENTRIES = 100_000;
  */
 export const MAX_EXPANDED_VALUES = 1_000_000;
 
-
 /** The outcome of reading YAML text: diagnostics, and the data when the text is usable. */
 export interface ParsedYaml {
   source: SourceDocument;
@@ -101,7 +100,10 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     data = doc.toJS({ maxAliasCount: -1 });
   } catch (error) {
     const at = structural.firstAlias ? source.offsetOf(structural.firstAlias) : 0;
-    return { source, diagnostics: [...diagnostics, source.diagnosticAtOffset('YAML_SYNTAX', `the YAML cannot be read: ${messageOf(error)}`, at)] };
+    return {
+      source,
+      diagnostics: [...diagnostics, source.diagnosticAtOffset('YAML_SYNTAX', `the YAML cannot be read: ${messageOf(error)}`, at)],
+    };
   }
   const dataProblems: Problem[] = [];
   checkPlainData(data, [], dataProblems);
@@ -198,7 +200,9 @@ export class SourceDocument {
         const pair = items[index];
         if (pair && pairHolds(pair)) next = { segment: keyText(pair.key as Scalar), node: pair.value };
       } else if (isSeq(node)) {
-        const index = wellFormed ? itemAround(node.items, offset, (item) => (item as YamlNode | null)?.range?.[0]) : node.items.findIndex(itemHolds);
+        const index = wellFormed
+          ? itemAround(node.items, offset, (item) => (item as YamlNode | null)?.range?.[0])
+          : node.items.findIndex(itemHolds);
         if (index >= 0 && itemHolds(node.items[index])) next = { segment: index, node: node.items[index] };
       }
       if (next === undefined) break;
@@ -582,7 +586,11 @@ function checkNodes(doc: Document.Parsed, source: SourceDocument): NodeCheck {
     tooLarge = true;
     const at = isAlias(node) ? node : lastAlias;
     if (at) {
-      fail('YAML_ALIAS_LIMIT', `alias *${at.source} takes the document over ${MAX_EXPANDED_VALUES} values once its aliases are expanded (an alias bomb); write the values out, or use fewer aliases`, at);
+      fail(
+        'YAML_ALIAS_LIMIT',
+        `alias *${at.source} takes the document over ${MAX_EXPANDED_VALUES} values once its aliases are expanded (an alias bomb); write the values out, or use fewer aliases`,
+        at,
+      );
     } else {
       fail('YAML_ALIAS_LIMIT', `the document holds more than ${MAX_EXPANDED_VALUES} values; split it`, node);
     }
@@ -591,13 +599,20 @@ function checkNodes(doc: Document.Parsed, source: SourceDocument): NodeCheck {
 
   const visit = (node: unknown, depth: number): { height: number; size: number } => {
     if (tooLarge) return refused;
-    if (depth > MAX_NESTING) return fail('YAML_SYNTAX', `the document nests more than ${MAX_NESTING} levels deep; flatten it`, node as YamlNode);
+    if (depth > MAX_NESTING)
+      return fail('YAML_SYNTAX', `the document nests more than ${MAX_NESTING} levels deep; flatten it`, node as YamlNode);
     if (isAlias(node)) {
       firstAlias ??= node;
       lastAlias = node;
       const target = source.resolveAlias(node);
-      if (!target) return fail('YAML_SYNTAX', `alias *${node.source} names no anchor defined before it; define &${node.source} first`, node);
-      if (open.has(target)) return fail('YAML_ALIAS_LIMIT', `alias *${node.source} refers to a value that contains it (a cycle); write the value out instead`, node);
+      if (!target)
+        return fail('YAML_SYNTAX', `alias *${node.source} names no anchor defined before it; define &${node.source} first`, node);
+      if (open.has(target))
+        return fail(
+          'YAML_ALIAS_LIMIT',
+          `alias *${node.source} refers to a value that contains it (a cycle); write the value out instead`,
+          node,
+        );
       let expansion = measured.get(target);
       if (expansion === undefined) {
         // Not walked yet (an anchor on a key): walking it counts it once, here.
@@ -658,7 +673,11 @@ function checkNodes(doc: Document.Parsed, source: SourceDocument): NodeCheck {
     }
     const firstOffset = first.range?.[0];
     const where = firstOffset === undefined ? '' : ` (first on line ${source.position(firstOffset).line})`;
-    keyProblems.push({ ...at(), code: 'YAML_DUPLICATE_KEY', message: `key '${name}' appears twice in the same mapping${where}; remove or rename one` });
+    keyProblems.push({
+      ...at(),
+      code: 'YAML_DUPLICATE_KEY',
+      message: `key '${name}' appears twice in the same mapping${where}; remove or rename one`,
+    });
   };
 
   visit(doc.contents, 0);
@@ -670,7 +689,8 @@ function checkPlainData(value: unknown, path: DocPath, problems: Problem[]): voi
   if (problems.length >= 20) return;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) problems.push({ code: 'SCHEMA', message: `${formatPath(path) || 'the value'} must be a finite number`, path });
+    if (!Number.isFinite(value))
+      problems.push({ code: 'SCHEMA', message: `${formatPath(path) || 'the value'} must be a finite number`, path });
     return;
   }
   if (Array.isArray(value)) {
@@ -681,7 +701,11 @@ function checkPlainData(value: unknown, path: DocPath, problems: Problem[]): voi
     for (const [k, v] of Object.entries(value)) checkPlainData(v, [...path, k], problems);
     return;
   }
-  problems.push({ code: 'SCHEMA', message: `${formatPath(path) || 'the document'} holds a value plain YAML cannot express; remove its tag`, path });
+  problems.push({
+    code: 'SCHEMA',
+    message: `${formatPath(path) || 'the document'} holds a value plain YAML cannot express; remove its tag`,
+    path,
+  });
 }
 
 function messageOf(error: unknown): string {

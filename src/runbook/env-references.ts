@@ -110,7 +110,12 @@ function envReads(expr: Expr, defaulted: boolean): { name: string; start: number
     case 'member': {
       if (expr.object.kind === 'name' && expr.object.name === 'env') {
         const property = expr.property;
-        const name = typeof property === 'string' ? property : property.kind === 'literal' && typeof property.value === 'string' ? property.value : undefined;
+        const name =
+          typeof property === 'string'
+            ? property
+            : property.kind === 'literal' && typeof property.value === 'string'
+              ? property.value
+              : undefined;
         return name === undefined || defaulted ? [] : [{ name, start: expr.start }];
       }
       const inProperty = typeof expr.property === 'string' ? [] : envReads(expr.property, defaulted);

@@ -193,12 +193,14 @@ function tokenize(text: string): Token[] {
       let value = '';
       i++;
       for (;;) {
-        if (i >= text.length) throw syntaxError(`the string that starts at column ${start + 1} is not closed; close it with ${c}`, { offset: start });
+        if (i >= text.length)
+          throw syntaxError(`the string that starts at column ${start + 1} is not closed; close it with ${c}`, { offset: start });
         const d = text[i]!;
         if (d === c) break;
         if (d === '\\') {
           const escaped = ESCAPES[text[i + 1] ?? ''];
-          if (escaped === undefined) throw syntaxError(`unknown escape '\\${text[i + 1] ?? ''}' in a string; write \\\\ for a backslash`, { offset: i });
+          if (escaped === undefined)
+            throw syntaxError(`unknown escape '\\${text[i + 1] ?? ''}' in a string; write \\\\ for a backslash`, { offset: i });
           value += escaped;
           i += 2;
         } else {
@@ -347,7 +349,9 @@ class Parser {
         const index = this.#nested(this.#coalesce, open.start);
         const close = this.#take();
         if (close.type !== 'punct' || close.value !== ']') {
-          throw syntaxError(`expected ']' to close the '[' at column ${open.start + 1}, found ${describeToken(close)}`, { offset: close.start });
+          throw syntaxError(`expected ']' to close the '[' at column ${open.start + 1}, found ${describeToken(close)}`, {
+            offset: close.start,
+          });
         }
         const property = index.kind === 'literal' && typeof index.value === 'string' ? index.value : index;
         expr = { kind: 'member', object: expr, property, start: expr.start, end: close.end };
@@ -376,7 +380,9 @@ class Parser {
           const inner = this.#nested(this.#coalesce, start);
           const close = this.#take();
           if (close.type !== 'punct' || close.value !== ')') {
-            throw syntaxError(`expected ')' to close the '(' at column ${start + 1}, found ${describeToken(close)}`, { offset: close.start });
+            throw syntaxError(`expected ')' to close the '(' at column ${start + 1}, found ${describeToken(close)}`, {
+              offset: close.start,
+            });
           }
           return { ...inner, start, end: close.end };
         }
@@ -618,8 +624,7 @@ function evaluateBinary(expr: Extract<Expr, { kind: 'binary' }>, state: EvalStat
 }
 
 function compare(operator: '<' | '<=' | '>' | '>=', left: unknown, right: unknown, state: EvalState): boolean {
-  const comparable =
-    (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
+  const comparable = (typeof left === 'number' && typeof right === 'number') || (typeof left === 'string' && typeof right === 'string');
   if (!comparable) {
     throw new RunbookError(
       'EXPRESSION',

@@ -125,9 +125,7 @@ function decodeUtf8(bytes: Buffer, file: string): string {
     const before = text.slice(0, Math.max(0, bad));
     const line = before.split('\n').length;
     const column = bad - before.lastIndexOf('\n');
-    throw new ValidationError([
-      { code: 'YAML_SYNTAX', message: 'the file is not valid UTF-8 text; save it as UTF-8', file, line, column },
-    ]);
+    throw new ValidationError([{ code: 'YAML_SYNTAX', message: 'the file is not valid UTF-8 text; save it as UTF-8', file, line, column }]);
   }
 }
 
@@ -138,7 +136,13 @@ async function parseText(text: string, bytes: Buffer, file: string, options: Loa
   if (data === undefined) throw new ValidationError(sortDiagnostics(diagnostics));
   if (data === null && diagnostics.length === 0) {
     throw new ValidationError([
-      { code: 'SCHEMA', message: 'the file holds no runbook (it is empty, or only comments); start it with version: 1, name: and steps:', file, line: 1, column: 1 },
+      {
+        code: 'SCHEMA',
+        message: 'the file holds no runbook (it is empty, or only comments); start it with version: 1, name: and steps:',
+        file,
+        line: 1,
+        column: 1,
+      },
     ]);
   }
 
@@ -219,7 +223,8 @@ function buildStep(raw: Record<string, unknown>): StepSpec {
   if (typeof raw.concurrency === 'number') step.concurrency = raw.concurrency;
   if (isPlainObject(raw.retry)) step.retry = buildRetry(raw.retry);
   if (typeof raw.timeout === 'string') step.timeoutMs = parseDuration(raw.timeout) ?? DEFAULTS.timeoutMs;
-  if (typeof raw.operationTimeout === 'string') step.operationTimeoutMs = parseDuration(raw.operationTimeout) ?? DEFAULTS.operationTimeoutMs;
+  if (typeof raw.operationTimeout === 'string')
+    step.operationTimeoutMs = parseDuration(raw.operationTimeout) ?? DEFAULTS.operationTimeoutMs;
   if (raw.if !== undefined && raw.if !== null) step.if = raw.if;
   if (isPlainObject(raw.rollout)) step.rollout = buildRollout(raw.rollout);
   return step;

@@ -75,7 +75,10 @@ export interface Runbook {
    * Finds the line and column of a document path such as ['steps', 1, 'with', 'hostId'], or of a place
    * inside the string value there (`anchor`: the value's text from `anchorIndex`; `index`: the place).
    */
-  locate(path: (string | number)[], inString?: { anchor: string; anchorIndex: number; index: number }): { line: number; column: number } | undefined;
+  locate(
+    path: (string | number)[],
+    inString?: { anchor: string; anchorIndex: number; index: number },
+  ): { line: number; column: number } | undefined;
 }
 
 /** Default values of the format, in one place (docs/format.md quotes them). */

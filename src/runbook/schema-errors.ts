@@ -122,32 +122,50 @@ function chooseBranch(error: ErrorObject, errors: readonly ErrorObject[], path: 
     return { kind: 'problem', problem: { code: 'SCHEMA', message: where(`give ${noun} ${listed}`), path } };
   }
   if (Array.isArray(passing)) {
-    return { kind: 'problem', problem: { code: 'SCHEMA', message: `${label} matches more than one of the allowed forms; make it match exactly one`, path } };
+    return {
+      kind: 'problem',
+      problem: { code: 'SCHEMA', message: `${label} matches more than one of the allowed forms; make it match exactly one`, path },
+    };
   }
 
   const discriminator = findDiscriminator(branches);
   if (discriminator && isPlainObject(error.data)) {
     const { key, values } = discriminator;
     const value = error.data[key];
-    const index = values.findIndex((v) => v === value);
+    const index = values.indexOf(value);
     if (index >= 0) return { kind: 'branch', index };
     const shown = values.map((v) => JSON.stringify(v)).join(', ');
     if (!Object.hasOwn(error.data, key)) {
-      return { kind: 'problem', problem: { code: 'SCHEMA', message: `${where(`missing required ${noun} '${key}'`)} (one of ${shown})`, path } };
+      return {
+        kind: 'problem',
+        problem: { code: 'SCHEMA', message: `${where(`missing required ${noun} '${key}'`)} (one of ${shown})`, path },
+      };
     }
     if (typeof value !== 'string' || !value.includes('${{')) {
       const keyPath = [...path, key];
-      const hint = typeof value === 'string' ? didYouMean(value, values.filter((v): v is string => typeof v === 'string')) : '';
+      const hint =
+        typeof value === 'string'
+          ? didYouMean(
+              value,
+              values.filter((v): v is string => typeof v === 'string'),
+            )
+          : '';
       return {
         kind: 'problem',
-        problem: { code: 'SCHEMA', message: `${wording.label(keyPath)} must be one of ${shown}, got ${describeValue(value)}${hint}`, path: keyPath },
+        problem: {
+          code: 'SCHEMA',
+          message: `${wording.label(keyPath)} must be one of ${shown}, got ${describeValue(value)}${hint}`,
+          path: keyPath,
+        },
       };
     }
   }
 
   // Otherwise the branch that comes closest is most likely the one meant.
   const counts = branches.map(
-    (_, i) => errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/${i}/`) && isSameOrInside(e.instancePath, error.instancePath)).length,
+    (_, i) =>
+      errors.filter((e) => e.schemaPath.startsWith(`${error.schemaPath}/${i}/`) && isSameOrInside(e.instancePath, error.instancePath))
+        .length,
   );
   const fewest = counts.reduce((a, b) => Math.min(a, b), Infinity);
   const best = counts.indexOf(fewest);
@@ -210,7 +228,12 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
       const key = String(params.propertyName);
       const pattern = isPlainObject(error.schema) && typeof error.schema.pattern === 'string' ? error.schema.pattern : '';
       const rule = NAME_RULES[pattern] ?? `match the pattern /${pattern}/`;
-      return { code: 'SCHEMA', message: `${placed(`invalid name '${key}'`, wording.container(path))}: names must ${rule}`, path: [...path, key], at: 'key' };
+      return {
+        code: 'SCHEMA',
+        message: `${placed(`invalid name '${key}'`, wording.container(path))}: names must ${rule}`,
+        path: [...path, key],
+        at: 'key',
+      };
     }
     case 'type': {
       const expected = expectedTypes(parent);
@@ -230,9 +253,18 @@ function describeError(error: ErrorObject, path: DocPath, wording: ErrorWording)
     }
     case 'enum': {
       const allowed = Array.isArray(params.allowedValues) ? params.allowedValues : [];
-      const shown = allowed.slice(0, 12).map((v) => JSON.stringify(v)).join(', ');
+      const shown = allowed
+        .slice(0, 12)
+        .map((v) => JSON.stringify(v))
+        .join(', ');
       const more = allowed.length > 12 ? ', ...' : '';
-      const hint = typeof error.data === 'string' ? didYouMean(error.data, allowed.filter((v): v is string => typeof v === 'string')) : '';
+      const hint =
+        typeof error.data === 'string'
+          ? didYouMean(
+              error.data,
+              allowed.filter((v): v is string => typeof v === 'string'),
+            )
+          : '';
       return { code: 'SCHEMA', message: `${label} must be one of ${shown}${more}, ${got}${hint}`, path };
     }
     case 'minItems':
@@ -296,7 +328,7 @@ const TYPE_PHRASES: Record<string, string> = {
 function expectedTypes(schema: Record<string, unknown>): string {
   const types = Array.isArray(schema.type) ? schema.type.map(String) : typeof schema.type === 'string' ? [schema.type] : [];
   const patternPhrase = typeof schema.pattern === 'string' ? PATTERN_PHRASES[schema.pattern] : undefined;
-  const phrases = types.map((t) => (t === 'string' && patternPhrase ? patternPhrase : TYPE_PHRASES[t] ?? t));
+  const phrases = types.map((t) => (t === 'string' && patternPhrase ? patternPhrase : (TYPE_PHRASES[t] ?? t)));
   if (phrases.length === 0) return patternPhrase ?? 'a valid value';
   return phrases.length === 1 ? phrases[0]! : `${phrases.slice(0, -1).join(', ')} or ${phrases[phrases.length - 1]}`;
 }
@@ -339,7 +371,9 @@ function typeHint(value: unknown, schema: Record<string, unknown>, path: DocPath
 
 /** Whether a path names a credential (`auth.password`, `accessKeySecret`, an `Authorization` header...). */
 export function isSensitivePath(path: DocPath): boolean {
-  return path.some((segment) => typeof segment === 'string' && /pass(?:word|wd)?$|secret|token|credential|authorization|api[-_]?key/i.test(segment));
+  return path.some(
+    (segment) => typeof segment === 'string' && /pass(?:word|wd)?$|secret|token|credential|authorization|api[-_]?key/i.test(segment),
+  );
 }
 
 /** Converts a JSON pointer to a path, with numbers where the data holds a list. */

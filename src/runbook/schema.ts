@@ -65,7 +65,10 @@ export function buildRunbookSchema(registry: Registry, only: SchemaSubset = {}):
   for (const action of actions) {
     if (wiredActions && !wiredActions.has(action.name)) continue;
     defs[actionDefName(action.name)] = {
-      ...withRef(acceptExpressions(closeObject(action.inputs)), `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/actions/${action.name}`),
+      ...withRef(
+        acceptExpressions(closeObject(action.inputs)),
+        `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/actions/${action.name}`,
+      ),
       title: `with: of ${action.name}`,
       description: action.description,
     };
@@ -84,7 +87,10 @@ export function buildRunbookSchema(registry: Registry, only: SchemaSubset = {}):
   for (const connection of connections) {
     if (wiredConnections && !wiredConnections.has(connection.type)) continue;
     defs[connectionDefName(connection.type)] = {
-      ...withRef(acceptExpressions(closeObject(connection.config), ['type']), `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/connections/${connection.type}`),
+      ...withRef(
+        acceptExpressions(closeObject(connection.config), ['type']),
+        `${RUNBOOK_SCHEMA_ID.replace(/\.schema\.json$/, '')}/connections/${connection.type}`,
+      ),
       title: `connection of type ${connection.type}`,
       description: connection.description,
     };
@@ -243,8 +249,7 @@ export function renderRunbookSchema(registry: Registry): string {
  * input is reported instead of ignored.
  */
 function closeObject(schema: JsonSchema): JsonSchema {
-  const open =
-    'additionalProperties' in schema || 'patternProperties' in schema || 'unevaluatedProperties' in schema;
+  const open = 'additionalProperties' in schema || 'patternProperties' in schema || 'unevaluatedProperties' in schema;
   if (!open && isPlainObject(schema.properties)) return { ...schema, additionalProperties: false };
   return schema;
 }

@@ -84,7 +84,8 @@ function schemaErrors(validate: ValidateFunction, prepared: unknown): ErrorObjec
     if (validate({ ...prepared, steps: steps.slice(start, start + STEPS_PER_VALIDATION) })) continue;
     for (const error of validate.errors ?? []) {
       const inStep = /^\/steps\/(\d+)(?=\/|$)/.exec(error.instancePath);
-      if (inStep) errors.push({ ...error, instancePath: `/steps/${start + Number(inStep[1])}${error.instancePath.slice(inStep[0].length)}` });
+      if (inStep)
+        errors.push({ ...error, instancePath: `/steps/${start + Number(inStep[1])}${error.instancePath.slice(inStep[0].length)}` });
       else if (start === 0) errors.push(error);
     }
   }
@@ -103,7 +104,7 @@ function stepLabel(data: unknown, index: number): string {
   return isPlainObject(step) && typeof step.id === 'string' ? `step '${step.id}'` : `steps[${index}]`;
 }
 
-function runbookWording(data: unknown, registry: Registry): ErrorWording {
+function runbookWording(data: unknown, _registry: Registry): ErrorWording {
   const actionOf = (index: number): string | undefined => {
     const step = isPlainObject(data) && Array.isArray(data.steps) ? (data.steps[index] as unknown) : undefined;
     return isPlainObject(step) && typeof step.action === 'string' ? step.action : undefined;
@@ -139,7 +140,8 @@ function runbookWording(data: unknown, registry: Registry): ErrorWording {
     keyNoun: (path) => (isInputs(path) ? 'input' : 'key'),
     ignore(error: ErrorObject, path: DocPath) {
       // The loader refuses merge keys wherever they are, with their place.
-      if (error.keyword === 'additionalProperties' && (error.params as { additionalProperty?: unknown }).additionalProperty === '<<') return true;
+      if (error.keyword === 'additionalProperties' && (error.params as { additionalProperty?: unknown }).additionalProperty === '<<')
+        return true;
       // Named better by the semantic checks, with a suggestion.
       if (error.keyword !== 'enum') return false;
       const unknownAction = path.length === 3 && path[0] === 'steps' && path[2] === 'action';
@@ -214,22 +216,39 @@ class SemanticCheck {
     const enumValues = Array.isArray(spec.enum) ? spec.enum : undefined;
     enumValues?.forEach((value: unknown, i: number) => {
       if (!matchesParamType(value, type)) {
-        this.#add({ code: 'SCHEMA', message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`, path: [...path, 'enum', i] });
+        this.#add({
+          code: 'SCHEMA',
+          message: `value ${i + 1} of the enum of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`,
+          path: [...path, 'enum', i],
+        });
       }
     });
     if (spec.items !== undefined && type !== 'array') {
-      this.#add({ code: 'SCHEMA', message: `param '${name}' has items but is of type ${type}; items applies to array params only`, path: [...path, 'items'], at: 'key' });
+      this.#add({
+        code: 'SCHEMA',
+        message: `param '${name}' has items but is of type ${type}; items applies to array params only`,
+        path: [...path, 'items'],
+        at: 'key',
+      });
     }
     const itemsCheck = type === 'array' && isPlainObject(spec.items) ? this.#compileItems(name, spec.items) : undefined;
     if (!Object.hasOwn(spec, 'default')) return;
     const value = spec.default;
     const defaultPath = [...path, 'default'];
     if (typeof value === 'string' && value.includes('${{')) {
-      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' is a literal value; \${{ }} is not evaluated here`, path: defaultPath });
+      this.#add({
+        code: 'SCHEMA',
+        message: `the default of param '${name}' is a literal value; \${{ }} is not evaluated here`,
+        path: defaultPath,
+      });
       return;
     }
     if (!matchesParamType(value, type)) {
-      this.#add({ code: 'SCHEMA', message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`, path: defaultPath });
+      this.#add({
+        code: 'SCHEMA',
+        message: `the default of param '${name}' must be ${PARAM_TYPE_PHRASES[type]}, got ${describeValue(value, { secret })}`,
+        path: defaultPath,
+      });
       return;
     }
     if (enumValues && !enumValues.some((allowed: unknown) => sameData(allowed, value))) {
@@ -240,7 +259,8 @@ class SemanticCheck {
       value.forEach((element: unknown, i: number) => {
         const problem = itemsCheck(element);
         const said = secret ? 'does not match the items schema' : problem;
-        if (problem) this.#add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${said}`, path: [...defaultPath, i] });
+        if (problem)
+          this.#add({ code: 'SCHEMA', message: `element ${i + 1} of the default of param '${name}' ${said}`, path: [...defaultPath, i] });
       });
     }
   }
@@ -251,7 +271,12 @@ class SemanticCheck {
       validate = compileSchema(items);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.#add({ code: 'SCHEMA', message: `items of param '${name}' is not a valid JSON Schema: ${reason}`, path: ['params', name, 'items'], at: 'key' });
+      this.#add({
+        code: 'SCHEMA',
+        message: `items of param '${name}' is not a valid JSON Schema: ${reason}`,
+        path: ['params', name, 'items'],
+        at: 'key',
+      });
       return undefined;
     }
     return (value) => {
@@ -317,7 +342,12 @@ class SemanticCheck {
 
     const hasForEach = Object.hasOwn(step, 'forEach') && step.forEach !== undefined && step.forEach !== null;
     if (Object.hasOwn(step, 'rollout') && !hasForEach) {
-      this.#add({ code: 'SCHEMA', message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`, path: [...path, 'rollout'], at: 'key' });
+      this.#add({
+        code: 'SCHEMA',
+        message: `rollout needs forEach: ${label} has a single operation to run, nothing to batch`,
+        path: [...path, 'rollout'],
+        at: 'key',
+      });
     }
     this.#checkDurationLimits(step, path, label);
     this.#checkRolloutGrows(step, path, label);
@@ -325,7 +355,11 @@ class SemanticCheck {
       const delay = parseDuration(step.retry.delay);
       const maxDelay = parseDuration(step.retry.maxDelay);
       if (delay !== undefined && maxDelay !== undefined && delay > maxDelay) {
-        this.#add({ code: 'SCHEMA', message: `retry.delay (${step.retry.delay}) is longer than retry.maxDelay (${step.retry.maxDelay}) in ${label}`, path: [...path, 'retry', 'delay'] });
+        this.#add({
+          code: 'SCHEMA',
+          message: `retry.delay (${step.retry.delay}) is longer than retry.maxDelay (${step.retry.maxDelay}) in ${label}`,
+          path: [...path, 'retry', 'delay'],
+        });
       }
     }
 
@@ -339,7 +373,12 @@ class SemanticCheck {
     this.#checkExpressions(step.forEach, [...path, 'forEach'], stepPlace(`in the forEach of ${label}`, itemNotYet));
     this.#checkExpressions(step.if, [...path, 'if'], stepPlace(`in the if of ${label}`, itemNotYet));
     // A with: that is not a mapping is refused by the schema; its expressions would only repeat that.
-    if (isPlainObject(step.with)) this.#checkExpressions(step.with, [...path, 'with'], stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach));
+    if (isPlainObject(step.with))
+      this.#checkExpressions(
+        step.with,
+        [...path, 'with'],
+        stepPlace(`in the with: of ${label}`, hasForEach ? undefined : itemOutsideForEach),
+      );
     this.#refuseExpression(step.name, [...path, 'name'], `the name of ${label}`);
     this.#refuseExpression(step.connection, [...path, 'connection'], `the connection of ${label}`);
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
@@ -353,7 +392,8 @@ class SemanticCheck {
       if (!isPlainObject(schema) || schema.format !== 'regex' || typeof text !== 'string' || text.includes('${{')) continue;
       // A pattern too long for the schema's maxLength is reported by the schema.
       const problem = typeof schema.maxLength === 'number' && text.length > schema.maxLength ? undefined : regexInputProblem(text);
-      if (problem !== undefined) this.#add({ code: 'SCHEMA', message: `input '${name}' of ${label} ${problem}`, path: [...path, 'with', name] });
+      if (problem !== undefined)
+        this.#add({ code: 'SCHEMA', message: `input '${name}' of ${label} ${problem}`, path: [...path, 'with', name] });
     }
   }
 
@@ -362,7 +402,13 @@ class SemanticCheck {
    * and each `${{ }}` must yield a string or a number, which becomes one encoded segment. Values whose type
    * is known before the run (literals, typed params, a literal forEach list) are checked here.
    */
-  #checkPathInputs(step: Record<string, unknown>, inputs: Record<string, unknown>, names: readonly string[], path: DocPath, label: string): void {
+  #checkPathInputs(
+    step: Record<string, unknown>,
+    inputs: Record<string, unknown>,
+    names: readonly string[],
+    path: DocPath,
+    label: string,
+  ): void {
     for (const name of names) {
       const text = inputs[name];
       if (typeof text !== 'string' || !Object.hasOwn(inputs, name)) continue;
@@ -410,7 +456,8 @@ class SemanticCheck {
   /** What an expression yields when that is known before the run and is neither a string nor a number. */
   #staticKind(expr: Expr, step: Record<string, unknown>): string | undefined {
     if (expr.kind === 'literal') return expr.value === null ? 'null' : typeof expr.value === 'boolean' ? 'true or false' : undefined;
-    if (expr.kind === 'not' || (expr.kind === 'binary' && expr.operator !== '??' && expr.operator !== '||' && expr.operator !== '&&')) return 'true or false';
+    if (expr.kind === 'not' || (expr.kind === 'binary' && expr.operator !== '??' && expr.operator !== '||' && expr.operator !== '&&'))
+      return 'true or false';
     if (expr.kind === 'member' && typeof expr.property === 'string' && expr.object.kind === 'name' && expr.object.name === 'params') {
       const spec = Object.hasOwn(this.#params, expr.property) ? this.#params[expr.property] : undefined;
       const type = isPlainObject(spec) ? spec.type : undefined;
@@ -480,7 +527,8 @@ class SemanticCheck {
     if (step.action.includes('${{')) return undefined;
     const names = this.registry.actionNames();
     const hint = didYouMean(step.action, names);
-    const list = hint || (names.length === 0 ? '; no action is registered' : names.length <= 12 ? ` (registered: ${names.join(', ')})` : '');
+    const list =
+      hint || (names.length === 0 ? '; no action is registered' : names.length <= 12 ? ` (registered: ${names.join(', ')})` : '');
     this.#add({ code: 'UNKNOWN_ACTION', message: `unknown action '${step.action}'${list}`, path: [...path, 'action'] });
     return undefined;
   }
@@ -489,8 +537,13 @@ class SemanticCheck {
     const name = typeof step.connection === 'string' ? step.connection : undefined;
     const declared = Object.keys(this.#connections);
     if (name !== undefined && !Object.hasOwn(this.#connections, name)) {
-      const list = declared.length === 0 ? '; declare it under connections:' : didYouMean(name, declared) || ` (declared: ${declared.join(', ')})`;
-      this.#add({ code: 'UNKNOWN_CONNECTION', message: `${label} names connection '${name}', which is not declared${list}`, path: [...path, 'connection'] });
+      const list =
+        declared.length === 0 ? '; declare it under connections:' : didYouMean(name, declared) || ` (declared: ${declared.join(', ')})`;
+      this.#add({
+        code: 'UNKNOWN_CONNECTION',
+        message: `${label} names connection '${name}', which is not declared${list}`,
+        path: [...path, 'connection'],
+      });
       return;
     }
     if (!action) return;
@@ -535,7 +588,11 @@ class SemanticCheck {
 
   #refuseExpression(value: unknown, path: DocPath, what: string): void {
     if (typeof value === 'string' && value.includes('${{')) {
-      this.#add({ code: 'SCHEMA', message: `${what} is not evaluated: \${{ }} is allowed only inside with:, forEach, if and connections`, path });
+      this.#add({
+        code: 'SCHEMA',
+        message: `${what} is not evaluated: \${{ }} is allowed only inside with:, forEach, if and connections`,
+        path,
+      });
     }
   }
 
@@ -559,14 +616,25 @@ class SemanticCheck {
       if (error instanceof RunbookError && error.code === 'EXPRESSION_SYNTAX') {
         const index = typeof error.details?.offset === 'number' ? error.details.offset : 0;
         const reason = typeof error.details?.reason === 'string' ? error.details.reason : error.message;
-        this.#add({ code: 'EXPRESSION_SYNTAX', message: `invalid expression ${place.where}: ${reason}`, path, inString: anchorAt(text, index) });
+        this.#add({
+          code: 'EXPRESSION_SYNTAX',
+          message: `invalid expression ${place.where}: ${reason}`,
+          path,
+          inString: anchorAt(text, index),
+        });
         return;
       }
       throw error;
     }
     for (const reference of references) {
       const message = this.#referenceProblem(reference, place);
-      if (message) this.#add({ code: 'UNKNOWN_REFERENCE', message: `${message} (in \${{ ${reference.text} }} ${place.where})`, path, inString: anchorAt(text, reference.offset) });
+      if (message)
+        this.#add({
+          code: 'UNKNOWN_REFERENCE',
+          message: `${message} (in \${{ ${reference.text} }} ${place.where})`,
+          path,
+          inString: anchorAt(text, reference.offset),
+        });
     }
   }
 
@@ -593,16 +661,27 @@ class SemanticCheck {
     }
   }
 
-  #stepReferenceProblem(id: string | number | null | undefined, next: string | number | null | undefined, current: number): string | undefined {
+  #stepReferenceProblem(
+    id: string | number | null | undefined,
+    next: string | number | null | undefined,
+    current: number,
+  ): string | undefined {
     if (id === null) return undefined;
     if (id === undefined) return 'name a step, as in steps.<id>.outputs.<name>';
     const name = String(id);
     const index = this.#stepIds.indexOf(name);
     const earlier = this.#stepIds.slice(0, current).filter((s) => s !== '');
-    if (index < 0) return `unknown step '${name}'${didYouMean(name, this.#stepIds.filter((s) => s !== '')) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')}`;
+    if (index < 0)
+      return `unknown step '${name}'${
+        didYouMean(
+          name,
+          this.#stepIds.filter((s) => s !== ''),
+        ) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')
+      }`;
     if (index === current) return `a step cannot read its own outputs ('${name}')`;
     if (index > current) return `step '${name}' runs later; a step can read the outputs of earlier steps only`;
-    if (next !== undefined && next !== null && next !== 'outputs') return `write steps.${name}.outputs.<name> to read an output of step '${name}'`;
+    if (next !== undefined && next !== null && next !== 'outputs')
+      return `write steps.${name}.outputs.<name> to read an output of step '${name}'`;
     return undefined;
   }
 }

@@ -13,11 +13,7 @@ import { buildRunbookSchema, PARAM_TYPES } from './schema.js';
 /** The schemas compiled at build time. */
 export function prebuiltSchemas(): AnySchema[] {
   const registry = createRegistry();
-  return [
-    buildRunbookSchema(registry),
-    ...registry.actions().map((a) => a.definition.inputs),
-    ...PARAM_TYPES.map((type) => ({ type })),
-  ];
+  return [buildRunbookSchema(registry), ...registry.actions().map((a) => a.definition.inputs), ...PARAM_TYPES.map((type) => ({ type }))];
 }
 
 /** Writes the prebuilt validators module and returns the path written. */

@@ -79,7 +79,9 @@ export class Redactor {
    */
   stringify(value: unknown): string | undefined {
     const text = (
-      this.#secrets.size === 0 ? JSON.stringify(value) : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && this.#secrets.has(v) ? REDACTED : v))
+      this.#secrets.size === 0
+        ? JSON.stringify(value)
+        : JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' && this.#secrets.has(v) ? REDACTED : v))
     ) as string | undefined;
     return text === undefined ? undefined : this.redactJson(text);
   }

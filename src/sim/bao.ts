@@ -74,9 +74,9 @@ export class BaoApi implements SimBaoView {
       r('GET', '/peer', true, (ex) => this.listPeers(ex)),
       r('POST', '/peer/stop', true, (ex) => this.bulk(ex, 'stop')),
       r('POST', '/peer/start', true, (ex) => this.bulk(ex, 'start')),
-      r('GET', '/peer/:name', true, (ex, p) => this.getPeer(ex, p['name'] as string)),
-      r('PUT', '/peer/:name/stop', true, (ex, p) => this.single(ex, p['name'] as string, 'stop')),
-      r('PUT', '/peer/:name/start', true, (ex, p) => this.single(ex, p['name'] as string, 'start')),
+      r('GET', '/peer/:name', true, (ex, p) => this.getPeer(ex, p.name as string)),
+      r('PUT', '/peer/:name/stop', true, (ex, p) => this.single(ex, p.name as string, 'stop')),
+      r('PUT', '/peer/:name/start', true, (ex, p) => this.single(ex, p.name as string, 'start')),
       r('GET', '/info/peer', true, (ex) => this.peerInfo(ex)),
     ];
   }
@@ -160,8 +160,8 @@ export class BaoApi implements SimBaoView {
 
   private login(ex: Exchange): void {
     const body = parseJsonObject(ex.body);
-    const username = body?.['username'];
-    const password = body?.['password'];
+    const username = body?.username;
+    const password = body?.password;
     if (typeof username !== 'string' || typeof password !== 'string') {
       return this.fail(ex, 400, 'Login needs a JSON body {"username": "...", "password": "..."}');
     }
@@ -180,16 +180,16 @@ export class BaoApi implements SimBaoView {
   }
 
   private listPeers(ex: Exchange): void {
-    const matchon = ex.query['matchon'] ?? 'name';
+    const matchon = ex.query.matchon ?? 'name';
     if (matchon !== 'name' && matchon !== 'type' && matchon !== 'status') {
       return this.fail(ex, 400, `matchon must be name, type or status, got "${matchon}"`);
     }
     let pattern: RegExp;
     try {
       // BAO is Java: the pattern must match the whole value, as String.matches does.
-      pattern = new RegExp(`^(?:${ex.query['pattern'] ?? '.*'})$`);
+      pattern = new RegExp(`^(?:${ex.query.pattern ?? '.*'})$`);
     } catch {
-      return this.fail(ex, 400, `pattern is not a valid regular expression: ${ex.query['pattern']}`);
+      return this.fail(ex, 400, `pattern is not a valid regular expression: ${ex.query.pattern}`);
     }
     const peers = this.peers().filter((p) => pattern.test(p[matchon]));
     sendJson(ex.res, 200, peers.map(peerJson));
@@ -223,13 +223,13 @@ export class BaoApi implements SimBaoView {
 
   private bulk(ex: Exchange, action: 'stop' | 'start'): void {
     const body = parseJsonObject(ex.body);
-    const list = body?.['peers'];
+    const list = body?.peers;
     if (!Array.isArray(list) || list.length === 0) {
       return this.fail(ex, 400, `Send a JSON body {"peers": [{"name": "..."}]} with at least one peer`);
     }
     const names: string[] = [];
     for (const item of list) {
-      const name = isRecord(item) ? item['name'] : undefined;
+      const name = isRecord(item) ? item.name : undefined;
       if (typeof name !== 'string') return this.fail(ex, 400, 'Every entry of "peers" needs a string "name"');
       names.push(name);
     }

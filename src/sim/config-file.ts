@@ -18,9 +18,13 @@ export async function loadSimConfig(file: string, options: { flag?: string } = {
     text = await readFile(file, 'utf8');
   } catch (err) {
     const reason = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-    throw new RunbookError('USAGE', `Cannot read the simulator config file ${file} (${reason}): check the path given to ${options.flag ?? '--config'}`, {
-      cause: err,
-    });
+    throw new RunbookError(
+      'USAGE',
+      `Cannot read the simulator config file ${file} (${reason}): check the path given to ${options.flag ?? '--config'}`,
+      {
+        cause: err,
+      },
+    );
   }
   const lineCounter = new LineCounter();
   const where = (offset: number): string => {
@@ -32,7 +36,10 @@ export async function loadSimConfig(file: string, options: { flag?: string } = {
     doc = parseDocument(text, { lineCounter, prettyErrors: false });
   } catch (err) {
     // The parser recurses once per nesting level: a pathological file can exhaust the stack.
-    throw new RunbookError('YAML_SYNTAX', `The simulator config file ${file} cannot be read as YAML (${messageOf(err)}); is it nested too deeply?`);
+    throw new RunbookError(
+      'YAML_SYNTAX',
+      `The simulator config file ${file} cannot be read as YAML (${messageOf(err)}); is it nested too deeply?`,
+    );
   }
   if (doc.errors.length > 0) {
     const lines = doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`);
@@ -47,7 +54,10 @@ export async function loadSimConfig(file: string, options: { flag?: string } = {
     const at = alias === undefined ? file : where(alias);
     const bomb = /excessive alias count/i.test(messageOf(err));
     throw bomb
-      ? new RunbookError('YAML_ALIAS_LIMIT', `${at}: the file expands YAML aliases more than ${MAX_ALIAS_COUNT} times; write the values out instead`)
+      ? new RunbookError(
+          'YAML_ALIAS_LIMIT',
+          `${at}: the file expands YAML aliases more than ${MAX_ALIAS_COUNT} times; write the values out instead`,
+        )
       : new RunbookError('YAML_SYNTAX', `${at}: ${messageOf(err)}`);
   }
   const problems = simConfigProblems(value);
@@ -105,6 +115,9 @@ function nodeAt(doc: Document, path: string[], atKey: boolean): Node | undefined
     const value = pair.value as Node | null;
     return atKey || !value?.range ? pair.key : value;
   }
-  const node: unknown = doc.getIn(path.map((s) => (/^\d+$/.test(s) ? Number(s) : s)), true);
+  const node: unknown = doc.getIn(
+    path.map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+    true,
+  );
   return node && typeof node === 'object' && 'range' in node ? (node as Node) : undefined;
 }

@@ -10,12 +10,10 @@ import { describeSchemaErrors, type ErrorWording } from '../runbook/schema-error
 import { faultConfigProblem, faultConfigSchema, type FaultConfig } from './faults.js';
 import {
   simConfigSchema,
-  type SimBaoConfig,
   type SimConfig,
   type SimConfigInput,
   type SimHostConfig,
   type SimHostInput,
-  type SimOcpConfig,
   type SimPeerConfig,
   type SimPeerInput,
   type SimProcessConfig,
@@ -82,8 +80,7 @@ function ipOf(id: number): string {
 }
 
 function expandHost(input: SimHostInput): SimHostConfig[] {
-  const ids =
-    'ids' in input ? Array.from({ length: input.ids.to - input.ids.from + 1 }, (_, i) => input.ids.from + i) : [input.id];
+  const ids = 'ids' in input ? Array.from({ length: input.ids.to - input.ids.from + 1 }, (_, i) => input.ids.from + i) : [input.id];
   return ids.map((id) => ({
     id,
     name: (input.name ?? 'ob-host-{id}').replaceAll('{id}', String(id)),
@@ -231,7 +228,9 @@ export function simConfigProblems(input: unknown): SimConfigProblem[] {
 export function checkFaultConfig(faults: unknown): FaultConfig {
   const validateFaults = compileSchema<FaultConfig>(faultConfigSchema);
   if (!validateFaults(faults)) {
-    const msg = schemaProblems(validateFaults.errors ?? [], faults).map((p) => p.message).join('; ');
+    const msg = schemaProblems(validateFaults.errors ?? [], faults)
+      .map((p) => p.message)
+      .join('; ');
     throw new RunbookError('SCHEMA', `Invalid fault configuration: ${msg}`);
   }
   const p = faultConfigProblem(faults);

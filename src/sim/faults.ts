@@ -13,11 +13,7 @@ export type LatencySpec = NonNullable<FaultConfig['latency']>;
 export type FailFirstRule = NonNullable<FaultConfig['failFirst']>[number];
 
 /** What the server must do with one request. */
-export type FaultOutcome =
-  | { kind: 'pass' }
-  | { kind: 'error'; status: number; reason: string }
-  | { kind: 'reset' }
-  | { kind: 'hang' };
+export type FaultOutcome = { kind: 'pass' } | { kind: 'error'; status: number; reason: string } | { kind: 'reset' } | { kind: 'hang' };
 
 export interface FaultDecision {
   latencyMs: number;
@@ -163,8 +159,7 @@ export const faultConfigSchema = {
  * compile. Returns the problem, or undefined when there is none.
  */
 export function faultConfigProblem(config: FaultConfig): string | undefined {
-  const sum =
-    (config.resetRate ?? 0) + (config.hangRate ?? 0) + (config.errorRate ?? 0) + (config.rateLimit429Rate ?? 0);
+  const sum = (config.resetRate ?? 0) + (config.hangRate ?? 0) + (config.errorRate ?? 0) + (config.rateLimit429Rate ?? 0);
   if (sum > 1 + 1e-9) return `resetRate + hangRate + errorRate + rateLimit429Rate is ${sum}; it must be at most 1`;
   if (typeof config.latency === 'object' && config.latency.min > config.latency.max) {
     return `latency.min (${config.latency.min}) is greater than latency.max (${config.latency.max})`;

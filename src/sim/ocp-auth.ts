@@ -6,16 +6,14 @@ import { canonicalQuery, contentMd5, ocpSignature, ocpStringToSign } from '../co
 import type { SimOcpConfig } from './config.js';
 import type { Exchange } from './routing.js';
 
-export type OcpAuthResult =
-  | { ok: true; scheme: 'basic' | 'accesskey'; principal: string }
-  | { ok: false; message: string };
+export type OcpAuthResult = { ok: true; scheme: 'basic' | 'accesskey'; principal: string } | { ok: false; message: string };
 
 const BASIC = /^Basic\s+(\S+)\s*$/i;
 const ACCESS_KEY = /^OCP-ACCESS-KEY-HMACSHA1\s+([^:\s]+):(\S+)\s*$/;
 
 /** Checks the Authorization header of an OCP request; `now` is the server clock in ms. */
 export function authenticateOcp(ex: Exchange, config: SimOcpConfig, now: number): OcpAuthResult {
-  const header = ex.headers['authorization'];
+  const header = ex.headers.authorization;
   if (header === undefined || header === '') {
     return { ok: false, message: 'Not logged in: send Basic credentials or an OCP AccessKey signature' };
   }
@@ -42,7 +40,7 @@ function checkBasic(encoded: string, config: SimOcpConfig): OcpAuthResult {
 function checkAccessKey(ex: Exchange, keyId: string, signature: string, config: SimOcpConfig, now: number): OcpAuthResult {
   const key = config.accessKeys.find((k) => k.id === keyId);
   if (!key) return { ok: false, message: 'The access key is not known' };
-  const date = ex.headers['date'];
+  const date = ex.headers.date;
   if (date === undefined) return { ok: false, message: 'A signed request needs a Date header' };
   const sentAt = Date.parse(date);
   if (Number.isNaN(sentAt)) return { ok: false, message: 'The Date header is not an RFC 1123 date' };
@@ -65,8 +63,8 @@ export function stringToSignOf(ex: Exchange): string {
     method: ex.method,
     contentMd5: contentMd5(ex.body),
     contentType: ex.headers['content-type'] ?? '',
-    date: ex.headers['date'] ?? '',
-    host: ex.headers['host'] ?? '',
+    date: ex.headers.date ?? '',
+    host: ex.headers.host ?? '',
     ocpHeaders,
     pathAndQuery: query === '' ? ex.pathname : `${ex.pathname}?${query}`,
   });

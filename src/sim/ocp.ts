@@ -156,8 +156,8 @@ export class OcpApi {
   }
 
   private withHost(ex: Exchange, params: Record<string, string>, then: (h: SimHost) => Promise<void> | void): Promise<void> | void {
-    const id = parseId(params['hostId']);
-    if (id === undefined) return this.fail(ex, 400, 'COM10001', `hostId must be a positive integer, got "${params['hostId']}"`);
+    const id = parseId(params.hostId);
+    if (id === undefined) return this.fail(ex, 400, 'COM10001', `hostId must be a positive integer, got "${params.hostId}"`);
     const host = this.state.host(id);
     if (!host) return this.fail(ex, 404, 'CMP07005', `Host ${id} does not exist`);
     return then(host);
@@ -169,8 +169,9 @@ export class OcpApi {
     then: (h: SimHost, p: SimProcess) => Promise<void> | void,
   ): Promise<void> | void {
     return this.withHost(ex, params, (host) => {
-      const id = parseId(params['processId']);
-      if (id === undefined) return this.fail(ex, 400, 'COM10001', `agentProcessId must be a positive integer, got "${params['processId']}"`);
+      const id = parseId(params.processId);
+      if (id === undefined)
+        return this.fail(ex, 400, 'COM10001', `agentProcessId must be a positive integer, got "${params.processId}"`);
       const proc = host.processes.find((p) => p.id === id);
       if (!proc) return this.fail(ex, 404, 'CMP07054', `Process ${id} not found on host ${host.id}`);
       return then(host, proc);
@@ -196,8 +197,8 @@ export class OcpApi {
   }
 
   private listHosts(ex: Exchange): void {
-    const status = ex.query['status'];
-    const keyword = ex.query['keyword']?.toLowerCase();
+    const status = ex.query.status;
+    const keyword = ex.query.keyword?.toLowerCase();
     const hosts = this.state
       .hosts()
       .filter((h) => status === undefined || status === '' || h.status.toUpperCase() === status.toUpperCase())
@@ -215,14 +216,14 @@ export class OcpApi {
 
   /** Pages a list: `page` from 1, `size` up to maxPageSize, `sort` as `field,asc|desc`. */
   private page(ex: Exchange, items: Array<Record<string, unknown>>): void {
-    const page = ex.query['page'] === undefined ? 1 : parseId(ex.query['page']);
-    const size = ex.query['size'] === undefined ? this.config.pageSizeDefault : parseId(ex.query['size']);
-    if (page === undefined) return this.fail(ex, 400, 'COM10001', `page must be an integer from 1, got "${ex.query['page']}"`);
+    const page = ex.query.page === undefined ? 1 : parseId(ex.query.page);
+    const size = ex.query.size === undefined ? this.config.pageSizeDefault : parseId(ex.query.size);
+    if (page === undefined) return this.fail(ex, 400, 'COM10001', `page must be an integer from 1, got "${ex.query.page}"`);
     if (size === undefined || size > this.config.maxPageSize) {
-      return this.fail(ex, 400, 'COM10001', `size must be an integer from 1 to ${this.config.maxPageSize}, got "${ex.query['size']}"`);
+      return this.fail(ex, 400, 'COM10001', `size must be an integer from 1 to ${this.config.maxPageSize}, got "${ex.query.size}"`);
     }
-    const sorted = sortItems(items, ex.query['sort']);
-    if (!sorted) return this.fail(ex, 400, 'COM10001', `sort must be "field,asc" or "field,desc", got "${ex.query['sort']}"`);
+    const sorted = sortItems(items, ex.query.sort);
+    if (!sorted) return this.fail(ex, 400, 'COM10001', `sort must be "field,asc" or "field,desc", got "${ex.query.sort}"`);
     const start = (page - 1) * size;
     this.ok(ex, {
       contents: sorted.slice(start, start + size),
@@ -231,8 +232,8 @@ export class OcpApi {
   }
 
   private getTask(ex: Exchange, params: Record<string, string>): void {
-    const id = parseId(params['taskId']);
-    if (id === undefined) return this.fail(ex, 400, 'COM10001', `taskId must be a positive integer, got "${params['taskId']}"`);
+    const id = parseId(params.taskId);
+    if (id === undefined) return this.fail(ex, 400, 'COM10001', `taskId must be a positive integer, got "${params.taskId}"`);
     const task = this.state.task(id);
     if (!task) return this.fail(ex, 404, 'COM10002', `Task ${id} does not exist`);
     this.ok(ex, this.state.taskJson(task));

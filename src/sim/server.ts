@@ -223,7 +223,19 @@ class RunningSimulator implements Simulator {
     const query = Object.fromEntries([...queryPairs].reverse());
     this.record({ method, path: target, pathname, query, headers, body: body.toString('utf8'), receivedAt });
 
-    const ex: Exchange = { req, res, method, pathname, segments: [], query, queryPairs, headers, body, receivedAt, signal: this.lifetime.signal };
+    const ex: Exchange = {
+      req,
+      res,
+      method,
+      pathname,
+      segments: [],
+      query,
+      queryPairs,
+      headers,
+      body,
+      receivedAt,
+      signal: this.lifetime.signal,
+    };
     const isBao = pathname.startsWith('/baocdp/');
     const decision = this.faults.decide(method, pathname);
     if (decision.outcome.kind === 'pass' && decision.latencyMs > 0) {
@@ -275,13 +287,7 @@ class RunningSimulator implements Simulator {
     if (this.recorded.length >= 2 * this.maxRecorded) this.recorded = this.recorded.slice(-this.maxRecorded);
   }
 
-  private introspect(
-    req: IncomingMessage,
-    res: ServerResponse,
-    pathname: string,
-    queryPairs: Array<[string, string]>,
-    body: Buffer,
-  ): void {
+  private introspect(req: IncomingMessage, res: ServerResponse, pathname: string, queryPairs: Array<[string, string]>, body: Buffer): void {
     const route = `${req.method ?? 'GET'} ${pathname}`;
     switch (route) {
       case 'GET /__sim/requests':

@@ -33,7 +33,11 @@ beforeEach(() => {
 afterEach(() => ws.remove());
 
 /** Runs FILE with a report and a lock in the workspace; checks what every outcome must have. */
-async function run(file: string, extra: string[] = [], options: Parameters<typeof runCli>[1] = {}): Promise<{ r: CliResult; report: Report }> {
+async function run(
+  file: string,
+  extra: string[] = [],
+  options: Parameters<typeof runCli>[1] = {},
+): Promise<{ r: CliResult; report: Report }> {
   const reportFile = ws.path('report.json');
   const lock = ws.path('run.lock');
   const r = await runCli(['run', file, '--report', reportFile, '--lock', lock, ...extra], { timeoutMs: 30_000, ...options });

@@ -45,7 +45,10 @@ beforeAll(() => {
   ws.write('echo.js', ECHO_PLUGIN);
   // A plugin installed as a package, found from the runbook's folder.
   mkdirSync(ws.path('node_modules/acme-runbook-echo'), { recursive: true });
-  ws.write('node_modules/acme-runbook-echo/package.json', JSON.stringify({ name: 'acme-runbook-echo', type: 'module', exports: './index.js' }));
+  ws.write(
+    'node_modules/acme-runbook-echo/package.json',
+    JSON.stringify({ name: 'acme-runbook-echo', type: 'module', exports: './index.js' }),
+  );
   ws.write('node_modules/acme-runbook-echo/index.js', ECHO_PLUGIN);
   ws.write('broken.js', 'export default {{ this is not javascript');
   ws.write('clash.js', ECHO_PLUGIN.replace("'acme.echo'", "'ocp.stopAgentProcess'"));

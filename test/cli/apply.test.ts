@@ -58,7 +58,9 @@ describe('apply binds a plan to where it was made', () => {
     const planFile = await savePlan(envFor(production));
     const r = await runMain(['apply', planFile, '--lock', ws.path('lock')], envFor(other));
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`connection 'ocp' pointed at ${production.url}/api/v2 when the plan was made, and points at ${other.url}/api/v2 now`);
+    expect(r.stderr).toContain(
+      `connection 'ocp' pointed at ${production.url}/api/v2 when the plan was made, and points at ${other.url}/api/v2 now`,
+    );
     expect(r.stderr).toContain('[PLAN_TARGET_CHANGED]');
     expect(r.stderr).not.toContain('sim-password');
     expect(other.requests).toHaveLength(0);
@@ -72,7 +74,9 @@ describe('apply binds a plan to where it was made', () => {
 
     const withoutSim = await runMain(['apply', simPlan, '--lock', ws.path('lock')], envFor(production));
     expect(withoutSim.code).toBe(2);
-    expect(withoutSim.stderr).toMatch(/connection 'ocp' pointed at the built-in simulator \(--sim, http:\/\/127\.0\.0\.1:\d+\/api\/v2\) when the plan was made, and points at http:\/\/127\.0\.0\.1:\d+\/api\/v2 now; apply the plan with --sim/);
+    expect(withoutSim.stderr).toMatch(
+      /connection 'ocp' pointed at the built-in simulator \(--sim, http:\/\/127\.0\.0\.1:\d+\/api\/v2\) when the plan was made, and points at http:\/\/127\.0\.0\.1:\d+\/api\/v2 now; apply the plan with --sim/,
+    );
     expect(production.requests).toHaveLength(0);
 
     const withSim = await runMain(['apply', simPlan, '--sim', '--lock', ws.path('lock')]);
@@ -83,7 +87,9 @@ describe('apply binds a plan to where it was made', () => {
     const realPlan = await savePlan(envFor(production));
     const simulated = await runMain(['apply', realPlan, '--sim', '--lock', ws.path('lock')], envFor(production));
     expect(simulated.code).toBe(2);
-    expect(simulated.stderr).toContain(`connection 'ocp' pointed at ${production.url}/api/v2 when the plan was made, and --sim points it at the built-in simulator`);
+    expect(simulated.stderr).toContain(
+      `connection 'ocp' pointed at ${production.url}/api/v2 when the plan was made, and --sim points it at the built-in simulator`,
+    );
   });
 
   it('refuses a plan that does not record its connections', async () => {

@@ -86,7 +86,9 @@ describe('runbook plan', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.stdout) as { steps: { operations: { requests: { url: string }[] }[] }[] };
-    expect(plan.steps[0]!.operations[0]!.requests[0]!.url).toBe('https://ocp.example.com:8080/api/v2/compute/hosts/20/agent/processes/186/stop');
+    expect(plan.steps[0]!.operations[0]!.requests[0]!.url).toBe(
+      'https://ocp.example.com:8080/api/v2/compute/hosts/20/agent/processes/186/stop',
+    );
   });
 
   it('parses --param by the declared type, and refuses a wrong one with exit 2', async () => {

@@ -84,7 +84,9 @@ describe('discovery through the CLI', { timeout: 60_000 }, () => {
     const defs = (JSON.parse(r.stdout) as { $defs: Record<string, { properties?: Record<string, Record<string, unknown>> }> }).$defs;
     expect(Object.keys(defs['with.ocp.listHosts']?.properties ?? {})).toEqual(['keyword', 'status', 'sort', 'pageSize']);
     // Each input is its own schema or an expression.
-    expect(defs['with.bao.listPeers']?.properties?.pattern?.anyOf).toContainEqual(expect.objectContaining({ type: 'string', format: 'regex', maxLength: 200 }));
+    expect(defs['with.bao.listPeers']?.properties?.pattern?.anyOf).toContainEqual(
+      expect.objectContaining({ type: 'string', format: 'regex', maxLength: 200 }),
+    );
   });
 
   it('plan --detailed-exitcode does not count the discovery steps as changes', async () => {
@@ -122,11 +124,26 @@ describe('discovery through the CLI', { timeout: 60_000 }, () => {
 
   it('fails the operation with INVALID_INPUT when a param makes the pattern unusable, and stops no peer', async () => {
     const { config, report } = setUp();
-    const r = await runCli(['run', EXAMPLE, '--sim', '--sim-config', config, '--param', 'keyword=prod', '--param', 'peerType=(A+)+$', '--report', report]);
+    const r = await runCli([
+      'run',
+      EXAMPLE,
+      '--sim',
+      '--sim-config',
+      config,
+      '--param',
+      'keyword=prod',
+      '--param',
+      'peerType=(A+)+$',
+      '--report',
+      report,
+    ]);
     expect(r.code).toBe(1);
     const rep = JSON.parse(readFileSync(report, 'utf8')) as RunReport;
     const peers = step(rep, 'peers');
-    expect(peers.operations[0]).toMatchObject({ status: 'failed', error: { code: 'INVALID_INPUT', message: expect.stringContaining('exponential') } });
+    expect(peers.operations[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'INVALID_INPUT', message: expect.stringContaining('exponential') },
+    });
     expect(step(rep, 'stop-peers').status).toBe('skipped');
     expect(r.stdout).toContain("INVALID_INPUT: bao.listPeers: input 'pattern' repeats a group that itself repeats ((A+)+)");
   });

@@ -54,7 +54,9 @@ describe('environment pre-flight', () => {
     expect(r.code).toBe(2);
     const lines = r.stderr.split('\n').filter((l) => l.includes('[ENV_MISSING]'));
     expect(lines).toEqual([
-      expect.stringMatching(/rb\.yaml:7:74: error: environment variable OCP_PASSWORD is not set.* \(at connections\.ocp\.auth\.password\) \[ENV_MISSING\]$/),
+      expect.stringMatching(
+        /rb\.yaml:7:74: error: environment variable OCP_PASSWORD is not set.* \(at connections\.ocp\.auth\.password\) \[ENV_MISSING\]$/,
+      ),
       expect.stringMatching(/rb\.yaml:16:13: error: environment variable STOP_SECOND is not set.*\(at steps\[1\]\.if\)/),
       expect.stringMatching(/rb\.yaml:19:19: error: environment variable ALIAS_PREFIX is not set.*\(at steps\[1\]\.with\.alias\)/),
       expect.stringMatching(/rb\.yaml:19:43: error: environment variable ALIAS_SUFFIX is not set.*\(at steps\[1\]\.with\.alias\)/),
@@ -77,7 +79,9 @@ describe('environment pre-flight', () => {
   it('with --sim, does not ask for the url and credentials of the connections it replaces', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', RUNBOOK);
-    const r = await runCli(['run', file, '--sim', '--lock', ws.path('lock')], { env: { OCP_URL: undefined, OCP_USER: undefined, OCP_PASSWORD: undefined } });
+    const r = await runCli(['run', file, '--sim', '--lock', ws.path('lock')], {
+      env: { OCP_URL: undefined, OCP_USER: undefined, OCP_PASSWORD: undefined },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).not.toMatch(/OCP_(URL|USER|PASSWORD)/);
     expect(r.stderr).toMatch(/3 errors; nothing was sent\./);
@@ -86,7 +90,9 @@ describe('environment pre-flight', () => {
   it('checks plan too, where the preview needs them: not the credentials offline', async () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', RUNBOOK);
-    const r = await runCli(['plan', file], { env: { OCP_URL: undefined, OCP_USER: undefined, OCP_PASSWORD: undefined, ALIAS_PREFIX: 'ob' } });
+    const r = await runCli(['plan', file], {
+      env: { OCP_URL: undefined, OCP_USER: undefined, OCP_PASSWORD: undefined, ALIAS_PREFIX: 'ob' },
+    });
     expect(r.code).toBe(2);
     const missing = [...r.stderr.matchAll(/variable (\w+) is not set/g)].map((m) => m[1]);
     expect(missing).toEqual(['OCP_URL', 'STOP_SECOND', 'ALIAS_SUFFIX']);
@@ -96,9 +102,13 @@ describe('environment pre-flight', () => {
     ws = createWorkspace();
     const file = ws.write('rb.yaml', RUNBOOK);
     const plan = ws.path('plan.json');
-    const made = await runCli(['plan', file, '--out', plan], { env: { ...ocpEnv(), STOP_SECOND: 'yes', ALIAS_PREFIX: 'ob', ALIAS_SUFFIX: 'stat2' } });
+    const made = await runCli(['plan', file, '--out', plan], {
+      env: { ...ocpEnv(), STOP_SECOND: 'yes', ALIAS_PREFIX: 'ob', ALIAS_SUFFIX: 'stat2' },
+    });
     expect(made.code).toBe(0);
-    const r = await runCli(['apply', plan, '--lock', ws.path('lock')], { env: { ...ocpEnv(), OCP_USER: undefined, OCP_PASSWORD: undefined } });
+    const r = await runCli(['apply', plan, '--lock', ws.path('lock')], {
+      env: { ...ocpEnv(), OCP_USER: undefined, OCP_PASSWORD: undefined },
+    });
     expect(r.code).toBe(2);
     const missing = [...r.stderr.matchAll(/variable (\w+) is not set/g)].map((m) => m[1]);
     expect(missing).toEqual(['OCP_USER', 'OCP_PASSWORD']);

@@ -92,12 +92,15 @@ describe('documents up to the size limit, of any shape', () => {
     const r = await runCli(['validate', file], { env: HEAP_CAP, ...BACKSTOP });
     expect(r.code, r.stderr).toBe(2);
     // Line 10 holds the list; its 100,000th comma is the 100,001st entry of the file with the 10 before it.
-    expect(r.stderr).toMatch(new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:10:\\d+: error: the document holds more than 100000 list items and mapping entries`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${file.replace(/[.\\]/g, '\\$&')}:10:\\d+: error: the document holds more than 100000 list items and mapping entries`),
+    );
     expect(r.stderr).toContain('[FILE_TOO_LARGE]');
   });
 
   it('accepts flow mappings nested 90 deep, and refuses them nested 150 deep at the 101st level', async () => {
-    const nested = (depth: number) => `${HEADER}params:\n  p:\n    type: object\n    default: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}\n`;
+    const nested = (depth: number) =>
+      `${HEADER}params:\n  p:\n    type: object\n    default: ${'{a: '.repeat(depth)}1${'}'.repeat(depth)}\n`;
     const ok = await runCli(['validate', ws.write('nested-90.yaml', nested(90))], { env: HEAP_CAP, ...BACKSTOP });
     expect(ok.stderr).toBe('');
     expect(ok.code).toBe(0);

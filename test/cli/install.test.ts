@@ -23,7 +23,8 @@ const DOCUMENTED_PREFIX = '/opt/runbook';
 function npmEnv(): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const key of Object.keys(env)) {
-    if (/^npm_(package|lifecycle)_|^npm_config_(prefix|global|global_prefix|local_prefix|ignore_scripts|dry_run)$/i.test(key)) delete env[key];
+    if (/^npm_(package|lifecycle)_|^npm_config_(prefix|global|global_prefix|local_prefix|ignore_scripts|dry_run)$/i.test(key))
+      delete env[key];
   }
   return env;
 }
@@ -57,7 +58,10 @@ describe('installing the packed tarball', () => {
     ws = createWorkspace('runbook-install-');
     // A copy without dist/, so that the tarball's dist/ can only come from `prepare` running on pack.
     const checkout = ws.path('checkout');
-    cpSync(ROOT, checkout, { recursive: true, filter: (src) => !/^(node_modules|dist|\.git|coverage|reports)$/.test(src.slice(ROOT.length).replace(/^\//, '')) });
+    cpSync(ROOT, checkout, {
+      recursive: true,
+      filter: (src) => !/^(node_modules|dist|\.git|coverage|reports)$/.test(src.slice(ROOT.length).replace(/^\//, '')),
+    });
     symlinkSync(join(ROOT, 'node_modules'), join(checkout, 'node_modules'), 'dir');
     expect(existsSync(join(checkout, 'dist'))).toBe(false);
 

@@ -35,7 +35,9 @@ describe('the run lock', { timeout: 60_000 }, () => {
     mkdirSync(dir);
     const r = await runMain(['run', file, '--sim', '--lock', dir], env());
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe(`runbook: the lock path ${dir} is a directory, not a file; give --lock a file name, such as ${join(dir, 'runbook.lock')} [LOCK_UNUSABLE]\n`);
+    expect(r.stderr).toBe(
+      `runbook: the lock path ${dir} is a directory, not a file; give --lock a file name, such as ${join(dir, 'runbook.lock')} [LOCK_UNUSABLE]\n`,
+    );
     expect(r.stderr).not.toMatch(STACK_LINE);
     expect(statSync(dir).isDirectory()).toBe(true);
   });
@@ -57,7 +59,8 @@ describe('the run lock', { timeout: 60_000 }, () => {
     const folder = ws.path(`runbook-locks-${uid}`);
     mkdirSync(folder);
     chmodSync(folder, 0o777);
-    for (const name of ['a.lock', 'b.lock']) writeFileSync(join(folder, name), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x' }));
+    for (const name of ['a.lock', 'b.lock'])
+      writeFileSync(join(folder, name), JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x' }));
     const r = await runCli(['run', file, '--sim'], { env: env({ XDG_RUNTIME_DIR: undefined, TMPDIR: ws.dir }) });
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
@@ -90,7 +93,9 @@ describe('the run lock', { timeout: 60_000 }, () => {
         onSpawn: (child) => void setTimeout(() => child.kill('SIGTERM'), delayMs),
       });
       // Killed before it handles signals (it held nothing then), or a cancelled run, or already done.
-      expect(r.signal === 'SIGTERM' || r.code === 143 || r.code === 0, `after ${delayMs} ms: ${r.signal ?? r.code}\n${r.stderr}`).toBe(true);
+      expect(r.signal === 'SIGTERM' || r.code === 143 || r.code === 0, `after ${delayMs} ms: ${r.signal ?? r.code}\n${r.stderr}`).toBe(
+        true,
+      );
       expect(existsSync(lock), `lock left after a SIGTERM at ${delayMs} ms`).toBe(false);
     }
   });
@@ -146,12 +151,15 @@ ${ending};`;
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => dead.on('exit', resolve));
     const lock = ws.path('rb.lock');
-    const plant = () => writeFileSync(lock, JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', runbook: 'locked' }));
+    const plant = () =>
+      writeFileSync(lock, JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', runbook: 'locked' }));
 
     plant();
     const r = await runMain(['run', file, '--sim', '--lock', lock], env());
     expect(r.code).toBe(0);
-    expect(r.stderr).toBe(`runbook: took over a stale lock ${lock}: its holder (pid ${dead.pid} on ${hostname()}, started 2026-01-01T00:00:00Z, is no longer running)\n`);
+    expect(r.stderr).toBe(
+      `runbook: took over a stale lock ${lock}: its holder (pid ${dead.pid} on ${hostname()}, started 2026-01-01T00:00:00Z, is no longer running)\n`,
+    );
 
     plant();
     const quiet = await runMain(['run', file, '--sim', '--quiet', '--lock', lock], env());

@@ -63,17 +63,24 @@ describe('output paths are checked before the first request', () => {
     symlinkSync(target, ws.path('link.md'));
     const r = await runMain(
       [
-        'run', file,
-        '--report', ws.path('missing/r.json'),
-        '--junit', ws.path('a-folder'),
-        '--summary-md', ws.path('link.md'),
-        '--log-file', ws.path('no-logs/run.log'),
+        'run',
+        file,
+        '--report',
+        ws.path('missing/r.json'),
+        '--junit',
+        ws.path('a-folder'),
+        '--summary-md',
+        ws.path('link.md'),
+        '--log-file',
+        ws.path('no-logs/run.log'),
       ],
       env(),
     );
     expect(r.code).toBe(2);
     expectNoStackTrace(r);
-    expect(r.stderr).toContain(`--report ${ws.path('missing/r.json')}: the folder ${ws.path('missing')} does not exist; create it first: mkdir -p ${ws.path('missing')}`);
+    expect(r.stderr).toContain(
+      `--report ${ws.path('missing/r.json')}: the folder ${ws.path('missing')} does not exist; create it first: mkdir -p ${ws.path('missing')}`,
+    );
     expect(r.stderr).toContain(`--junit ${ws.path('a-folder')}: is a folder`);
     expect(r.stderr).toContain(`--summary-md ${ws.path('link.md')}: is a symbolic link`);
     expect(r.stderr).toContain(`--log-file ${ws.path('no-logs/run.log')}: the folder ${ws.path('no-logs')} does not exist`);
@@ -97,7 +104,14 @@ describe('output paths are checked before the first request', () => {
     expect(stopsSent()).toBe(0);
 
     expect((await runMain(['run', file, '--report', ws.path('r.json')], env())).code).toBe(0);
-    const rebuilt = await runMain(['report', ws.path('r.json.journal.jsonl'), '--out', ws.path('nowhere/r.json'), '--summary-md', ws.path('nowhere/s.md')]);
+    const rebuilt = await runMain([
+      'report',
+      ws.path('r.json.journal.jsonl'),
+      '--out',
+      ws.path('nowhere/r.json'),
+      '--summary-md',
+      ws.path('nowhere/s.md'),
+    ]);
     expect(rebuilt.code).toBe(2);
     expect(rebuilt.stderr).toContain(`--out ${ws.path('nowhere/r.json')}`);
     expect(rebuilt.stderr).toContain(`--summary-md ${ws.path('nowhere/s.md')}`);
@@ -116,7 +130,9 @@ describe('output paths are checked before the first request', () => {
     const deep = ws.path('a/b');
     const refused = await runMain(['run', file, '--sim', '--report-dir', deep]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain(`--report-dir ${deep}: cannot create it: the folder ${ws.path('a')} does not exist; create it first: mkdir -p ${ws.path('a')}`);
+    expect(refused.stderr).toContain(
+      `--report-dir ${deep}: cannot create it: the folder ${ws.path('a')} does not exist; create it first: mkdir -p ${ws.path('a')}`,
+    );
     expect(existsSync(ws.path('a'))).toBe(false);
 
     // Never a folder at the root of the file system.
@@ -217,7 +233,9 @@ describe('an output that cannot be written', () => {
         mkdirSync(report);
       }
     }, 10);
-    const r = await runMain(['run', file, '--sim', '--sim-config', simConfig, '--report', report, '--junit', ws.path('j.xml')]).finally(() => clearInterval(poll));
+    const r = await runMain(['run', file, '--sim', '--sim-config', simConfig, '--report', report, '--junit', ws.path('j.xml')]).finally(
+      () => clearInterval(poll),
+    );
     expect(r.code).toBe(4);
     expectNoStackTrace(r);
     expect(r.stderr).toContain(`runbook: cannot write ${report}: EISDIR`);
@@ -243,7 +261,9 @@ describe('an output that cannot be written', () => {
     expect(r.code).toBe(1);
     expectNoStackTrace(r);
     expect(r.stderr).toContain(`runbook: cannot write ${journal}: EFBIG`);
-    const journaled = readFileSync(journal, 'utf8').split('\n').filter((l) => l.startsWith('{"type":"op"')).length;
+    const journaled = readFileSync(journal, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{"type":"op"')).length;
     expect(journaled).toBeGreaterThan(0);
     // Nothing was started after the journal failed: at most the operation it could not record was sent.
     expect(stopsSent()).toBeLessThan(30);
@@ -329,7 +349,10 @@ describe('runbook report of a damaged journal', () => {
       [damaged(lines, 1, () => null), ':2: the line is null, not a journal event (an object)'],
       [damaged(lines, op, (e) => ({ ...e, record: { ...e.record, key: undefined } })), `:${op + 1}: the "op" event has no "record.key"`],
       [damaged(lines, op, (e) => ({ ...e, record: null })), `:${op + 1}: in the "op" event, "record" must be object`],
-      [damaged(lines, op, (e) => ({ ...e, record: { ...e.record, status: 'exploded' } })), `:${op + 1}: in the "op" event, "record.status" must be one of "changed", "unchanged", "failed", "skipped"`],
+      [
+        damaged(lines, op, (e) => ({ ...e, record: { ...e.record, status: 'exploded' } })),
+        `:${op + 1}: in the "op" event, "record.status" must be one of "changed", "unchanged", "failed", "skipped"`,
+      ],
       [damaged(lines, stepEnd, (e) => ({ ...e, durationMs: undefined })), `:${stepEnd + 1}: the "stepEnd" event has no "durationMs"`],
       [damaged(lines, 0, (e) => ({ ...e, steps: [null] })), ':1: in the "run" event, "steps.0" must be object'],
       [damaged(lines, 1, (e) => ({ ...e, type: undefined })), ':2: the event has no "type"'],

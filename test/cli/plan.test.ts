@@ -35,7 +35,14 @@ afterEach(() => {
 });
 
 function env(): Record<string, string> {
-  return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password', BAO_URL: sim.url, BAO_USER: 'admin', BAO_PASSWORD: 'sim-password' };
+  return {
+    OCP_URL: sim.url,
+    OCP_USER: 'admin',
+    OCP_PASSWORD: 'sim-password',
+    BAO_URL: sim.url,
+    BAO_USER: 'admin',
+    BAO_PASSWORD: 'sim-password',
+  };
 }
 
 function stopRunbook(hosts: number[]): string {

@@ -25,7 +25,13 @@ beforeAll(async () => {
           { ids: { from: 26, to: 27 }, name: 'ob-host-{id}', processes: [{ id: 185, alias: 'obstat2', operable: false }] },
         ],
       },
-      bao: { transitionDelayMs: 0, peers: [{ name: 'AP1', type: 'AP' }, { name: 'LAP', type: 'LAP', status: 'STOPPED' }] },
+      bao: {
+        transitionDelayMs: 0,
+        peers: [
+          { name: 'AP1', type: 'AP' },
+          { name: 'LAP', type: 'LAP', status: 'STOPPED' },
+        ],
+      },
     },
   });
 });
@@ -85,7 +91,18 @@ describe('runbook revert', () => {
     expect(report.steps[0].summary).toMatchObject({ changed: 5, unchanged: 1, failed: 2 });
     sim.resetStats();
 
-    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--summary-md', 'revert.md', '--lock', 'lock']);
+    const revert = await cli([
+      'revert',
+      'rb.yaml',
+      '--from',
+      'run.json',
+      '--report',
+      'revert.json',
+      '--summary-md',
+      'revert.md',
+      '--lock',
+      'lock',
+    ]);
     expect(revert.stderr).toBe('');
     expect(revert.code).toBe(0);
     expect(postsTo('restart').sort()).toEqual([20, 22, 23, 24, 25].map((h) => `/api/v2/compute/hosts/${h}/agent/processes/185/restart`));
@@ -189,7 +206,10 @@ describe('runbook revert', () => {
 
   it('restarts the agent of the host whose agent a run stopped', async () => {
     ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'agent', steps: [ocpStep({ id: 'agent', action: 'ocp.stopAgent', hosts: [21], with: { interval: '100ms' } })] }));
+    ws.write(
+      'rb.yaml',
+      runbookYaml({ name: 'agent', steps: [ocpStep({ id: 'agent', action: 'ocp.stopAgent', hosts: [21], with: { interval: '100ms' } })] }),
+    );
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
     sim.resetStats();
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
@@ -226,7 +246,11 @@ describe('runbook revert', () => {
     ws = createWorkspace();
     ws.write(
       'rb.yaml',
-      runbookYaml({ name: 'peers', connections: { bao: baoConnection() }, steps: [{ id: 'stop', action: 'bao.stopPeers', connection: 'bao', with: { peers: ['AP1', 'LAP'] } }] }),
+      runbookYaml({
+        name: 'peers',
+        connections: { bao: baoConnection() },
+        steps: [{ id: 'stop', action: 'bao.stopPeers', connection: 'bao', with: { peers: ['AP1', 'LAP'] } }],
+      }),
     );
     expect(sim.bao.peer('LAP')?.status).toBe('STOPPED');
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
@@ -311,4 +335,3 @@ describe('runbook revert refuses, with exit 2 and no stack trace', () => {
     expect(r.stderr).toContain('revert needs --from');
   });
 });
-

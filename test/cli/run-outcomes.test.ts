@@ -54,7 +54,7 @@ describe('a step fed by a step that failed partly', () => {
     expect(r.code).toBe(3);
     expect(r.stdout).not.toMatch(/unknown until run/);
     expect(r.stdout).toMatch(/step list failed: .*\(continueOnError: the run went on\)/);
-    expect(r.stdout).toMatch(/^  list\/host=999\/alias=obstat2: NOT_FOUND/m);
+    expect(r.stdout).toMatch(/^ {2}list\/host=999\/alias=obstat2: NOT_FOUND/m);
     const written = readReport(report);
     const stop = written.steps.find((s) => s.id === 'stop')!;
     expect(stop.status).toBe('succeeded');
@@ -64,7 +64,11 @@ describe('a step fed by a step that failed partly', () => {
     ]);
     const list = written.steps.find((s) => s.id === 'list')!;
     expect(list.status).toBe('failed');
-    expect(list.outputs?.items).toEqual([expect.objectContaining({ processes: expect.any(Array) }), {}, expect.objectContaining({ processes: expect.any(Array) })]);
+    expect(list.outputs?.items).toEqual([
+      expect.objectContaining({ processes: expect.any(Array) }),
+      {},
+      expect.objectContaining({ processes: expect.any(Array) }),
+    ]);
   });
 
   it('fails with UNRESOLVED_INPUT when the step it reads has no outputs, and the run exits 1 and says so under --quiet', async () => {
@@ -137,7 +141,7 @@ describe('exit codes and --quiet', () => {
     expect(r.stdout).not.toMatch(/Run succeeded/);
     expect(r.stdout).toMatch(/^Run finished within its failure budgets, with failures: 3 operations: 2 changed, 0 unchanged, 1 failed/m);
     expect(r.stdout).toMatch(/^step stop succeeded within its budget: 1 of 2 operations failed; maxErrors allows 1$/m);
-    expect(r.stdout).toMatch(/^  stop\/host=999\/process=185: NOT_FOUND/m);
+    expect(r.stdout).toMatch(/^ {2}stop\/host=999\/process=185: NOT_FOUND/m);
   });
 
   it('exits 3 for a tolerated failure in apply too', async () => {

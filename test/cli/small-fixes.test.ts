@@ -28,7 +28,7 @@ steps:
 }
 
 describe('run --resume', () => {
-  it("says that a report belongs to another runbook, with exit 2", async () => {
+  it('says that a report belongs to another runbook, with exit 2', async () => {
     ws = createWorkspace();
     const first = ws.write('first.yaml', stopRunbook('first'));
     const second = ws.write('second.yaml', stopRunbook('second'));

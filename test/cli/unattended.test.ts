@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { RunReport } from '../../src/report/types.js';
-import { BIN, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
@@ -149,7 +149,10 @@ describe('plan --out and apply', () => {
 describe('rollout', () => {
   it('stops after a failed canary: no further batch starts', async () => {
     ws = createWorkspace();
-    const file = ws.write('rb.yaml', runbook([999, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'rollout: { batches: [1, "50%", "100%"] }\nconcurrency: 10'));
+    const file = ws.write(
+      'rb.yaml',
+      runbook([999, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'rollout: { batches: [1, "50%", "100%"] }\nconcurrency: 10'),
+    );
     const r = await runCli(['run', file, '--report', ws.path('r.json')], { env: env() });
     expect(r.code).toBe(1);
     const ops = readReport(ws.path('r.json')).steps[0]!.operations;
@@ -188,7 +191,9 @@ describe('the journal', () => {
         const poll = setInterval(() => {
           const done = (() => {
             try {
-              return readFileSync(journal, 'utf8').split('\n').filter((l) => l.includes('"type":"op"')).length;
+              return readFileSync(journal, 'utf8')
+                .split('\n')
+                .filter((l) => l.includes('"type":"op"')).length;
             } catch {
               return 0;
             }
@@ -276,7 +281,10 @@ describe('unattended runs', () => {
     ws = createWorkspace();
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((resolve) => dead.on('exit', resolve));
-    const lock = ws.write('rb.lock', JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', runbook: 'unattended' }));
+    const lock = ws.write(
+      'rb.lock',
+      JSON.stringify({ pid: dead.pid, host: hostname(), startedAt: '2026-01-01T00:00:00Z', runbook: 'unattended' }),
+    );
     const file = ws.write('rb.yaml', runbook([1]));
     const r = await runCli(['run', file, '--lock', lock], { env: env() });
     expect(r.code).toBe(0);
@@ -286,7 +294,13 @@ describe('unattended runs', () => {
   it('on SIGTERM starts nothing new, lets in-flight operations finish, and accounts for each operation once', async () => {
     sim.setFaults({ latency: 300 });
     ws = createWorkspace();
-    const file = ws.write('rb.yaml', runbook(Array.from({ length: 10 }, (_, i) => i + 1), 'concurrency: 2'));
+    const file = ws.write(
+      'rb.yaml',
+      runbook(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+        'concurrency: 2',
+      ),
+    );
     const report = ws.path('r.json');
     const r = await runCli(['run', file, '--report', report, '--grace', '10s'], {
       env: env(),
@@ -306,7 +320,9 @@ describe('unattended runs', () => {
     expect(new Set(ops.map((o) => o.key)).size).toBe(10);
     expect(ops.filter((o) => o.status === 'changed').length).toBe(stopsSent().length);
     expect(ops.filter((o) => o.status === 'skipped').every((o) => /cancelled/.test(o.reason ?? ''))).toBe(true);
-    const lines = readFileSync(`${report}.journal.jsonl`, 'utf8').split('\n').filter((l) => l.includes('"type":"op"'));
+    const lines = readFileSync(`${report}.journal.jsonl`, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"op"'));
     expect(lines).toHaveLength(10);
   });
 

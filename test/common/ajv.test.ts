@@ -89,12 +89,26 @@ describe('validators generated at build time', () => {
 
   it('are of the whole schema, which words every problem as the schema of only the actions a runbook uses does', () => {
     const whole = runbookValidator(registry);
-    const wording = { label: (path: (string | number)[]) => formatPath(path), container: (path: (string | number)[]) => `in ${formatPath(path)}`, keyNoun: () => 'key' };
+    const wording = {
+      label: (path: (string | number)[]) => formatPath(path),
+      container: (path: (string | number)[]) => `in ${formatPath(path)}`,
+      keyNoun: () => 'key',
+    };
     const problems = (validate: ValidateFunction, document: unknown): string[] =>
-      validate(document) ? [] : describeSchemaErrors(validate.errors ?? [], document, wording).map((p) => `${formatPath(p.path)}: ${p.message}`).sort();
+      validate(document)
+        ? []
+        : describeSchemaErrors(validate.errors ?? [], document, wording)
+            .map((p) => `${formatPath(p.path)}: ${p.message}`)
+            .sort();
     for (const document of invalidRunbooks()) {
       const steps = (document as { steps?: unknown }).steps;
-      const actions = Array.isArray(steps) ? [...new Set(steps.map((s) => (s as { action?: string }).action).filter((a): a is string => registry.action(a ?? '') !== undefined))].sort() : [];
+      const actions = Array.isArray(steps)
+        ? [
+            ...new Set(
+              steps.map((s) => (s as { action?: string }).action).filter((a): a is string => registry.action(a ?? '') !== undefined),
+            ),
+          ].sort()
+        : [];
       const used = runbookValidator(registry, { actions, connectionTypes: ['ocp', 'bao'].sort() });
       expect(problems(whole, document)).toEqual(problems(used, document));
     }
@@ -129,7 +143,10 @@ describe('runbook validate', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('ajv compiler loaded: false');
 
-    const custom = ws.write('custom-items.yaml', 'version: 1\nname: custom\nparams:\n  ids: { type: array, items: { type: integer, minimum: 1 }, default: [1] }\nsteps:\n  - { id: wait, action: core.sleep, with: { duration: 1ms } }\n');
+    const custom = ws.write(
+      'custom-items.yaml',
+      'version: 1\nname: custom\nparams:\n  ids: { type: array, items: { type: integer, minimum: 1 }, default: [1] }\nsteps:\n  - { id: wait, action: core.sleep, with: { duration: 1ms } }\n',
+    );
     const other = await runCli(['validate', custom], { env: { NODE_OPTIONS: `--require ${preload}` } });
     expect(other.code, other.stderr).toBe(0);
     expect(other.stderr).toContain('ajv compiler loaded: true');

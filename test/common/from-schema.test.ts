@@ -28,7 +28,9 @@ describe('FromSchema', () => {
   });
 
   it('reads oneOf as a union, and if (required) / then / else as the two forms', () => {
-    const latency = { oneOf: [{ type: 'number' }, { type: 'object', required: ['min'], properties: { min: { type: 'number' } } }] } as const;
+    const latency = {
+      oneOf: [{ type: 'number' }, { type: 'object', required: ['min'], properties: { min: { type: 'number' } } }],
+    } as const;
     expectTypeOf<FromSchema<typeof latency>>().toEqualTypeOf<number | { min: number }>();
     const host = {
       type: 'object',

@@ -9,7 +9,8 @@ describe('plain objects', () => {
     expect(isPlainObject({})).toBe(true);
     expect(isPlainObject(JSON.parse('{"a":1}'))).toBe(true);
     expect(isPlainObject(Object.create(null))).toBe(true);
-    for (const value of [[], null, new Date(0), new Map(), 'x', 1, Object.create({ inherited: true })]) expect(isPlainObject(value)).toBe(false);
+    for (const value of [[], null, new Date(0), new Map(), 'x', 1, Object.create({ inherited: true })])
+      expect(isPlainObject(value)).toBe(false);
   });
 });
 

@@ -259,7 +259,10 @@ describe('bao against a server that refuses the password', () => {
       });
       cleanups.push(() => server.close());
       const { client } = bao(server.url, { ...LOGIN, password: 'wrong-password-42' });
-      const wave = () => Promise.all(Array.from({ length: 8 }, () => failureOf(() => client({ retry: RETRY }).http.request({ method: 'GET', path: '/peer' }))));
+      const wave = () =>
+        Promise.all(
+          Array.from({ length: 8 }, () => failureOf(() => client({ retry: RETRY }).http.request({ method: 'GET', path: '/peer' }))),
+        );
       const first = await wave();
       expect(logins).toBe(1);
       const later = await wave();

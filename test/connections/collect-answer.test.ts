@@ -81,13 +81,15 @@ describe('collectAnswer', () => {
     await pool.destroy();
   });
 
-  it('rejects with undici\'s own error when the server cannot be reached', async () => {
+  it("rejects with undici's own error when the server cannot be reached", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
-    await expect(collectAnswer(pool, { path: '/', method: 'GET' }, new AbortController().signal, 1024)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await expect(collectAnswer(pool, { path: '/', method: 'GET' }, new AbortController().signal, 1024)).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
     await pool.destroy();
   });
 });

@@ -42,15 +42,22 @@ describe('encodePath', () => {
 
   it('never lets any value add a segment or change the path (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ minLength: 1 }), fc.string({ minLength: 1, unit: 'grapheme' }), fc.constantFrom('.', '..', '%2e%2e', '/', '?')), (value) => {
-        const path = encodePath`/peer/${value}/stop`;
-        const segments = path.split('/');
-        expect(segments).toHaveLength(4);
-        expect(segments[3]).toBe('stop');
-        expect(path).not.toMatch(/[?#]/);
-        expect(['.', '..']).not.toContain(segments[2]);
-        expect(decodeURIComponent(segments[2] as string)).toBe(value);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ minLength: 1 }),
+          fc.string({ minLength: 1, unit: 'grapheme' }),
+          fc.constantFrom('.', '..', '%2e%2e', '/', '?'),
+        ),
+        (value) => {
+          const path = encodePath`/peer/${value}/stop`;
+          const segments = path.split('/');
+          expect(segments).toHaveLength(4);
+          expect(segments[3]).toBe('stop');
+          expect(path).not.toMatch(/[?#]/);
+          expect(['.', '..']).not.toContain(segments[2]);
+          expect(decodeURIComponent(segments[2] as string)).toBe(value);
+        },
+      ),
     );
   });
 });

@@ -86,7 +86,11 @@ describe('canonical forms', () => {
 
   it('sorts x-ocp headers by lower-cased name and ignores other headers', () => {
     const toSign = ocpStringToSign({
-      method: 'get', contentMd5: '', contentType: 'application/json', date: 'D', host: 'h:1',
+      method: 'get',
+      contentMd5: '',
+      contentType: 'application/json',
+      date: 'D',
+      host: 'h:1',
       ocpHeaders: { 'X-OCP-B': '2', 'x-ocp-a': '1', accept: 'x' },
       pathAndQuery: '/p',
     });

@@ -69,7 +69,9 @@ describe('ocp with Basic authentication', () => {
 
   it('fails with AUTH_FAILED on wrong credentials, carrying the OCP code but never the password', async () => {
     const { client } = ocp({ url: sim.url, auth: { ...BASIC, password: 'wrong-password-42' } });
-    const err = await failureOf(() => client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/compute/hosts' }));
+    const err = await failureOf(() =>
+      client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/compute/hosts' }),
+    );
     expect(err).toMatchObject({ code: 'AUTH_FAILED', transient: false, details: { status: 401, ocpCode: 'IAM10000' } });
     expect(`${err.message}${JSON.stringify(err.details)}`).not.toContain('wrong-password-42');
     expect(sim.requests).toHaveLength(1);
@@ -125,10 +127,26 @@ describe('ocp with AccessKey signing', () => {
   });
 
   it('writes the default port into Host when the url has none', () => {
-    const req: OutgoingRequest = { method: 'GET', url: new URL('https://ocp.example.com/api/v2/x'), pathAndQuery: '/api/v2/x', headers: {} };
+    const req: OutgoingRequest = {
+      method: 'GET',
+      url: new URL('https://ocp.example.com/api/v2/x'),
+      pathAndQuery: '/api/v2/x',
+      headers: {},
+    };
     signRequest(req, 'ak', 'sk', new Date(0));
     expect(req.headers.host).toBe('ocp.example.com:443');
-    const expected = ocpSignature('sk', ocpStringToSign({ method: 'GET', contentMd5: '', contentType: '', date: new Date(0).toUTCString(), host: 'ocp.example.com:443', ocpHeaders: {}, pathAndQuery: '/api/v2/x' }));
+    const expected = ocpSignature(
+      'sk',
+      ocpStringToSign({
+        method: 'GET',
+        contentMd5: '',
+        contentType: '',
+        date: new Date(0).toUTCString(),
+        host: 'ocp.example.com:443',
+        ocpHeaders: {},
+        pathAndQuery: '/api/v2/x',
+      }),
+    );
     expect(req.headers.authorization).toBe(`OCP-ACCESS-KEY-HMACSHA1 ak:${expected}`);
   });
 });
@@ -136,7 +154,9 @@ describe('ocp with AccessKey signing', () => {
 describe('ocp error envelopes', () => {
   it('turns an error envelope into OCP_ERROR with the code, message, status and traceId', async () => {
     const { client } = ocp({ url: sim.url, auth: BASIC });
-    const err = await failureOf(() => client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/compute/hosts/999/agent' }));
+    const err = await failureOf(() =>
+      client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/compute/hosts/999/agent' }),
+    );
     expect(err).toMatchObject({
       code: 'OCP_ERROR',
       transient: false,
@@ -187,7 +207,12 @@ describe('ocp envelopes the simulator does not send', () => {
 
   it('treats HTTP 200 with successful: false as OCP_ERROR with code, message and traceId', async () => {
     const server = await serve((_req, res) =>
-      json(res, 200, { successful: false, status: 200, traceId: '3f2a9c0d1e2b4a5f', error: { code: 'CMP07019', message: 'agent state does not allow the operation' } }),
+      json(res, 200, {
+        successful: false,
+        status: 200,
+        traceId: '3f2a9c0d1e2b4a5f',
+        error: { code: 'CMP07019', message: 'agent state does not allow the operation' },
+      }),
     );
     const { client } = ocp({ url: server.url, auth: BASIC });
     const err = await failureOf(() => client().http.request({ method: 'POST', path: '/compute/hosts/20/agent/stop' }));

@@ -8,7 +8,13 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import type { ConnectionDefinition } from '../../src/contracts/connection.js';
-import { createOperationTrace, openConnection, type ClientOptions, type ConnectionRuntime, type OperationTrace } from '../../src/connections/transport.js';
+import {
+  createOperationTrace,
+  openConnection,
+  type ClientOptions,
+  type ConnectionRuntime,
+  type OperationTrace,
+} from '../../src/connections/transport.js';
 import { Redactor } from '../../src/secrets/redactor.js';
 
 export const TLS_DIR = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
@@ -40,7 +46,12 @@ export async function startServer(handler: Handler, options: { https?: boolean }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const record: SeenRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const record: SeenRequest = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       seen.push(record);
       handler(req, res, record);
     });
@@ -97,7 +108,11 @@ export interface Opened {
 }
 
 /** Opens a connection with a debug-level logger whose lines the test can read. */
-export function open(config: Record<string, unknown>, definition: ConnectionDefinition = plainConnection, redactor = new Redactor()): Opened {
+export function open(
+  config: Record<string, unknown>,
+  definition: ConnectionDefinition = plainConnection,
+  redactor = new Redactor(),
+): Opened {
   const logs: Array<Record<string, unknown>> = [];
   const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   const runtime = openConnection({ name: 'target', config, definition, baseDir: TLS_DIR, log, redactor, maxConnections: 4 });
@@ -120,7 +135,9 @@ export function open(config: Record<string, unknown>, definition: ConnectionDefi
 }
 
 /** Runs `fn` and returns what it threw (fails the test when it does not throw). */
-export async function failureOf(fn: () => Promise<unknown>): Promise<Error & { code?: string; transient?: boolean; details?: Record<string, unknown> }> {
+export async function failureOf(
+  fn: () => Promise<unknown>,
+): Promise<Error & { code?: string; transient?: boolean; details?: Record<string, unknown> }> {
   try {
     await fn();
   } catch (err) {

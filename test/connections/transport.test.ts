@@ -98,7 +98,9 @@ describe('requests and answers', () => {
   it('gives the full URL of a request for plans and reports', async () => {
     const { runtime } = opened({ url: 'https://ocp.example.com:8443/root/' });
     expect(runtime.baseUrl).toBe('https://ocp.example.com:8443/root');
-    expect(runtime.urlFor({ path: encodePath`/x/${'a b'}`, query: { z: '1', a: '2' } })).toBe('https://ocp.example.com:8443/root/x/a%20b?a=2&z=1');
+    expect(runtime.urlFor({ path: encodePath`/x/${'a b'}`, query: { z: '1', a: '2' } })).toBe(
+      'https://ocp.example.com:8443/root/x/a%20b?a=2&z=1',
+    );
   });
 });
 
@@ -285,7 +287,9 @@ describe('requests that are not idempotent', () => {
     const failing = await serve((_req, res) => json(res, 500, { message: 'half done' }));
     for (const server of [dropping, failing]) {
       const { client } = opened({ url: server.url });
-      const err = await failureOf(() => client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'PATCH', path: '/x', body: {} }));
+      const err = await failureOf(() =>
+        client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'PATCH', path: '/x', body: {} }),
+      );
       expect(err.details).toMatchObject({ retried: false });
       expect(server.seen).toHaveLength(1);
     }
@@ -375,7 +379,9 @@ describe('redirects', () => {
     const elsewhere = await serve((_req, res) => json(res, 200, {}));
     const server = await serve((_req, res) => res.writeHead(302, { location: `${elsewhere.url}/steal?token=abc123` }).end());
     const { client } = opened({ url: server.url, auth: { type: 'bearer', token: 'tok-secret-1' } }, httpConnection);
-    const err = await failureOf(() => client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/x' }));
+    const err = await failureOf(() =>
+      client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/x' }),
+    );
     expect(err).toMatchObject({ code: 'REDIRECT_REFUSED', transient: false });
     expect(err.message).toContain(`127.0.0.1:${elsewhere.port}`);
     expect(err.message).not.toContain('steal');
@@ -389,7 +395,9 @@ describe('TLS', () => {
   it('refuses a server whose certificate is not trusted, saying to set tls.ca', async () => {
     const server = await serve((_req, res) => json(res, 200, {}), { https: true });
     const { client } = opened({ url: server.url });
-    const err = await failureOf(() => client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/x' }));
+    const err = await failureOf(() =>
+      client({ retry: { attempts: 3, delayMs: 1, maxDelayMs: 5 } }).http.request({ method: 'GET', path: '/x' }),
+    );
     expect(err).toMatchObject({ code: 'TLS_ERROR', transient: false });
     expect(err.message).toContain('tls.ca');
     expect(err.message).toContain('tls.insecureSkipVerify');
@@ -450,11 +458,10 @@ describe('logs and secrets', () => {
   });
 
   it('never puts a credential the server echoes back into an error message or its details', async () => {
-    const server = await serve((req, res) => json(res, 400, { message: `bad token ${req.headers.authorization}`, user: 'admin:p4ssw0rd-x' }));
-    const { client } = opened(
-      { url: server.url, auth: { type: 'basic', username: 'admin', password: 'p4ssw0rd-x' } },
-      httpConnection,
+    const server = await serve((req, res) =>
+      json(res, 400, { message: `bad token ${req.headers.authorization}`, user: 'admin:p4ssw0rd-x' }),
     );
+    const { client } = opened({ url: server.url, auth: { type: 'basic', username: 'admin', password: 'p4ssw0rd-x' } }, httpConnection);
     const err = await failureOf(() => client().http.request({ method: 'GET', path: '/x' }));
     const everything = `${err.message} ${JSON.stringify(err.details)}`;
     expect(err.code).toBe('HTTP_STATUS');

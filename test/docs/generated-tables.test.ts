@@ -4,7 +4,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRegistry } from '../../src/actions/builtins.js';
-import { ERROR_CODE_WHERE, generatedSection, renderActionsTable, renderErrorCodesTable, renderFlagsTable, replaceGenerated } from '../../src/cli/docs-tables.js';
+import {
+  ERROR_CODE_WHERE,
+  generatedSection,
+  renderActionsTable,
+  renderErrorCodesTable,
+  renderFlagsTable,
+  replaceGenerated,
+} from '../../src/cli/docs-tables.js';
 import { FLAGS } from '../../src/cli/flags.js';
 import { USAGE } from '../../src/cli/main.js';
 import { GENERATED_SECTIONS } from '../../src/cli/write-docs.js';
@@ -43,7 +50,9 @@ describe('the actions table', () => {
   it('lists required inputs, alternatives, and optional inputs with their defaults', () => {
     const row = (name: string) => table.split('\n').find((line) => line.startsWith(`| \`${name}\` |`))!;
     expect(row('ocp.stopAgentProcess')).toContain('| `hostId`; one of `agentProcessId` or `alias` |');
-    expect(row('bao.waitForPeers')).toContain('`peers`; optional `status` (default `STOPPED`), `interval` (default `5s`), `timeout` (default `10m`)');
+    expect(row('bao.waitForPeers')).toContain(
+      '`peers`; optional `status` (default `STOPPED`), `interval` (default `5s`), `timeout` (default `10m`)',
+    );
   });
 
   it('keeps a cell one cell when a description holds a |', () => {

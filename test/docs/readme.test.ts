@@ -10,7 +10,9 @@ import { USAGE } from '../../src/cli/main.js';
 import { ERROR_CODES } from '../../src/errors.js';
 
 const README = readFileSync('README.md', 'utf8');
-const DOCS = readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`);
+const DOCS = readdirSync('docs')
+  .filter((f) => f.endsWith('.md'))
+  .map((f) => `docs/${f}`);
 const doc = (name: string): string => readFileSync(`docs/${name}`, 'utf8');
 
 describe('the README', () => {
@@ -71,7 +73,10 @@ describe('docs/', () => {
     const connections = doc('connections.md');
     const missing = [
       ...registry.actionNames().filter((name) => !actions.includes(`\`${name}\``)),
-      ...registry.connections().map((c) => c.definition.type).filter((type) => !connections.includes(`type: ${type}`)),
+      ...registry
+        .connections()
+        .map((c) => c.definition.type)
+        .filter((type) => !connections.includes(`type: ${type}`)),
     ];
     expect(missing).toEqual([]);
   });
@@ -132,7 +137,13 @@ function headingAnchors(text: string): Set<string> {
   const anchors = new Set<string>();
   const outsideCode = text.replace(/^```[\s\S]*?^```/gm, '');
   for (const [, title] of outsideCode.matchAll(/^#{1,6} (.+)$/gm)) {
-    anchors.add(title!.trim().toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'));
+    anchors.add(
+      title!
+        .trim()
+        .toLowerCase()
+        .replace(/[^\w\- ]/g, '')
+        .replace(/ /g, '-'),
+    );
   }
   return anchors;
 }

@@ -252,7 +252,10 @@ describe('outputs of large steps', () => {
     expect(code).toBe(1);
     const step = report.steps[0]!;
     expect(step.status).toBe('failed');
-    const journal = readFileSync(ws.path('report.json.journal.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; keys?: string[] });
+    const journal = readFileSync(ws.path('report.json.journal.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; keys?: string[] });
     const announced = journal.find((e) => e.type === 'step')!.keys!;
     expect(step.operations.map((o) => o.key)).toEqual(announced);
     expect(step.summary).toEqual({
@@ -284,7 +287,10 @@ describe('outputs of large steps', () => {
 
   it('keeps the outputs of a step of 1,000 operations or fewer in the report', async () => {
     const { report } = await run(runbook({ hosts: [21, 22] }));
-    expect(report.steps[0]!.operations.map((o) => (o.outputs?.process as { status?: string } | undefined)?.status)).toEqual(['STOPPED', 'STOPPED']);
+    expect(report.steps[0]!.operations.map((o) => (o.outputs?.process as { status?: string } | undefined)?.status)).toEqual([
+      'STOPPED',
+      'STOPPED',
+    ]);
     expect(report.steps[0]!.outputs).toMatchObject({ items: [{ process: { status: 'STOPPED' } }, { process: { status: 'STOPPED' } }] });
   });
 });

@@ -87,7 +87,9 @@ describe('acquireLock', () => {
     const notices: string[] = [];
     const lock = acquireLock(path, 'rb', { notice: (t) => notices.push(t) });
     expect((JSON.parse(readFileSync(path, 'utf8')) as LockHolder).pid).toBe(process.pid);
-    expect(notices).toEqual([`runbook: took over a stale lock ${path}: its holder (pid ${other.pid} on ${hostname()}, started 2026-01-01T00:00:00Z, is no longer running)\n`]);
+    expect(notices).toEqual([
+      `runbook: took over a stale lock ${path}: its holder (pid ${other.pid} on ${hostname()}, started 2026-01-01T00:00:00Z, is no longer running)\n`,
+    ]);
     lock.release();
   });
 
@@ -191,7 +193,9 @@ describe('acquireLock', () => {
     mkdirSync(path);
     const e = thrown(() => acquireLock(path, 'rb'));
     expect(e.code).toBe('LOCK_UNUSABLE');
-    expect(e.message).toBe(`the lock path ${path} is a directory, not a file; give --lock a file name, such as ${join(path, 'runbook.lock')}`);
+    expect(e.message).toBe(
+      `the lock path ${path} is a directory, not a file; give --lock a file name, such as ${join(path, 'runbook.lock')}`,
+    );
     expect(statSync(path).isDirectory()).toBe(true);
   });
 
@@ -229,7 +233,11 @@ describe('acquireLock', () => {
     chownSync(dir, NOBODY, NOBODY);
     const e = thrown(() => acquireLock(join(dir, 'rb.lock'), 'rb'));
     expect(e.code).toBe('LOCK_UNUSABLE');
-    expect(e.message).toMatch(new RegExp(`^the lock folder ${dir} belongs to uid ${NOBODY}, not to you \\(uid 0\\).*give --lock a file in a folder only you can write$`));
+    expect(e.message).toMatch(
+      new RegExp(
+        `^the lock folder ${dir} belongs to uid ${NOBODY}, not to you \\(uid 0\\).*give --lock a file in a folder only you can write$`,
+      ),
+    );
   });
 
   it.runIf(IS_ROOT)('does not trust a lock file owned by another user', async () => {

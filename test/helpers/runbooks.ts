@@ -14,12 +14,20 @@ export const OCP_ENV_CONNECTION = `connections:
 
 /** An `ocp` connection whose address and credentials come from OCP_URL, OCP_USER and OCP_PASSWORD. */
 export function ocpConnection(): Record<string, unknown> {
-  return { type: 'ocp', url: '${{ env.OCP_URL }}', auth: { type: 'basic', username: '${{ env.OCP_USER }}', password: '${{ env.OCP_PASSWORD }}' } };
+  return {
+    type: 'ocp',
+    url: '${{ env.OCP_URL }}',
+    auth: { type: 'basic', username: '${{ env.OCP_USER }}', password: '${{ env.OCP_PASSWORD }}' },
+  };
 }
 
 /** A `bao` connection whose address and credentials come from BAO_URL, BAO_USER and BAO_PASSWORD. */
 export function baoConnection(): Record<string, unknown> {
-  return { type: 'bao', url: '${{ env.BAO_URL }}', auth: { type: 'login', username: '${{ env.BAO_USER }}', password: '${{ env.BAO_PASSWORD }}' } };
+  return {
+    type: 'bao',
+    url: '${{ env.BAO_URL }}',
+    auth: { type: 'login', username: '${{ env.BAO_USER }}', password: '${{ env.BAO_PASSWORD }}' },
+  };
 }
 
 /** A param that is a list of host ids, with its default. */
@@ -43,7 +51,13 @@ export interface OcpStepOptions {
  * host of `hosts` (`${{ params.hosts }}` when not given).
  */
 export function ocpStep(options: OcpStepOptions = {}): Record<string, unknown> {
-  const { id = 'stop', action = 'ocp.stopAgentProcess', hosts = '${{ params.hosts }}', with: inputs = { agentProcessId: 185 }, ...rest } = options;
+  const {
+    id = 'stop',
+    action = 'ocp.stopAgentProcess',
+    hosts = '${{ params.hosts }}',
+    with: inputs = { agentProcessId: 185 },
+    ...rest
+  } = options;
   return { id, action, connection: 'ocp', forEach: hosts, with: { hostId: '${{ item }}', ...inputs }, ...rest };
 }
 

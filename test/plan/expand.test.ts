@@ -22,7 +22,11 @@ registry.registerAction(
     name: 'acme.deliver',
     description: 'Delivers a note with headers and a body of its own making',
     mutates: true,
-    inputs: { type: 'object', additionalProperties: false, properties: { headers: { type: 'object' }, body: { type: 'object' }, note: { type: 'string' } } },
+    inputs: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { headers: { type: 'object' }, body: { type: 'object' }, note: { type: 'string' } },
+    },
     plan: (inputs) => [{ inputs }],
     async run() {
       return { status: 'changed' };
@@ -94,7 +98,9 @@ describe('forEach', () => {
       ['stop/host=21/process=185', 21, 1, { hostId: 21, agentProcessId: 185 }],
       ['stop/host=22/process=185', 22, 2, { hostId: 22, agentProcessId: 185 }],
     ]);
-    expect(resolved.operations[0]!.requests).toEqual([{ method: 'POST', url: 'https://ocp.example:8080/api/v2/compute/hosts/20/agent/processes/185/stop' }]);
+    expect(resolved.operations[0]!.requests).toEqual([
+      { method: 'POST', url: 'https://ocp.example:8080/api/v2/compute/hosts/20/agent/processes/185/stop' },
+    ]);
   });
 
   it('takes a literal list, and an empty list gives a planned step of no operations', async () => {
@@ -105,7 +111,12 @@ describe('forEach', () => {
 
   it('gives a repeated item its own key: the second and third get #2 and #3', async () => {
     const [step] = await stepsOf(ocpStep({ hosts: [20, 20, 21, 20] }));
-    expect(expand(step!).resolved.operations.map((op) => op.key)).toEqual(['stop/host=20/process=185', 'stop/host=20/process=185#2', 'stop/host=21/process=185', 'stop/host=20/process=185#3']);
+    expect(expand(step!).resolved.operations.map((op) => op.key)).toEqual([
+      'stop/host=20/process=185',
+      'stop/host=20/process=185#2',
+      'stop/host=21/process=185',
+      'stop/host=20/process=185#3',
+    ]);
   });
 
   it('fails the step with EXPRESSION when forEach is not a list', async () => {
@@ -228,20 +239,32 @@ describe('errors', () => {
       item: { host: 21 },
       index: 1,
       requests: [],
-      error: { code: 'EXPRESSION', message: "${{ item.suffix }} has no value inside the text 'obstat-${{ item.suffix }}'; check the name, or give a default with ??" },
+      error: {
+        code: 'EXPRESSION',
+        message: "${{ item.suffix }} has no value inside the text 'obstat-${{ item.suffix }}'; check the name, or give a default with ??",
+      },
     });
   });
 
   it('makes inputs that break the action schema once evaluated an INVALID_INPUT error of the operation', async () => {
     const [step] = await stepsOf(ocpStep({ hosts: ['twenty'] }));
     const [op] = expand(step!).resolved.operations;
-    expect(op).toMatchObject({ key: 'stop[0]', inputs: { hostId: 'twenty', agentProcessId: 185 }, requests: [], error: { code: 'INVALID_INPUT' } });
+    expect(op).toMatchObject({
+      key: 'stop[0]',
+      inputs: { hostId: 'twenty', agentProcessId: 185 },
+      requests: [],
+      error: { code: 'INVALID_INPUT' },
+    });
   });
 });
 
 describe('step outputs', () => {
   const find = { id: 'find', action: 'ocp.listAgentProcesses', connection: 'ocp', with: { hostId: 20 } };
-  const after = ocpStep({ id: 'after', hosts: '${{ steps.find.outputs.processes }}', with: { hostId: 20, agentProcessId: '${{ item.id }}' } });
+  const after = ocpStep({
+    id: 'after',
+    hosts: '${{ steps.find.outputs.processes }}',
+    with: { hostId: 20, agentProcessId: '${{ item.id }}' },
+  });
 
   it('leaves a step that reads the outputs of a step not run (offline) unresolved, naming that step', async () => {
     const [, step] = await stepsOf(find, after);

@@ -62,7 +62,10 @@ describe('under faults', () => {
     const boundMs = Math.ceil(N / concurrency) * perOperation + 10_000;
     const started = Date.now();
     const report = ws.path('faults.json');
-    const r = await runCli(['run', file, '--report', report], { env: { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' }, timeoutMs: boundMs });
+    const r = await runCli(['run', file, '--report', report], {
+      env: { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' },
+      timeoutMs: boundMs,
+    });
     expect(Date.now() - started).toBeLessThan(boundMs);
 
     const written = readReport(report);
@@ -78,7 +81,9 @@ describe('under faults', () => {
     expect(ops.some((o) => o.attempts > 1)).toBe(true);
     expect(written.summary.changed).toBeGreaterThan(N * 0.8);
     // The journal holds one line per operation, no more, no less.
-    const lines = readFileSync(`${report}.journal.jsonl`, 'utf8').split('\n').filter((l) => l.includes('"type":"op"'));
+    const lines = readFileSync(`${report}.journal.jsonl`, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"op"'));
     expect(lines).toHaveLength(N);
   }, 300_000);
 

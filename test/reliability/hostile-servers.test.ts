@@ -8,7 +8,7 @@ import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
-import { json, startServer, type TestServer } from '../connections/test-server.js';
+import { startServer, type TestServer } from '../connections/test-server.js';
 
 let ws: Workspace | undefined;
 let server: TestServer | undefined;

@@ -19,8 +19,20 @@ function journalOfOneStep(operations: number): JournalEvent[] {
       steps: [{ id: 'stop', action: 'ocp.stopAgentProcess' }],
     },
     { type: 'step', id: 'stop', startedAt: '2025-01-01T00:00:00.000Z', keys },
-    ...keys.map((key): JournalEvent => ({ type: 'op', step: 'stop', record: { key, status: 'changed', attempts: 1, durationMs: 1, outputs: { process: { status: 'STOPPED' } } } })),
-    { type: 'stepEnd', id: 'stop', status: 'succeeded', durationMs: 5, outputs: { items: keys.map(() => ({ process: { status: 'STOPPED' } })) } },
+    ...keys.map(
+      (key): JournalEvent => ({
+        type: 'op',
+        step: 'stop',
+        record: { key, status: 'changed', attempts: 1, durationMs: 1, outputs: { process: { status: 'STOPPED' } } },
+      }),
+    ),
+    {
+      type: 'stepEnd',
+      id: 'stop',
+      status: 'succeeded',
+      durationMs: 5,
+      outputs: { items: keys.map(() => ({ process: { status: 'STOPPED' } })) },
+    },
     { type: 'end', status: 'succeeded', finishedAt: '2025-01-01T00:00:01.000Z', durationMs: 1000 },
   ];
 }

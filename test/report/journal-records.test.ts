@@ -19,7 +19,11 @@ afterAll(() => ws.remove());
  * Writes a run of one step of `count` operations to a journal, its op events in a shuffled order as a
  * step running concurrently would, folding each event with where its line is, as a live run does.
  */
-function spill(name: string, count: number, filler = ''): { builder: ReportBuilder; file: string; expected: OperationRecord[]; offsets: number[] } {
+function spill(
+  name: string,
+  count: number,
+  filler = '',
+): { builder: ReportBuilder; file: string; expected: OperationRecord[]; offsets: number[] } {
   const journal = openJournal(ws.path(name), new Redactor());
   const builder = new ReportBuilder(journal.file);
   const emit = (event: JournalEvent): number | undefined => {
@@ -27,14 +31,26 @@ function spill(name: string, count: number, filler = ''): { builder: ReportBuild
     builder.apply(event, place);
     return place?.offset;
   };
-  const expected = Array.from({ length: count }, (_, i): OperationRecord => ({
-    key: `stop/host=${i + 1}${filler}`,
-    status: i % 7 === 0 ? 'failed' : 'changed',
-    attempts: 1,
-    durationMs: i,
-    ...(i % 7 === 0 ? { error: { code: 'NOT_FOUND', message: `host ${i + 1} has no such process` } } : {}),
-  }));
-  emit({ type: 'run', journalVersion: 1, runId: 'r', runbook: { name: 'n', file: 'f', sha256: 's' }, mode: 'run', params: {}, startedAt: '2026-01-01T00:00:00.000Z', steps: [{ id: 'stop', action: 'ocp.stopAgentProcess' }] });
+  const expected = Array.from(
+    { length: count },
+    (_, i): OperationRecord => ({
+      key: `stop/host=${i + 1}${filler}`,
+      status: i % 7 === 0 ? 'failed' : 'changed',
+      attempts: 1,
+      durationMs: i,
+      ...(i % 7 === 0 ? { error: { code: 'NOT_FOUND', message: `host ${i + 1} has no such process` } } : {}),
+    }),
+  );
+  emit({
+    type: 'run',
+    journalVersion: 1,
+    runId: 'r',
+    runbook: { name: 'n', file: 'f', sha256: 's' },
+    mode: 'run',
+    params: {},
+    startedAt: '2026-01-01T00:00:00.000Z',
+    steps: [{ id: 'stop', action: 'ocp.stopAgentProcess' }],
+  });
   emit({ type: 'step', id: 'stop', startedAt: '2026-01-01T00:00:00.000Z', keys: expected.map((r) => r.key) });
   // Finishing order: each block of 64 in reverse, so that lines are near, but not in, the step's order.
   const order = expected.map((_, i) => i).sort((a, b) => Math.floor(a / 64) - Math.floor(b / 64) || b - a);
@@ -81,7 +97,16 @@ describe('a large step folded with its journal', () => {
   it('keeps in memory the records whose line the journal could not take', () => {
     const builder = new ReportBuilder(ws.path('never-written.jsonl'));
     const keys = Array.from({ length: 1001 }, (_, i) => `k${i}`);
-    builder.apply({ type: 'run', journalVersion: 1, runId: 'r', runbook: { name: 'n', file: 'f', sha256: 's' }, mode: 'run', params: {}, startedAt: '2026-01-01T00:00:00.000Z', steps: [{ id: 's', action: 'a' }] });
+    builder.apply({
+      type: 'run',
+      journalVersion: 1,
+      runId: 'r',
+      runbook: { name: 'n', file: 'f', sha256: 's' },
+      mode: 'run',
+      params: {},
+      startedAt: '2026-01-01T00:00:00.000Z',
+      steps: [{ id: 's', action: 'a' }],
+    });
     builder.apply({ type: 'step', id: 's', startedAt: '2026-01-01T00:00:00.000Z', keys });
     builder.apply({ type: 'op', step: 's', record: { key: 'k0', status: 'changed', attempts: 1, durationMs: 1, outputs: { x: 1 } } });
     const step = builder.build().steps[0]!;

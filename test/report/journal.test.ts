@@ -17,7 +17,11 @@ describe('journalLine', () => {
         fc.pre(!JSON.stringify(value)?.includes('"__proto__"'));
         const redactor = new Redactor();
         for (const s of secrets) redactor.add(s);
-        const event = { type: 'op', step: 'stop', record: { key: 'k', status: 'changed', attempts: 1, durationMs: 1, outputs: { value, [secrets[0] ?? 'x']: secrets } } } as JournalEvent;
+        const event = {
+          type: 'op',
+          step: 'stop',
+          record: { key: 'k', status: 'changed', attempts: 1, durationMs: 1, outputs: { value, [secrets[0] ?? 'x']: secrets } },
+        } as JournalEvent;
         expect(journalLine(event, redactor)).toBe(redactor.redactJson(JSON.stringify(redactor.redactValue(event))));
       }),
       { numRuns: 500 },
@@ -37,10 +41,22 @@ describe('journalLine', () => {
     const redactor = new Redactor();
     redactor.add('sim-password');
     redactor.add('pw');
-    const event = { type: 'op', step: 's', record: { key: 'k', status: 'failed', attempts: 1, durationMs: 1, error: { code: 'AUTH_FAILED', message: 'login sim-password refused', details: { password: 'pw' } } } } as JournalEvent;
+    const event = {
+      type: 'op',
+      step: 's',
+      record: {
+        key: 'k',
+        status: 'failed',
+        attempts: 1,
+        durationMs: 1,
+        error: { code: 'AUTH_FAILED', message: 'login sim-password refused', details: { password: 'pw' } },
+      },
+    } as JournalEvent;
     const line = journalLine(event, redactor);
     expect(line).not.toContain('sim-password');
     expect(line).not.toContain('"pw"');
-    expect(JSON.parse(line)).toMatchObject({ record: { error: { message: 'login [REDACTED] refused', details: { password: '[REDACTED]' } } } });
+    expect(JSON.parse(line)).toMatchObject({
+      record: { error: { message: 'login [REDACTED] refused', details: { password: '[REDACTED]' } } },
+    });
   });
 });

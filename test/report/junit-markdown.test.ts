@@ -13,7 +13,15 @@ const SECRET = 'p&ss<w>rd|`x';
 function step(id: string, operations: OperationRecord[], extra: Partial<StepRecord> = {}): StepRecord {
   const summary = { total: operations.length, changed: 0, unchanged: 0, failed: 0, skipped: 0 };
   for (const o of operations) summary[o.status] += 1;
-  return { id, action: 'ocp.stopAgentProcess', status: summary.failed > 0 ? 'failed' : 'succeeded', durationMs: 1234, summary, operations, ...extra };
+  return {
+    id,
+    action: 'ocp.stopAgentProcess',
+    status: summary.failed > 0 ? 'failed' : 'succeeded',
+    durationMs: 1234,
+    summary,
+    operations,
+    ...extra,
+  };
 }
 
 function report(steps: StepRecord[]): RunReport {
@@ -35,8 +43,20 @@ function report(steps: StepRecord[]): RunReport {
 }
 
 const OPERATIONS: OperationRecord[] = [
-  { key: 'stop/host=1', status: 'changed', attempts: 1, durationMs: 40, request: { method: 'POST', url: 'https://ocp/api/v2/compute/hosts/1/agent/processes/185/stop' } },
-  { key: 'stop/host=2', status: 'failed', attempts: 1, durationMs: 5, error: { code: 'NOT_FOUND', message: `host 2 has no process with alias '${SECRET}'` } },
+  {
+    key: 'stop/host=1',
+    status: 'changed',
+    attempts: 1,
+    durationMs: 40,
+    request: { method: 'POST', url: 'https://ocp/api/v2/compute/hosts/1/agent/processes/185/stop' },
+  },
+  {
+    key: 'stop/host=2',
+    status: 'failed',
+    attempts: 1,
+    durationMs: 5,
+    error: { code: 'NOT_FOUND', message: `host 2 has no process with alias '${SECRET}'` },
+  },
   { key: 'stop/host=3', status: 'skipped', attempts: 0, durationMs: 0, reason: `not started: ${SECRET} <budget>` },
 ];
 
@@ -117,15 +137,22 @@ describe('renderSummaryMarkdown', () => {
   });
 
   it('lists at most maxFailures failures and counts the rest', () => {
-    const failed = Array.from({ length: 7 }, (_, i): OperationRecord => ({
-      key: `stop/host=${i}`,
-      status: 'failed',
-      attempts: 1,
-      durationMs: 1,
-      error: { code: 'HTTP_STATUS', message: `boom ${i}` },
-    }));
+    const failed = Array.from(
+      { length: 7 },
+      (_, i): OperationRecord => ({
+        key: `stop/host=${i}`,
+        status: 'failed',
+        attempts: 1,
+        durationMs: 1,
+        error: { code: 'HTTP_STATUS', message: `boom ${i}` },
+      }),
+    );
     const md = renderSummaryMarkdown(report([step('a', failed.slice(0, 4)), step('b', failed.slice(4))]), { maxFailures: 3 });
-    expect(md.match(/^\| stop\/host=\d \| HTTP_STATUS \|/gm)).toEqual(['| stop/host=0 | HTTP_STATUS |', '| stop/host=1 | HTTP_STATUS |', '| stop/host=2 | HTTP_STATUS |']);
+    expect(md.match(/^\| stop\/host=\d \| HTTP_STATUS \|/gm)).toEqual([
+      '| stop/host=0 | HTTP_STATUS |',
+      '| stop/host=1 | HTTP_STATUS |',
+      '| stop/host=2 | HTTP_STATUS |',
+    ]);
     expect(md).toContain('…and 4 more failures; see the JSON report.');
   });
 });

@@ -69,7 +69,23 @@ describe('one report path', () => {
     const live = { report: w.path('live.json'), junit: w.path('live.xml'), md: w.path('live.md') };
     const journal = `${live.report}.journal.jsonl`;
     const run = await runCli(
-      ['run', file, '--sim', '--sim-config', simConfig, '--param', `hosts=${hosts}`, '--report', live.report, '--junit', live.junit, '--summary-md', live.md, '--grace', '10s'],
+      [
+        'run',
+        file,
+        '--sim',
+        '--sim-config',
+        simConfig,
+        '--param',
+        `hosts=${hosts}`,
+        '--report',
+        live.report,
+        '--junit',
+        live.junit,
+        '--summary-md',
+        live.md,
+        '--grace',
+        '10s',
+      ],
       {
         timeoutMs: 120_000,
         onSpawn: (child) => {

@@ -97,7 +97,13 @@ describe('toJson', () => {
       }),
     );
     // A hole, a function and undefined in a list become null; in an object they are left out.
-    const odd = { date: new Date(0), skipped: undefined, fn: () => 1, list: [undefined, () => 1, new Number(2), , 3], nested: { a: { b: { c: { d: 1 } } } } };
+    const odd = {
+      date: new Date(0),
+      skipped: undefined,
+      fn: () => 1,
+      list: [undefined, () => 1, new Number(2), , 3],
+      nested: { a: { b: { c: { d: 1 } } } },
+    };
     expect(JSON.parse(toJson(odd))).toEqual(JSON.parse(JSON.stringify(odd)));
   });
 
@@ -122,7 +128,10 @@ describe('writeJsonAtomic with redaction', () => {
     const { redactedJson } = await import('../../src/cli/artifacts.js');
     const { Redactor } = await import('../../src/secrets/redactor.js');
     // Secrets short and long, with characters that JSON and URLs escape, and values made of them.
-    const secretArb = fc.oneof(fc.constantFrom('pw', 's3cr3t-p4ss', 'quote"and\\slash', 'naïve pässword'), fc.string({ minLength: 1, maxLength: 12 }));
+    const secretArb = fc.oneof(
+      fc.constantFrom('pw', 's3cr3t-p4ss', 'quote"and\\slash', 'naïve pässword'),
+      fc.string({ minLength: 1, maxLength: 12 }),
+    );
     const valueArb = fc.letrec((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
@@ -157,7 +166,10 @@ describe('writeJsonAtomic with redaction', () => {
     const operations = Array.from({ length: 100_000 }, (_, i) => ({
       key: `stop/host=${i}`,
       status: 'changed',
-      request: { method: 'POST', url: `https://ocp.example.com/api/v2/compute/hosts/${i}/stop${i === 77_777 ? '?token=Tr0ub4dor%263' : ''}` },
+      request: {
+        method: 'POST',
+        url: `https://ocp.example.com/api/v2/compute/hosts/${i}/stop${i === 77_777 ? '?token=Tr0ub4dor%263' : ''}`,
+      },
     }));
     const report = { reportVersion: 1, params: { password: 'Tr0ub4dor&3' }, steps: [{ id: 'stop', operations }] };
     const target = ws.path('big-report.json');

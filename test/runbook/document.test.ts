@@ -117,7 +117,16 @@ describe('an unquoted ${{ }} inside [ ] or { }', () => {
 describe('duplicate keys', () => {
   it('names the key and the line of its first occurrence, at the second', async () => {
     const diagnostics = await diagnosticsOf(
-      lines('version: 1', 'name: demo', 'steps:', '  - id: a', '    action: core.sleep', '    with:', '      duration: 1s', '      duration: 2s'),
+      lines(
+        'version: 1',
+        'name: demo',
+        'steps:',
+        '  - id: a',
+        '    action: core.sleep',
+        '    with:',
+        '      duration: 1s',
+        '      duration: 2s',
+      ),
     );
     expect(diagnostics).toEqual([
       {
@@ -144,7 +153,12 @@ describe('duplicate keys', () => {
 describe('unsafe YAML', () => {
   it('refuses a billion-laughs alias bomb quickly with YAML_ALIAS_LIMIT', async () => {
     const rows = ['version: 1', 'name: bomb', 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 10; i++) rows.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(',')}]`);
+    for (let i = 1; i < 10; i++)
+      rows.push(
+        `a${i}: &a${i} [${Array(10)
+          .fill(`*a${i - 1}`)
+          .join(',')}]`,
+      );
     rows.push('steps: *a9');
     const started = performance.now();
     const diagnostics = await diagnosticsOf(lines(...rows));
@@ -174,7 +188,14 @@ describe('unsafe YAML', () => {
 
   it('refuses a << key wherever it is, quoted or not, inside values that take any key', async () => {
     const diagnostics = await diagnosticsOf(
-      lines('version: 1', 'name: demo', 'params:', '  p: { type: object, default: { "<<": 1, b: { <<: 2 } } }', 'steps:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'),
+      lines(
+        'version: 1',
+        'name: demo',
+        'params:',
+        '  p: { type: object, default: { "<<": 1, b: { <<: 2 } } }',
+        'steps:',
+        '  - { id: a, action: core.sleep, with: { duration: 1s } }',
+      ),
     );
     expect(diagnostics.map((d) => [d.code, d.line, d.column, d.path])).toEqual([
       ['SCHEMA', 4, 33, "params.p.default['<<']"],

@@ -54,7 +54,9 @@ describe('checking resolved inputs of the built-in actions', () => {
   });
 
   it('asks for agentProcessId or alias, and for only one of them', () => {
-    expect(checkInputs(registry, 'ocp.stopAgentProcess', { hostId: 20 })).toBe("ocp.stopAgentProcess: give input 'agentProcessId' or 'alias'");
+    expect(checkInputs(registry, 'ocp.stopAgentProcess', { hostId: 20 })).toBe(
+      "ocp.stopAgentProcess: give input 'agentProcessId' or 'alias'",
+    );
     expect(checkInputs(registry, 'ocp.stopAgentProcess', { hostId: 20, agentProcessId: 185, alias: 'obstat2' })).toBe(
       "ocp.stopAgentProcess: give only one of input 'agentProcessId' and 'alias'",
     );

@@ -42,9 +42,49 @@ async function outcomeOf(text: string): Promise<'runbook' | 'refused'> {
 }
 
 const tokens = fc.constantFrom(
-  '\n', '  ', '- ', ': ', ':', ',', '{', '}', '[', ']', '"', "'", '#', '&a ', '*a', '!!str ', '!x ', '? ', '|', '>',
-  '${{', '}}', ' item ', 'params.hosts', 'steps', 'id', 'action', 'with', 'forEach', 'version', '1', 'name', 'x',
-  '__proto__', 'constructor', '---', '\t', 'é', '漢字', '\u{1F600}', '\u0000', '\uFEFF', '%YAML 1.1\n',
+  '\n',
+  '  ',
+  '- ',
+  ': ',
+  ':',
+  ',',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  "'",
+  '#',
+  '&a ',
+  '*a',
+  '!!str ',
+  '!x ',
+  '? ',
+  '|',
+  '>',
+  '${{',
+  '}}',
+  ' item ',
+  'params.hosts',
+  'steps',
+  'id',
+  'action',
+  'with',
+  'forEach',
+  'version',
+  '1',
+  'name',
+  'x',
+  '__proto__',
+  'constructor',
+  '---',
+  '\t',
+  'é',
+  '漢字',
+  '\u{1F600}',
+  '\u0000',
+  '\uFEFF',
+  '%YAML 1.1\n',
 );
 
 const mutation = fc.oneof(
@@ -89,7 +129,10 @@ const stepShaped = fc.record(
     action: fc.oneof(fc.constantFrom('ocp.stopAgentProcess', 'core.sleep', 'ocp.listHosts', 'ocp.stopAgentProces'), anyValue),
     connection: fc.oneof(fc.constantFrom('ocp', 'nope'), anyValue),
     forEach: anyValue,
-    with: fc.oneof(fc.dictionary(fc.constantFrom('hostId', 'agentProcessId', 'alias', 'duration', 'target', 'hostid'), anyValue, { maxKeys: 4 }), anyValue),
+    with: fc.oneof(
+      fc.dictionary(fc.constantFrom('hostId', 'agentProcessId', 'alias', 'duration', 'target', 'hostid'), anyValue, { maxKeys: 4 }),
+      anyValue,
+    ),
     concurrency: anyValue,
     maxErrors: anyValue,
     continueOnError: anyValue,
@@ -105,7 +148,14 @@ const runbookShaped = fc.record(
   {
     version: fc.oneof(fc.constant(1), anyValue),
     name: fc.oneof(fc.constant('fuzz'), anyValue),
-    params: fc.oneof(fc.dictionary(fc.constantFrom('hosts', 'n', '__proto__', 'bad name'), fc.record({ type: anyValue, default: anyValue }, { requiredKeys: [] }), { maxKeys: 3 }), anyValue),
+    params: fc.oneof(
+      fc.dictionary(
+        fc.constantFrom('hosts', 'n', '__proto__', 'bad name'),
+        fc.record({ type: anyValue, default: anyValue }, { requiredKeys: [] }),
+        { maxKeys: 3 },
+      ),
+      anyValue,
+    ),
     connections: fc.oneof(fc.constant({ ocp: { type: 'ocp', url: 'u' } }), anyValue),
     concurrency: anyValue,
     steps: fc.oneof(fc.array(stepShaped, { maxLength: 4 }), anyValue),
@@ -118,11 +168,20 @@ describe('loading any text', () => {
   const runs = { numRuns: 150 };
 
   it('answers arbitrary text with a Runbook or positioned diagnostics', async () => {
-    await fc.assert(fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => void (await outcomeOf(text))), runs);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: 'binary', maxLength: 300 }), async (text) => void (await outcomeOf(text))),
+      runs,
+    );
   });
 
   it('answers token soup built from YAML syntax and expressions', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(tokens, { maxLength: 80 }).map((t) => t.join('')), async (text) => void (await outcomeOf(text))), runs);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(tokens, { maxLength: 80 }).map((t) => t.join('')),
+        async (text) => void (await outcomeOf(text)),
+      ),
+      runs,
+    );
   });
 
   it('answers mutated and truncated real runbooks', async () => {
@@ -151,7 +210,9 @@ describe('loading any text', () => {
         fc.integer({ min: 0, max: 200_000 }),
         async (depth, opener, size) => {
           const closer = opener === '[' ? ']' : opener === '{a: ' ? '}' : '';
-          await outcomeOf(`version: 1\nname: n\nx: ${opener.repeat(depth)}1${closer.repeat(depth)}\nsteps:\n  - id: a\n    action: core.sleep\n    name: "${'é'.repeat(size)}"\n`);
+          await outcomeOf(
+            `version: 1\nname: n\nx: ${opener.repeat(depth)}1${closer.repeat(depth)}\nsteps:\n  - id: a\n    action: core.sleep\n    name: "${'é'.repeat(size)}"\n`,
+          );
         },
       ),
       { numRuns: 40 },

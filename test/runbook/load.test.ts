@@ -190,7 +190,10 @@ describe('YAML errors', () => {
   });
 
   it('refuses documents nested deeper than any runbook needs, without exhausting the stack', async () => {
-    for (const text of [`${header}x: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`, `${header}x:\n${Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i + 2)}k:`).join('\n')}\n`]) {
+    for (const text of [
+      `${header}x: ${'['.repeat(5_000)}${']'.repeat(5_000)}\n`,
+      `${header}x:\n${Array.from({ length: 1_000 }, (_, i) => `${' '.repeat(i + 2)}k:`).join('\n')}\n`,
+    ]) {
       const diagnostics = await refused(text);
       expect(diagnostics[0]?.code).toBe('YAML_SYNTAX');
       expect(diagnostics[0]?.message).toContain('levels deep');
@@ -245,7 +248,9 @@ describe('validation errors, each with its line and column', () => {
 
   it('reports a wrong input type at the value', async () => {
     const d = only(
-      await refused(`${header}${ocp}steps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: ocp\n    with:\n      hostId: 1.5\n`),
+      await refused(
+        `${header}${ocp}steps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: ocp\n    with:\n      hostId: 1.5\n`,
+      ),
       'SCHEMA',
     );
     expect(d).toMatchObject({ line: 10, column: 15, path: 'steps[0].with.hostId' });
@@ -266,7 +271,9 @@ describe('validation errors, each with its line and column', () => {
 
   it('reports an unknown input of an action with a suggestion', async () => {
     const d = only(
-      await refused(`${header}${ocp}steps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: ocp\n    with: { hostid: 1, hostId: 2 }\n`),
+      await refused(
+        `${header}${ocp}steps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: ocp\n    with: { hostid: 1, hostId: 2 }\n`,
+      ),
       'SCHEMA',
     );
     expect(d).toMatchObject({ line: 9, column: 13 });
@@ -298,26 +305,38 @@ describe('validation errors, each with its line and column', () => {
 
   it('does not accept text around an expression where a number is expected', async () => {
     const d = only(
-      await refused(`${header}${ocp}steps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: ocp\n    forEach: [1]\n    with: { hostId: "id-\${{ item }}" }\n`),
+      await refused(
+        `${header}${ocp}steps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: ocp\n    forEach: [1]\n    with: { hostId: "id-\${{ item }}" }\n`,
+      ),
       'SCHEMA',
     );
     expect(d.message).toBe("input 'hostId' of step 'a' must be an integer, got string 'id-${{ item }}'");
   });
 
   it('refuses an unknown connection type, with a suggestion', async () => {
-    const d = only(await refused(`${header}connections:\n  o: { type: opc, url: x }\nsteps:\n  - id: a\n    action: core.sleep\n`), 'UNKNOWN_CONNECTION_TYPE');
+    const d = only(
+      await refused(`${header}connections:\n  o: { type: opc, url: x }\nsteps:\n  - id: a\n    action: core.sleep\n`),
+      'UNKNOWN_CONNECTION_TYPE',
+    );
     expect(d).toMatchObject({ line: 4, column: 14 });
     expect(d.message).toContain("did you mean 'ocp'?");
   });
 
   it('checks a connection against its type', async () => {
-    const d = only(await refused(`${header}connections:\n  o: { type: ocp, url: 5, user: x }\nsteps:\n  - id: a\n    action: core.sleep\n`).then((ds) => ds.filter((x) => x.message.includes('user'))), 'SCHEMA');
+    const d = only(
+      await refused(`${header}connections:\n  o: { type: ocp, url: 5, user: x }\nsteps:\n  - id: a\n    action: core.sleep\n`).then((ds) =>
+        ds.filter((x) => x.message.includes('user')),
+      ),
+      'SCHEMA',
+    );
     expect(d.message).toBe("unknown key 'user' in connection 'o'");
   });
 
   it('refuses a connection of the wrong type for the action', async () => {
     const d = only(
-      await refused(`${header}connections:\n  b: { type: bao, url: x }\nsteps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: b\n    with: { hostId: 1 }\n`),
+      await refused(
+        `${header}connections:\n  b: { type: bao, url: x }\nsteps:\n  - id: a\n    action: ocp.stopAgentProcess\n    connection: b\n    with: { hostId: 1 }\n`,
+      ),
       'CONNECTION_TYPE_MISMATCH',
     );
     expect(d).toMatchObject({ line: 8, column: 17 });
@@ -396,7 +415,9 @@ describe('expression checks in a runbook', () => {
 
   it('lets connections read only params and env', async () => {
     const d = only(
-      await refused(`${header}connections:\n  ocp: { type: ocp, url: "\${{ steps.a.outputs.url }}" }\nsteps:\n  - id: a\n    action: core.sleep\n`),
+      await refused(
+        `${header}connections:\n  ocp: { type: ocp, url: "\${{ steps.a.outputs.url }}" }\nsteps:\n  - id: a\n    action: core.sleep\n`,
+      ),
       'UNKNOWN_REFERENCE',
     );
     expect(d.message).toContain('connections can read only params and env');
@@ -458,7 +479,10 @@ describe('plugins', () => {
         registry,
         loadPlugins: async (specs, baseDir) => {
           calls.push({ specs, baseDir });
-          registry.registerAction({ name: 'lb.drain', description: 'd', mutates: true, inputs: { type: 'object' }, run: async () => ({ status: 'changed' }) }, specs[0]!.specifier);
+          registry.registerAction(
+            { name: 'lb.drain', description: 'd', mutates: true, inputs: { type: 'object' }, run: async () => ({ status: 'changed' }) },
+            specs[0]!.specifier,
+          );
           return [];
         },
       },
@@ -478,7 +502,9 @@ describe('plugins', () => {
   it('merges the diagnostics of the plugin hook with the others', async () => {
     const error = await parseRunbook(`${header}plugins: [./bad.js]\nsteps:\n  - id: a\n    action: nope.nothing\n`, 'rb.yaml', {
       registry: testRegistry(),
-      loadPlugins: async (specs) => [{ code: 'PLUGIN_LOAD', message: 'cannot load ./bad.js', line: specs[0]!.line, column: specs[0]!.column }],
+      loadPlugins: async (specs) => [
+        { code: 'PLUGIN_LOAD', message: 'cannot load ./bad.js', line: specs[0]!.line, column: specs[0]!.column },
+      ],
     }).catch((e: unknown) => e);
     const diagnostics = (error as ValidationError).diagnostics;
     expect(diagnostics.map((d) => [d.code, d.file, d.line])).toEqual([
@@ -506,7 +532,6 @@ describe('schema cache', () => {
     const diagnostics = await refusedWith(`${header}steps:\n  - id: a\n    action: core.sleep\n`, new Registry());
     expect(diagnostics.map((d) => d.code)).toEqual(['UNKNOWN_ACTION']);
   });
-
 
   it('notices actions registered after the first load of a registry', async () => {
     const registry = testRegistry();

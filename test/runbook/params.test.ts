@@ -59,7 +59,9 @@ describe('resolving params', () => {
   });
 
   it('keeps comma-separated elements as text when the items are strings', async () => {
-    const runbook = await runbookWithParams('  peers: { type: array, items: { type: string } }\n  ids: { type: array, items: { type: integer } }\n');
+    const runbook = await runbookWithParams(
+      '  peers: { type: array, items: { type: string } }\n  ids: { type: array, items: { type: integer } }\n',
+    );
     expect(resolveParams(runbook, { peers: '1,AP2,true', ids: '1,2' })).toEqual({ peers: ['1', 'AP2', 'true'], ids: [1, 2] });
   });
 
@@ -74,10 +76,16 @@ describe('resolving params', () => {
   it('parses integers and numbers strictly', async () => {
     const runbook = await runbookWithParams('  i: { type: integer }\n  n: { type: number }\n');
     for (const raw of ['1.5', '', ' ', '12abc', '0x10', '1e400']) {
-      expect(badParams(() => resolveParams(runbook, { i: raw, n: '1' })), raw).toHaveLength(1);
+      expect(
+        badParams(() => resolveParams(runbook, { i: raw, n: '1' })),
+        raw,
+      ).toHaveLength(1);
     }
     for (const raw of ['abc', '', 'NaN', 'Infinity']) {
-      expect(badParams(() => resolveParams(runbook, { i: '1', n: raw })), raw).toHaveLength(1);
+      expect(
+        badParams(() => resolveParams(runbook, { i: '1', n: raw })),
+        raw,
+      ).toHaveLength(1);
     }
   });
 

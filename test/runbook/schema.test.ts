@@ -77,7 +77,9 @@ describe('the runbook JSON Schema', () => {
       connections: { c: connection },
       steps: [{ id: 'a', action: 'core.sleep' }],
     });
-    expect(validate(withConnection({ type: 'ocp', url: '${{ env.OCP_URL }}', auth: { type: 'basic', password: '${{ env.P }}' } }))).toBe(true);
+    expect(validate(withConnection({ type: 'ocp', url: '${{ env.OCP_URL }}', auth: { type: 'basic', password: '${{ env.P }}' } }))).toBe(
+      true,
+    );
     expect(validate(withConnection({ type: 'ocp', url: 'u', auth: '${{ params.auth }}' }))).toBe(true);
     expect(validate(withConnection({ type: 'ocp', url: 'u', extra: 1 }))).toBe(false);
     expect(validate(withConnection({ type: 'ocp' }))).toBe(false);
@@ -88,7 +90,9 @@ describe('the runbook JSON Schema', () => {
     const validate = compile(buildRunbookSchema(new Registry()));
     expect(validate({ version: 1, name: 't', steps: [{ id: 'a', action: 'x.y' }] })).toBe(true);
     const subset = buildRunbookSchema(testRegistry(), { actions: ['core.sleep'], connectionTypes: [] });
-    expect(Object.keys(subset.$defs as object).filter((k) => k.startsWith('with.') || k.startsWith('connection.'))).toEqual(['with.core.sleep']);
+    expect(Object.keys(subset.$defs as object).filter((k) => k.startsWith('with.') || k.startsWith('connection.'))).toEqual([
+      'with.core.sleep',
+    ]);
     expect(compile(subset)({ version: 1, name: 't', steps: [{ id: 'a', action: 'core.sleep', with: { duration: 1 } }] })).toBe(false);
   });
 

@@ -28,7 +28,12 @@ function fullRunbook(): Record<string, unknown> {
     plugins: [],
     connections: {
       ocp: { type: 'ocp', url: '${{ env.OCP_URL }}', auth: { type: 'basic', username: 'admin', password: '${{ env.OCP_PASSWORD }}' } },
-      bao: { type: 'bao', url: 'https://bao.example:38080', auth: { type: 'login', username: 'admin', password: 'x' }, tls: { insecureSkipVerify: true } },
+      bao: {
+        type: 'bao',
+        url: 'https://bao.example:38080',
+        auth: { type: 'login', username: 'admin', password: 'x' },
+        tls: { insecureSkipVerify: true },
+      },
       web: { type: 'http', url: 'http://web.example', headers: { Accept: 'application/json' } },
     },
     concurrency: 8,
@@ -71,13 +76,55 @@ function setAt(root: unknown, path: (string | number)[], value: unknown): void {
   Object.defineProperty(node, path[path.length - 1]!, { value, writable: true, enumerable: true, configurable: true });
 }
 
-const YAML_SPECIALS = [':', '{', '}', '[', ']', '&a', '*a', '!', '|', '>', "'", '"', '%', '@', '`', '#', ',', '- ', '? ', '\t', '\n', '---', '${{', '}}'];
+const YAML_SPECIALS = [
+  ':',
+  '{',
+  '}',
+  '[',
+  ']',
+  '&a',
+  '*a',
+  '!',
+  '|',
+  '>',
+  "'",
+  '"',
+  '%',
+  '@',
+  '`',
+  '#',
+  ',',
+  '- ',
+  '? ',
+  '\t',
+  '\n',
+  '---',
+  '${{',
+  '}}',
+];
 
 const weirdString = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'grapheme', maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', '${{ item }}', '${{', '}}', '${{ constructor.constructor }}', '150%', '1h30m', '-1', 'yes', '~', 'null', '\u0000', '\uFEFF', '\u202E'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    '${{ item }}',
+    '${{',
+    '}}',
+    '${{ constructor.constructor }}',
+    '150%',
+    '1h30m',
+    '-1',
+    'yes',
+    '~',
+    'null',
+    '\u0000',
+    '\uFEFF',
+    '\u202E',
+  ),
   fc.string({ unit: fc.constantFrom(...YAML_SPECIALS), maxLength: 20 }),
 );
 
@@ -98,7 +145,12 @@ const aliasText = fc
     switch (kind) {
       case 'bomb': {
         const rows = [`l0: &l0 [${Array(width).fill('"lol"').join(',')}]`];
-        for (let i = 1; i < levels; i++) rows.push(`l${i}: &l${i} [${Array(width).fill(`*l${i - 1}`).join(',')}]`);
+        for (let i = 1; i < levels; i++)
+          rows.push(
+            `l${i}: &l${i} [${Array(width)
+              .fill(`*l${i - 1}`)
+              .join(',')}]`,
+          );
         return `version: 1\nname: bomb\n${rows.join('\n')}\nsteps: *l${levels - 1}\n`;
       }
       case 'merge':
@@ -186,11 +238,56 @@ describe('validating runbooks with the built-ins', () => {
 
 describe('evaluating any expression', () => {
   const tokens = fc.constantFrom(
-    'params', 'env', 'item', 'index', 'steps', '.', '[', ']', '(', ')', "'a'", '"b"', '0', '1', '-1', '1.5e3', 'hosts', 'length',
-    '__proto__', 'constructor', 'prototype', 'toString', 'valueOf', '??', '||', '&&', '!', '==', '!=', '<', '>=', 'true', 'null', ' ',
-    'process', 'globalThis', 'this', 'Function', '=>', ',', '+', '`', '\\', '}}', '${{',
+    'params',
+    'env',
+    'item',
+    'index',
+    'steps',
+    '.',
+    '[',
+    ']',
+    '(',
+    ')',
+    "'a'",
+    '"b"',
+    '0',
+    '1',
+    '-1',
+    '1.5e3',
+    'hosts',
+    'length',
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    'valueOf',
+    '??',
+    '||',
+    '&&',
+    '!',
+    '==',
+    '!=',
+    '<',
+    '>=',
+    'true',
+    'null',
+    ' ',
+    'process',
+    'globalThis',
+    'this',
+    'Function',
+    '=>',
+    ',',
+    '+',
+    '`',
+    '\\',
+    '}}',
+    '${{',
   );
-  const expressionText = fc.oneof(fc.array(tokens, { maxLength: 30 }).map((t) => t.join('')), fc.string({ maxLength: 60 }));
+  const expressionText = fc.oneof(
+    fc.array(tokens, { maxLength: 30 }).map((t) => t.join('')),
+    fc.string({ maxLength: 60 }),
+  );
   const scope = {
     params: { hosts: [20, 21], name: 'x', nested: { a: [1, { b: 2 }] } },
     env: { HOME: '/root' },

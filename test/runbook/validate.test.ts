@@ -27,12 +27,7 @@ describe('a valid runbook', () => {
 describe('connections of steps', () => {
   it('refuses an undeclared connection, suggesting the declared one it resembles', async () => {
     const diagnostics = await diagnosticsOf(
-      withSteps(
-        '  - id: stop',
-        '    action: ocp.stopAgentProcess',
-        '    connection: ocpp',
-        '    with: { hostId: 20, alias: obstat2 }',
-      ),
+      withSteps('  - id: stop', '    action: ocp.stopAgentProcess', '    connection: ocpp', '    with: { hostId: 20, alias: obstat2 }'),
     );
     expect(diagnostics).toEqual([
       {
@@ -48,12 +43,7 @@ describe('connections of steps', () => {
 
   it('refuses a connection whose type is not the one the action needs', async () => {
     const [d, ...rest] = await diagnosticsOf(
-      withSteps(
-        '  - id: stop',
-        '    action: ocp.stopAgentProcess',
-        '    connection: bao',
-        '    with: { hostId: 20, alias: obstat2 }',
-      ),
+      withSteps('  - id: stop', '    action: ocp.stopAgentProcess', '    connection: bao', '    with: { hostId: 20, alias: obstat2 }'),
     );
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ code: 'CONNECTION_TYPE_MISMATCH', line: 11, column: 17, path: 'steps[0].connection' });
@@ -66,9 +56,7 @@ describe('connections of steps', () => {
     );
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ code: 'CONNECTION_REQUIRED', line: 9, column: 5, path: 'steps[0]' });
-    expect(d!.message).toBe(
-      "step 'stop' runs ocp.stopAgentProcess, which needs a connection of type ocp; add 'connection: ocp'",
-    );
+    expect(d!.message).toBe("step 'stop' runs ocp.stopAgentProcess, which needs a connection of type ocp; add 'connection: ocp'");
   });
 
   it('refuses a connection on an action that talks to no server', async () => {
@@ -108,9 +96,7 @@ describe('connections of steps', () => {
     );
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ code: 'SCHEMA', line: 4, column: 60, path: 'connections.ocp.auth.type' });
-    expect(d!.message).toBe(
-      `auth.type of connection 'ocp' must be one of "basic", "accessKey", got string 'basc'; did you mean 'basic'?`,
-    );
+    expect(d!.message).toBe(`auth.type of connection 'ocp' must be one of "basic", "accessKey", got string 'basc'; did you mean 'basic'?`);
   });
 
   it('names the missing setting of the auth type that is written', async () => {
@@ -148,12 +134,7 @@ describe('connections of steps', () => {
 describe('actions and their inputs', () => {
   it('refuses an unknown action with "did you mean"', async () => {
     const [d, ...rest] = await diagnosticsOf(
-      withSteps(
-        '  - id: stop',
-        '    action: ocp.stopAgentProces',
-        '    connection: ocp',
-        '    with: { hostId: 20, alias: obstat2 }',
-      ),
+      withSteps('  - id: stop', '    action: ocp.stopAgentProces', '    connection: ocp', '    with: { hostId: 20, alias: obstat2 }'),
     );
     expect(rest).toEqual([]);
     expect(d).toEqual({
@@ -168,12 +149,7 @@ describe('actions and their inputs', () => {
 
   it('refuses an input of the wrong type, pointing at the value', async () => {
     const [d, ...rest] = await diagnosticsOf(
-      withSteps(
-        '  - id: stop',
-        '    action: ocp.stopAgentProcess',
-        '    connection: ocp',
-        '    with: { hostId: 20, agentProcessId: abc }',
-      ),
+      withSteps('  - id: stop', '    action: ocp.stopAgentProcess', '    connection: ocp', '    with: { hostId: 20, agentProcessId: abc }'),
     );
     expect(rest).toEqual([]);
     expect(d).toEqual({
@@ -273,12 +249,7 @@ describe('actions and their inputs', () => {
 describe('the keys of the format', () => {
   it('refuses an unknown key, suggesting the key meant', async () => {
     const diagnostics = await diagnosticsOf(
-      withSteps(
-        '  - id: stop',
-        '    action: ocp.stopAgentProcess',
-        '    conection: ocp',
-        '    with: { hostId: 20, alias: obstat2 }',
-      ),
+      withSteps('  - id: stop', '    action: ocp.stopAgentProcess', '    conection: ocp', '    with: { hostId: 20, alias: obstat2 }'),
     );
     expect(diagnostics.find((d) => d.code === 'SCHEMA')).toEqual({
       code: 'SCHEMA',
@@ -293,7 +264,9 @@ describe('the keys of the format', () => {
   });
 
   it('refuses an unknown top-level key', async () => {
-    const [d] = await diagnosticsOf(lines('version: 1', 'name: demo', 'step:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'));
+    const [d] = await diagnosticsOf(
+      lines('version: 1', 'name: demo', 'step:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'),
+    );
     expect(d).toMatchObject({ code: 'SCHEMA', line: 1, column: 1, message: "missing required key 'steps' at the top level" });
   });
 
@@ -319,7 +292,9 @@ describe('the keys of the format', () => {
   });
 
   it('refuses a version other than 1', async () => {
-    const [d] = await diagnosticsOf(lines('version: 2', 'name: demo', 'steps:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'));
+    const [d] = await diagnosticsOf(
+      lines('version: 2', 'name: demo', 'steps:', '  - { id: a, action: core.sleep, with: { duration: 1s } }'),
+    );
     expect(d).toMatchObject({ code: 'SCHEMA', line: 1, column: 10, path: 'version' });
     expect(d!.message).toContain('must be 1 (the only format version this engine reads)');
   });
@@ -447,12 +422,7 @@ describe('the keys of the format', () => {
 
   it('refuses rollout on a step without forEach', async () => {
     const [d, ...rest] = await diagnosticsOf(
-      withSteps(
-        '  - id: pause',
-        '    action: core.sleep',
-        '    with: { duration: 1s }',
-        '    rollout: { batches: [1, "100%"] }',
-      ),
+      withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: 1s }', '    rollout: { batches: [1, "100%"] }'),
     );
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ code: 'SCHEMA', line: 12, column: 5, path: 'steps[0].rollout' });
@@ -477,13 +447,20 @@ describe('the keys of the format', () => {
 
   it('refuses a retry delay longer than its maxDelay', async () => {
     const [d] = await diagnosticsOf(
-      withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: 1s }', '    retry: { attempts: 2, delay: 1m, maxDelay: 5s }'),
+      withSteps(
+        '  - id: pause',
+        '    action: core.sleep',
+        '    with: { duration: 1s }',
+        '    retry: { attempts: 2, delay: 1m, maxDelay: 5s }',
+      ),
     );
     expect(d).toMatchObject({ code: 'SCHEMA', line: 12, column: 34, path: 'steps[0].retry.delay' });
   });
 
   it('hints that yes is a string in YAML where true or false is expected', async () => {
-    const [d] = await diagnosticsOf(withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: 1s }', '    continueOnError: yes'));
+    const [d] = await diagnosticsOf(
+      withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: 1s }', '    continueOnError: yes'),
+    );
     expect(d).toMatchObject({ code: 'SCHEMA', line: 12, column: 22, path: 'steps[0].continueOnError' });
     expect(d!.message).toBe("continueOnError of step 'pause' must be true or false, got string 'yes' (write true or false)");
   });
@@ -546,10 +523,19 @@ describe('params', () => {
 
   it('refuses an unknown param type with the list of types', async () => {
     const [d] = await diagnosticsOf(
-      lines('version: 1', 'name: demo', 'params:', '  n: { type: int }', 'steps:', '  - { id: pause, action: core.sleep, with: { duration: 1s } }'),
+      lines(
+        'version: 1',
+        'name: demo',
+        'params:',
+        '  n: { type: int }',
+        'steps:',
+        '  - { id: pause, action: core.sleep, with: { duration: 1s } }',
+      ),
     );
     expect(d).toMatchObject({ code: 'SCHEMA', line: 4, column: 14, path: 'params.n.type' });
-    expect(d!.message).toContain(`must be one of "string", "integer", "number", "boolean", "array", "object", got string 'int'; did you mean 'integer'?`);
+    expect(d!.message).toContain(
+      `must be one of "string", "integer", "number", "boolean", "array", "object", got string 'int'; did you mean 'integer'?`,
+    );
   });
 });
 
@@ -672,7 +658,12 @@ describe('references in expressions', () => {
 
   it('refuses item outside a forEach step', async () => {
     const [d, ...rest] = await diagnosticsOf(
-      withSteps('  - id: stop', '    action: ocp.stopAgentProcess', '    connection: ocp', '    with: { hostId: "${{ item }}", alias: obstat2 }'),
+      withSteps(
+        '  - id: stop',
+        '    action: ocp.stopAgentProcess',
+        '    connection: ocp',
+        '    with: { hostId: "${{ item }}", alias: obstat2 }',
+      ),
     );
     expect(rest).toEqual([]);
     expect(d).toMatchObject({ code: 'UNKNOWN_REFERENCE', line: 12, column: 26, path: 'steps[0].with.hostId' });
@@ -720,13 +711,17 @@ describe('references in expressions', () => {
   });
 
   it('refuses an expression that does not parse, pointing at the mistake', async () => {
-    const [d] = await diagnosticsOf(withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: "${{ params.hosts = 1 }}" }'));
+    const [d] = await diagnosticsOf(
+      withSteps('  - id: pause', '    action: core.sleep', '    with: { duration: "${{ params.hosts = 1 }}" }'),
+    );
     expect(d).toMatchObject({ code: 'EXPRESSION_SYNTAX', line: 11, column: 41, path: 'steps[0].with.duration' });
     expect(d!.message).toContain("use '==' to compare");
   });
 
   it('refuses expressions where they are not evaluated', async () => {
-    const diagnostics = await diagnosticsOf(withSteps('  - id: pause', '    name: "${{ params.hosts }}"', '    action: core.sleep', '    with: { duration: 1s }'));
+    const diagnostics = await diagnosticsOf(
+      withSteps('  - id: pause', '    name: "${{ params.hosts }}"', '    action: core.sleep', '    with: { duration: 1s }'),
+    );
     expect(diagnostics).toHaveLength(1);
     expect(diagnostics[0]).toMatchObject({ code: 'SCHEMA', line: 10, column: 11, path: 'steps[0].name' });
     expect(diagnostics[0]!.message).toContain('is not evaluated');
@@ -772,7 +767,10 @@ describe('a runbook of thousands of steps', () => {
       'name: many',
       'extra: 1',
       'steps:',
-      ...Array.from({ length: count }, (_, i) => `  - { id: s${i}, action: core.sleep, with: { duration: 1s }${bad(i) ? ', maxErrors: x' : ''} }`),
+      ...Array.from(
+        { length: count },
+        (_, i) => `  - { id: s${i}, action: core.sleep, with: { duration: 1s }${bad(i) ? ', maxErrors: x' : ''} }`,
+      ),
     );
 
   it('names each failing step by its own index and line, and a mistake outside the steps once', async () => {

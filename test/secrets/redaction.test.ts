@@ -64,13 +64,50 @@ describe('secret redaction', () => {
       await runMain(['plan', file, ...param], env),
       await runMain(['plan', file, '--json', ...param], env),
       await runMain(['run', file, ...param, '--dry-run', '--report', ws.path('dry.json')], env),
-      await runMain(['run', file, ...param, '--report', ws.path('run.json'), '--junit', ws.path('run.xml'), '--summary-md', ws.path('run.md'), '--log-level', 'trace', '--log-file', ws.path('run.log')], env),
+      await runMain(
+        [
+          'run',
+          file,
+          ...param,
+          '--report',
+          ws.path('run.json'),
+          '--junit',
+          ws.path('run.xml'),
+          '--summary-md',
+          ws.path('run.md'),
+          '--log-level',
+          'trace',
+          '--log-file',
+          ws.path('run.log'),
+        ],
+        env,
+      ),
       await runCli(['run', file, ...param, '--log-level', 'trace'], { env }),
       await runCli(['plan', file, ...param, '--online', '--out', ws.path('plan.json'), '--log-level', 'debug'], { env }),
-      await runMain(['apply', ws.path('plan.json'), ...param, '--report', ws.path('apply.json'), '--junit', ws.path('apply.xml'), '--summary-md', ws.path('apply.md'), '--lock', ws.path('apply.lock')], env),
-      await runMain(['report', ws.path('run.json.journal.jsonl'), '--out', ws.path('rebuilt.json'), '--junit', ws.path('rebuilt.xml')], env),
+      await runMain(
+        [
+          'apply',
+          ws.path('plan.json'),
+          ...param,
+          '--report',
+          ws.path('apply.json'),
+          '--junit',
+          ws.path('apply.xml'),
+          '--summary-md',
+          ws.path('apply.md'),
+          '--lock',
+          ws.path('apply.lock'),
+        ],
+        env,
+      ),
+      await runMain(
+        ['report', ws.path('run.json.journal.jsonl'), '--out', ws.path('rebuilt.json'), '--junit', ws.path('rebuilt.xml')],
+        env,
+      ),
       // A wrong password: the failure message must not echo it either.
-      await runCli(['run', file, ...param, '--report', ws.path('auth.json'), '--log-level', 'debug'], { env: { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` } }),
+      await runCli(['run', file, ...param, '--report', ws.path('auth.json'), '--log-level', 'debug'], {
+        env: { ...env, OCP_PASSWORD: `${PASSWORD}-wrong` },
+      }),
     ];
     for (const [i, r] of runs.entries()) {
       assertClean(`command ${i} stdout`, r.stdout);
@@ -83,7 +120,9 @@ describe('secret redaction', () => {
     // A plan never holds the secret, so apply refuses the step that needs it rather than send a placeholder.
     expect(runs[7]!.code).toBe(2);
     expect(runs[7]!.stderr).toMatch(/take a secret value in with:/);
-    expect(readdirSync(ws.dir)).toEqual(expect.arrayContaining(['plan.json', 'rebuilt.json', 'rebuilt.xml', 'run.log', 'run.xml', 'run.md']));
+    expect(readdirSync(ws.dir)).toEqual(
+      expect.arrayContaining(['plan.json', 'rebuilt.json', 'rebuilt.xml', 'run.log', 'run.xml', 'run.md']),
+    );
     for (const name of readdirSync(ws.dir)) assertClean(name, readFileSync(ws.path(name), 'utf8'));
     // The debug log did log the requests (so the check above is not vacuous).
     expect(readFileSync(ws.path('run.log'), 'utf8')).toMatch(/stop/);
@@ -145,7 +184,10 @@ steps:
       const env = { API_URL: server.url, API_USER: 'apiuser', API_PASSWORD, CONN_HEADER };
       const out = local.path('out');
       mkdirSync(out);
-      const run = await runMain(['run', file, '--report', join(out, 'r.json'), '--junit', join(out, 'r.xml'), '--summary-md', join(out, 'r.md')], env);
+      const run = await runMain(
+        ['run', file, '--report', join(out, 'r.json'), '--junit', join(out, 'r.xml'), '--summary-md', join(out, 'r.md')],
+        env,
+      );
       expect(run.code).toBe(1);
       const report = readFileSync(join(out, 'r.json'), 'utf8');
       // The answer did reach the report, cut, with the credential replaced before the cut.
@@ -163,11 +205,14 @@ steps:
     try {
       const file = local.write(
         'with.yaml',
-        apiRunbook(`
+        apiRunbook(
+          `
       method: POST
       path: /echo
       headers: { Authorization: "Bearer \${{ env.API_TOKEN }}" }
-      body: { password: "\${{ env.BODY_PASSWORD }}" }`, false),
+      body: { password: "\${{ env.BODY_PASSWORD }}" }`,
+          false,
+        ),
       );
       const env = { API_URL: server.url, API_USER: 'apiuser', API_PASSWORD, API_TOKEN, BODY_PASSWORD, CONN_HEADER };
       const out = local.path('out');
@@ -178,7 +223,23 @@ steps:
         await runMain(['plan', file, '--json'], env),
         await runMain(['plan', file, '--out', p('plan.json')], env),
         await runMain(['run', file, '--dry-run', '--report', p('dry.json')], env),
-        await runMain(['run', file, '--report', p('run.json'), '--junit', p('run.xml'), '--summary-md', p('run.md'), '--log-level', 'trace', '--log-file', p('run.log')], env),
+        await runMain(
+          [
+            'run',
+            file,
+            '--report',
+            p('run.json'),
+            '--junit',
+            p('run.xml'),
+            '--summary-md',
+            p('run.md'),
+            '--log-level',
+            'trace',
+            '--log-file',
+            p('run.log'),
+          ],
+          env,
+        ),
       ];
       // The secrets were really sent (the server got them) and really echoed (the run failed on it).
       expect(server.seen.some((s) => s.headers.authorization === `Bearer ${API_TOKEN}` && s.body.includes(BODY_PASSWORD))).toBe(true);
@@ -239,7 +300,10 @@ steps:
   it('never echoes the user name and password of a connection URL that does not parse', async () => {
     const file = ws.write('bad-url.yaml', RUNBOOK);
     const env = { OCP_URL: `http://admin:${PASSWORD}@[not-a-host`, OCP_USER: 'admin', OCP_PASSWORD: 'elsewhere' };
-    for (const args of [['run', file], ['plan', file, '--online']]) {
+    for (const args of [
+      ['run', file],
+      ['plan', file, '--online'],
+    ]) {
       const r = await runMain(args, env);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("url 'http://[REDACTED]@[not-a-host' is not a valid URL");
@@ -247,7 +311,10 @@ steps:
     }
     // Written in the runbook with a scheme the format refuses: validation names the URL without its user info.
     const literal = ws.write('ftp-url.yaml', RUNBOOK.replace('${{ env.OCP_URL }}', `"ftp://admin:${PASSWORD}@ocp.example"`));
-    for (const args of [['validate', literal], ['run', literal]]) {
+    for (const args of [
+      ['validate', literal],
+      ['run', literal],
+    ]) {
       const r = await runMain(args, env);
       expect(r.code).toBe(2);
       expect(r.stderr).toContain("got string 'ftp://[REDACTED]@ocp.example'");
@@ -267,7 +334,21 @@ steps:
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
     const out = ws.path('short');
     mkdirSync(out);
-    const r = await runMain(['run', file, '--param', 'pin=Xq7', '--report', join(out, 'r.json'), '--summary-md', join(out, 'r.md'), '--junit', join(out, 'r.xml')], env);
+    const r = await runMain(
+      [
+        'run',
+        file,
+        '--param',
+        'pin=Xq7',
+        '--report',
+        join(out, 'r.json'),
+        '--summary-md',
+        join(out, 'r.md'),
+        '--junit',
+        join(out, 'r.xml'),
+      ],
+      env,
+    );
     expect(r.code).toBe(1);
     // The operation failed on the alias that holds the pin, and says so with the pin replaced.
     expect(readFileSync(join(out, 'r.json'), 'utf8')).toContain('obstat-[REDACTED]');
@@ -276,7 +357,10 @@ steps:
     const one = ws.path('one');
     mkdirSync(one);
     const runs = [
-      await runMain(['run', file, '--param', 'pin=1', '--report', join(one, 'r.json'), '--log-level', 'debug', '--log-file', join(one, 'r.log')], env),
+      await runMain(
+        ['run', file, '--param', 'pin=1', '--report', join(one, 'r.json'), '--log-level', 'debug', '--log-file', join(one, 'r.log')],
+        env,
+      ),
       await runMain(['plan', file, '--param', 'pin=1', '--json'], env),
     ];
     expect(runs[0]!.code).toBe(1);
@@ -293,7 +377,10 @@ steps:
 
 describe('what is not a secret is shown as the server sent it', () => {
   it('keeps the user name in answers and says which user an auth failure was for', async () => {
-    const file = ws.write('user.yaml', runbookYaml({ name: 'user', steps: [ocpStep({ id: 'list', action: 'ocp.listAgentProcesses', hosts: [20], with: {} })] }));
+    const file = ws.write(
+      'user.yaml',
+      runbookYaml({ name: 'user', steps: [ocpStep({ id: 'list', action: 'ocp.listAgentProcesses', hosts: [20], with: {} })] }),
+    );
     const env = { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: PASSWORD };
     const ok = await runMain(['run', file, '--report', ws.path('user.json')], env);
     expect(ok.code).toBe(0);

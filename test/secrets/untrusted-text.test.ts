@@ -88,6 +88,8 @@ describe('escapeControlChars and escapeMarkdown', () => {
   });
 
   it('escape markup but leave an underscore inside a word', () => {
-    expect(escapeMarkdown('HTTP_STATUS _em_ a|b <b> [l](u) `c` ~s~ &amp; \\')).toBe('HTTP_STATUS \\_em\\_ a\\|b \\<b\\> \\[l\\](u) \\`c\\` \\~s\\~ \\&amp; \\\\');
+    expect(escapeMarkdown('HTTP_STATUS _em_ a|b <b> [l](u) `c` ~s~ &amp; \\')).toBe(
+      'HTTP_STATUS \\_em\\_ a\\|b \\<b\\> \\[l\\](u) \\`c\\` \\~s\\~ \\&amp; \\\\',
+    );
   });
 });

@@ -100,7 +100,16 @@ describe('simulator config', () => {
   it('fills a process from its alias: known aliases keep their operable flag and ports, others are operable', () => {
     const c = resolveSimConfig({
       ocp: {
-        hosts: [{ id: 1, processes: [{ id: 5, alias: 'pos_proxy' }, { id: 6, alias: 'my_agent' }, { id: 7, alias: 'obstat2', operable: false }] }],
+        hosts: [
+          {
+            id: 1,
+            processes: [
+              { id: 5, alias: 'pos_proxy' },
+              { id: 6, alias: 'my_agent' },
+              { id: 7, alias: 'obstat2', operable: false },
+            ],
+          },
+        ],
       },
     });
     expect(c.ocp.hosts[0]?.processes.map((p) => [p.alias, p.operable, p.status, p.ports])).toEqual([
@@ -123,12 +132,27 @@ describe('simulator config', () => {
       bao: { peers: [{ name: 'A' }, { name: 'A' }] },
     });
     expect(problems.map((p) => p.pointer).sort()).toEqual(['/ocp/alreadyStoppedAnswer', '/ocp/hosts/0/id', '/sed']);
-    const dups = simConfigProblems({ ocp: { hosts: [{ id: 3 }, { ids: { from: 1, to: 4 } }] }, bao: { peers: [{ name: 'A' }, { name: 'A' }] } });
+    const dups = simConfigProblems({
+      ocp: { hosts: [{ id: 3 }, { ids: { from: 1, to: 4 } }] },
+      bao: { peers: [{ name: 'A' }, { name: 'A' }] },
+    });
     expect(dups.map((p) => p.message).join('\n')).toMatch(/host id 3 appears twice[\s\S]*peer "A" appears twice/);
     expect(simConfigProblems({ faults: { errorRate: 0.6, hangRate: 0.6 } })[0]?.message).toContain('at most 1');
-    expect(simConfigProblems({ ocp: { hosts: [{ id: 1, processes: [{ id: 2, alias: 'a' }, { id: 2, alias: 'b' }] }] } })[0]?.message).toContain(
-      'process id 2 appears twice',
-    );
+    expect(
+      simConfigProblems({
+        ocp: {
+          hosts: [
+            {
+              id: 1,
+              processes: [
+                { id: 2, alias: 'a' },
+                { id: 2, alias: 'b' },
+              ],
+            },
+          ],
+        },
+      })[0]?.message,
+    ).toContain('process id 2 appears twice');
     expect(simConfigProblems({})).toEqual([]);
   });
 
@@ -154,7 +178,9 @@ describe('simulator config', () => {
     }
     expect(err).toBeInstanceOf(RunbookError);
     expect(err).toMatchObject({ code: 'SCHEMA' });
-    expect((err as Error).message).toMatch(/seed must be an integer, got number 1\.5[\s\S]*acceptStatus must be one of 200, 202, 204, got number 201/);
+    expect((err as Error).message).toMatch(
+      /seed must be an integer, got number 1\.5[\s\S]*acceptStatus must be one of 200, 202, 204, got number 201/,
+    );
   });
 });
 
@@ -322,11 +348,19 @@ describe('the example config runbooks/sim/example.sim.yaml', () => {
         const proc = host?.processes.find(match);
         return `/compute/hosts/${host?.id}/agent/processes/${proc?.id}/stop`;
       };
-      const again = await ocp(sim, 'POST', where((p) => p.status === 'STOPPED' && p.operable));
+      const again = await ocp(
+        sim,
+        'POST',
+        where((p) => p.status === 'STOPPED' && p.operable),
+      );
       expect(sim.config.ocp.alreadyStoppedAnswer).toBe('ok');
       expect(again.status).toBe(200);
       expect(again.json.data.status).toBe('STOPPED');
-      const refused = await ocp(sim, 'POST', where((p) => !p.operable));
+      const refused = await ocp(
+        sim,
+        'POST',
+        where((p) => !p.operable),
+      );
       expect(refused.status).toBe(409);
       expect(refused.json.error.code).toBe('CMP07019');
 

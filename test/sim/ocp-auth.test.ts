@@ -21,7 +21,11 @@ describe('OCP Basic authentication', () => {
   });
 
   it('refuses a wrong password, an unknown user and no credentials with 401 IAM10000 in the error envelope', async () => {
-    const attempts: Record<string, string>[] = [{ authorization: basic('ops', 'hunter2-guess') }, { authorization: basic('admin', 'sim-password') }, {}];
+    const attempts: Record<string, string>[] = [
+      { authorization: basic('ops', 'hunter2-guess') },
+      { authorization: basic('admin', 'sim-password') },
+      {},
+    ];
     for (const headers of attempts) {
       const res = await call(sim, 'GET', AGENT, { headers });
       expect(res.status).toBe(401);
@@ -121,7 +125,13 @@ describe('OCP AccessKey verifier against the vendor test vectors', () => {
   });
   afterAll(() => sim.close());
 
-  const vectors: { name: string; method: 'POST' | 'GET'; path: string; body?: string; headers: Record<string, string> & { authorization: string; host: string } }[] = [
+  const vectors: {
+    name: string;
+    method: 'POST' | 'GET';
+    path: string;
+    body?: string;
+    headers: Record<string, string> & { authorization: string; host: string };
+  }[] = [
     {
       name: 'POST /api/v2/compute/idcs with a body and x-ocp-data',
       method: 'POST' as const,
@@ -169,7 +179,7 @@ describe('OCP AccessKey verifier against the vendor test vectors', () => {
       const accepted = await call(sim, v.method, v.path, { headers: v.headers, body: v.body });
       expect(accepted.status).toBe(404);
       expect(accepted.json.error.code).toBe('COM10002');
-      expect(sim.requests.at(-1)?.headers['host']).toBe(v.headers.host);
+      expect(sim.requests.at(-1)?.headers.host).toBe(v.headers.host);
 
       const tampered = { ...v.headers, authorization: v.headers.authorization.replace(/.=$/, 'A=') };
       if (tampered.authorization === v.headers.authorization) tampered.authorization = v.headers.authorization.replace(/.=$/, 'B=');

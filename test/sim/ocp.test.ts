@@ -251,7 +251,16 @@ describe('OCP simulator variants', () => {
         ocp: {
           acceptBarePaths: false,
           pageSizeDefault: 2,
-          hosts: [{ id: 7, name: 'db-7', processes: [{ id: 1, alias: 'obstat2', status: 'STOPPED' }, { id: 2, alias: 'ocp_agentd' }] }],
+          hosts: [
+            {
+              id: 7,
+              name: 'db-7',
+              processes: [
+                { id: 1, alias: 'obstat2', status: 'STOPPED' },
+                { id: 2, alias: 'ocp_agentd' },
+              ],
+            },
+          ],
         },
       },
     });

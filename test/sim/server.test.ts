@@ -41,7 +41,7 @@ describe('simulator server', () => {
       body: '{"k": "v"}',
     });
     expect(first?.headers['x-ocp-trace']).toBe('T1');
-    expect(first?.headers['authorization']).toBe(BASIC_ADMIN);
+    expect(first?.headers.authorization).toBe(BASIC_ADMIN);
     expect(first?.receivedAt).toBeGreaterThanOrEqual(t0);
     expect(second).toMatchObject({ method: 'GET', pathname: '/baocdp/rest/peer/a%2Fb', body: '' });
   });
@@ -94,7 +94,11 @@ describe('simulator server', () => {
     const sim = await startSimulator({ maxRecordedRequests: 3 });
     sims.push(sim);
     for (const h of [20, 21, 22, 23, 24, 25, 26]) await ocp(sim, 'GET', `/compute/hosts/${h}/agent`);
-    expect(sim.requests.map((r) => r.pathname)).toEqual(['/api/v2/compute/hosts/24/agent', '/api/v2/compute/hosts/25/agent', '/api/v2/compute/hosts/26/agent']);
+    expect(sim.requests.map((r) => r.pathname)).toEqual([
+      '/api/v2/compute/hosts/24/agent',
+      '/api/v2/compute/hosts/25/agent',
+      '/api/v2/compute/hosts/26/agent',
+    ]);
     expect((await call(sim, 'GET', '/__sim/requests')).json).toHaveLength(3);
     expect((await call(sim, 'GET', '/__sim/stats')).json.requestCount).toBe(7);
     const none = await startSimulator({ maxRecordedRequests: 0 });

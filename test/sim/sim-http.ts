@@ -96,13 +96,7 @@ export async function baoLogin(sim: Simulator, username = 'admin', password = 's
 }
 
 /** A BAO call with a token. */
-export function bao(
-  sim: Simulator,
-  token: string,
-  method: 'GET' | 'POST' | 'PUT',
-  path: string,
-  body?: unknown,
-): Promise<RawAnswer> {
+export function bao(sim: Simulator, token: string, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<RawAnswer> {
   return call(sim, method, `/baocdp/rest${path}`, {
     headers: { 'content-type': 'application/json;charset=UTF-8', 'authentication-token': token },
     body: body === undefined ? undefined : JSON.stringify(body),

@@ -74,7 +74,11 @@ function memberAction(verb, wanted) {
       inputs: memberInputs,
       outputs: { type: 'object', properties: { state: { type: 'string' } } },
       plan: (inputs) => [
-        { key: `${inputs.pool}/${inputs.member}`, inputs, request: { method: 'PUT', path: encodePath`/pools/${inputs.pool}/members/${inputs.member}/${verb}` } },
+        {
+          key: `${inputs.pool}/${inputs.member}`,
+          inputs,
+          request: { method: 'PUT', path: encodePath`/pools/${inputs.pool}/members/${inputs.member}/${verb}` },
+        },
       ],
       async probe(op, ctx) {
         const state = await memberState(ctx.http, op.inputs);

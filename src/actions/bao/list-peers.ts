@@ -83,6 +83,9 @@ function listedPeer(p: PeerInfo): ListedPeer {
 }
 
 function listKey(inputs: ListPeersInputs): string {
-  const parts = [inputs.pattern !== undefined && `${inputs.matchOn ?? 'name'}~${inputs.pattern}`, inputs.status !== undefined && `status=${inputs.status}`];
+  const parts = [
+    inputs.pattern !== undefined && `${inputs.matchOn ?? 'name'}~${inputs.pattern}`,
+    inputs.status !== undefined && `status=${inputs.status}`,
+  ];
   return parts.filter(Boolean).join('/') || 'all';
 }

@@ -5,7 +5,15 @@
 import type { HttpRequest } from '../../contracts/connection.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
-import type { ChangedOperation, InverseOperation, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
+import type {
+  ChangedOperation,
+  InverseOperation,
+  Operation,
+  PlannedOperation,
+  Prediction,
+  RunContext,
+  RunResult,
+} from '../../contracts/action.js';
 import {
   DEFAULT_STOPPED_STATUS,
   RUNNING_STATUS,
@@ -68,7 +76,8 @@ export function peerGroupRequest(names: readonly string[], verb: PeerVerb): Http
 /** Undoes a changed bao.stopPeer or bao.startPeer: `action` on the peer, when a request was sent for it. */
 export function inversePeerVerb(done: ChangedOperation<Partial<PeerVerbOutputs>>, action: string): InverseOperation | null {
   const { peer, sent } = done.outputs ?? {};
-  if (typeof peer !== 'string') throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which peer it acted on (outputs.peer)`);
+  if (typeof peer !== 'string')
+    throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which peer it acted on (outputs.peer)`);
   return sent === false ? null : { action, inputs: { peer } };
 }
 

@@ -38,11 +38,16 @@ export function peerInfoFromAnswer(body: unknown): PeerInfo[] {
   const list = isRecord(body) ? body.peerInfoList : body;
   const entries = Array.isArray(list) ? list : isRecord(list) ? [list] : undefined;
   if (entries === undefined) {
-    throw new RunbookError('BAD_RESPONSE', 'BAO answered GET /baocdp/rest/info/peer without a peerInfoList; is the connection url the CDP?');
+    throw new RunbookError(
+      'BAD_RESPONSE',
+      'BAO answered GET /baocdp/rest/info/peer without a peerInfoList; is the connection url the CDP?',
+    );
   }
-  return entries.filter(isRecord).flatMap((e) =>
-    typeof e.name === 'string' ? [{ ...e, name: e.name, status: typeof e.status === 'string' ? e.status : 'UNKNOWN' }] : [],
-  );
+  return entries
+    .filter(isRecord)
+    .flatMap((e) =>
+      typeof e.name === 'string' ? [{ ...e, name: e.name, status: typeof e.status === 'string' ? e.status : 'UNKNOWN' }] : [],
+    );
 }
 
 /**
@@ -108,7 +113,10 @@ export function describeStatuses(peers: readonly PeerStatus[]): string {
 
 function describeKnown(known: PeerInfo[]): string {
   if (known.length === 0) return 'no peers';
-  const shown = known.slice(0, 20).map((p) => p.name).join(', ');
+  const shown = known
+    .slice(0, 20)
+    .map((p) => p.name)
+    .join(', ');
   return known.length > 20 ? `${shown} and ${known.length - 20} more` : shown;
 }
 

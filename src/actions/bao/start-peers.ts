@@ -1,7 +1,14 @@
 // bao.startPeers: asks BAO to start a group of peers in one request per batch (POST /baocdp/rest/peer/start).
 
 import { defineAction } from '../../contracts/action.js';
-import { inversePeerGroupVerb, planPeerGroupVerb, probePeerGroupVerb, runPeerGroupVerb, type PeerGroup, type PeerGroupOutputs } from './peer-verb.js';
+import {
+  inversePeerGroupVerb,
+  planPeerGroupVerb,
+  probePeerGroupVerb,
+  runPeerGroupVerb,
+  type PeerGroup,
+  type PeerGroupOutputs,
+} from './peer-verb.js';
 import { batchSizeSchema, peerGroupOutputsSchema, peerListSchema } from './schemas.js';
 
 export default defineAction<PeerGroup, PeerGroupOutputs>({

@@ -40,7 +40,8 @@ export const WAIT_DEFAULTS = { status: DEFAULT_STOPPED_STATUS, interval: '5s', t
 export function resolvePeerWait(inputs: PeerWait): ResolvedPeerWait {
   const intervalMs = durationInput('interval', inputs.interval ?? WAIT_DEFAULTS.interval);
   const timeoutMs = durationInput('timeout', inputs.timeout ?? WAIT_DEFAULTS.timeout);
-  if (intervalMs <= 0) throw new RunbookError('INVALID_INPUT', `with.interval must be longer than 0 (got '${inputs.interval}'); for example 5s`);
+  if (intervalMs <= 0)
+    throw new RunbookError('INVALID_INPUT', `with.interval must be longer than 0 (got '${inputs.interval}'); for example 5s`);
   return { peers: inputs.peers, status: inputs.status ?? WAIT_DEFAULTS.status, intervalMs, timeoutMs };
 }
 
@@ -75,7 +76,7 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
   description:
     'Waits until every named BAO peer shows `status` (default STOPPED), polling GET /baocdp/rest/info/peer every ' +
     '`interval` (default 5s) for at most `timeout` (default 10m, then WAIT_TIMEOUT naming the peers that did not get ' +
-    'there and their last status); the step\'s `timeout` bounds each poll. An unknown ' +
+    "there and their last status); the step's `timeout` bounds each poll. An unknown " +
     'peer fails NOT_FOUND at the first poll. Changes nothing: always `unchanged`. Previews do not wait: ' +
     '`plan --online` reads the statuses once instead.',
   connection: 'bao',
@@ -118,7 +119,10 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
     const peers = done.outputs?.peers;
     if (!Array.isArray(peers)) return null;
     const running = peers.every((p) => p.status.toUpperCase() === RUNNING_STATUS);
-    return { action: 'bao.waitForPeers', inputs: { peers: peers.map((p) => p.name), status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS } };
+    return {
+      action: 'bao.waitForPeers',
+      inputs: { peers: peers.map((p) => p.name), status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS },
+    };
   },
 });
 

@@ -17,7 +17,8 @@ export default defineAction<{ duration: string }>({
   plan: (inputs) => [{ key: `sleep=${inputs.duration}`, inputs }],
   async run(op, ctx) {
     const ms = parseDuration(op.inputs.duration);
-    if (ms === undefined) throw new RunbookError('INVALID_INPUT', `'${op.inputs.duration}' is not a duration; write it like 500ms, 30s or 5m`);
+    if (ms === undefined)
+      throw new RunbookError('INVALID_INPUT', `'${op.inputs.duration}' is not a duration; write it like 500ms, 30s or 5m`);
     await ctx.sleep(ms);
     return { status: 'unchanged' };
   },

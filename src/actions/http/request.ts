@@ -25,7 +25,7 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
   description:
     'Sends one request through a `type: http` connection. Fails unless the status is in `expect` (default: any 2xx). ' +
     '`extract` copies fields of the JSON answer into outputs. `changed` for POST/PUT/PATCH/DELETE, `unchanged` for GET/HEAD. ' +
-    '`idempotent: true` retries a POST or PATCH after a timeout too. Only the runbook\'s literal text shapes `path`: each ' +
+    "`idempotent: true` retries a POST or PATCH after a timeout too. Only the runbook's literal text shapes `path`: each " +
     '`${{ }}` in it is sent as exactly one percent-encoded segment (`/hosts/${{ params.h }}/stop` with `h` = `../../admin` ' +
     'sends `/hosts/..%2F..%2Fadmin/stop`).',
   connection: 'http',
@@ -86,7 +86,12 @@ export default defineAction<RequestInputs, Record<string, unknown>>({
       {
         key: `${method} ${inputs.path}`,
         inputs,
-        request: { method, path: inputs.path, ...(inputs.query ? { query: inputs.query } : {}), ...(inputs.body !== undefined ? { body: inputs.body } : {}) },
+        request: {
+          method,
+          path: inputs.path,
+          ...(inputs.query ? { query: inputs.query } : {}),
+          ...(inputs.body !== undefined ? { body: inputs.body } : {}),
+        },
       },
     ];
   },

@@ -1,7 +1,16 @@
 // What stopping and restarting a whole host agent share: one POST that starts an OCP task, then polling
 // the task until it ends, within the step's `timeout`.
 
-import type { ChangedOperation, InverseOperation, JsonSchema, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
+import type {
+  ChangedOperation,
+  InverseOperation,
+  JsonSchema,
+  Operation,
+  PlannedOperation,
+  Prediction,
+  RunContext,
+  RunResult,
+} from '../../contracts/action.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
@@ -59,7 +68,11 @@ export function planAgentVerb(inputs: AgentVerbInputs, verb: AgentVerb): Planned
 }
 
 /** Sends the verb and waits for its task: `changed` once it is SUCCESSFUL. */
-export async function runAgentVerb(op: Operation<AgentVerbInputs>, ctx: RunContext, verb: AgentVerb): Promise<RunResult<{ task: OcpTask }>> {
+export async function runAgentVerb(
+  op: Operation<AgentVerbInputs>,
+  ctx: RunContext,
+  verb: AgentVerb,
+): Promise<RunResult<{ task: OcpTask }>> {
   const { hostId } = op.inputs;
   const timeoutMs = durationInput(op.inputs.timeout, DEFAULT_AGENT_TIMEOUT, 'timeout');
   const intervalMs = durationInput(op.inputs.interval, DEFAULT_AGENT_INTERVAL, 'interval');

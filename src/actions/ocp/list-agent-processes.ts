@@ -46,7 +46,11 @@ export default defineAction<ListInputs, { processes: AgentProcess[] }>({
     {
       key: listKey(inputs),
       inputs,
-      request: { method: 'GET', path: encodePath`/compute/hosts/${inputs.hostId}/agent/processes`, query: { page: 1, size: PROCESS_PAGE_SIZE } },
+      request: {
+        method: 'GET',
+        path: encodePath`/compute/hosts/${inputs.hostId}/agent/processes`,
+        query: { page: 1, size: PROCESS_PAGE_SIZE },
+      },
     },
   ],
   async run(op, ctx) {
@@ -59,5 +63,7 @@ export default defineAction<ListInputs, { processes: AgentProcess[] }>({
 });
 
 function listKey(inputs: ListInputs): string {
-  return [`host=${inputs.hostId}`, inputs.alias && `alias=${inputs.alias}`, inputs.status && `status=${inputs.status}`].filter(Boolean).join('/');
+  return [`host=${inputs.hostId}`, inputs.alias && `alias=${inputs.alias}`, inputs.status && `status=${inputs.status}`]
+    .filter(Boolean)
+    .join('/');
 }

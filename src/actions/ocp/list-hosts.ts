@@ -68,13 +68,24 @@ export default defineAction<ListHostsInputs, { hosts: OcpHost[] }>({
         items: {
           type: 'object',
           required: ['id', 'ip', 'name', 'status'],
-          properties: { id: { type: 'integer' }, ip: { type: ['string', 'null'] }, name: { type: ['string', 'null'] }, status: { type: 'string' } },
+          properties: {
+            id: { type: 'integer' },
+            ip: { type: ['string', 'null'] },
+            name: { type: ['string', 'null'] },
+            status: { type: 'string' },
+          },
         },
       },
     },
   },
   // The first page's GET is known in full; further pages, if any, follow with the next `page`.
-  plan: (inputs) => [{ key: listKey(inputs), inputs, request: { method: 'GET', path: HOSTS_PATH, query: { ...hostFilters(inputs), page: 1, size: pageSizeOf(inputs) } } }],
+  plan: (inputs) => [
+    {
+      key: listKey(inputs),
+      inputs,
+      request: { method: 'GET', path: HOSTS_PATH, query: { ...hostFilters(inputs), page: 1, size: pageSizeOf(inputs) } },
+    },
+  ],
   async run(op, ctx) {
     const { keyword, status } = op.inputs;
     const hosts = await readEveryPage<OcpHost>(
@@ -109,7 +120,8 @@ function pageSizeOf(inputs: ListHostsInputs): number {
 
 /** A host of OCP's answer with `ip`, `name` and `status` read leniently (`innerIpAddress`, `hostName`, `hostIp`). */
 function hostFromAnswer(h: ListEntry): OcpHost {
-  const text = (...values: unknown[]): string | null => (values.find((v) => typeof v === 'string' && v !== '') as string | undefined) ?? null;
+  const text = (...values: unknown[]): string | null =>
+    (values.find((v) => typeof v === 'string' && v !== '') as string | undefined) ?? null;
   return { ...h, ip: text(h.ip, h.innerIpAddress, h.hostIp), name: text(h.name, h.hostName), status: text(h.status) ?? 'UNKNOWN' };
 }
 
@@ -124,5 +136,9 @@ function matchesStatus(h: OcpHost, status: string | undefined): boolean {
 }
 
 function listKey(inputs: ListHostsInputs): string {
-  return [inputs.keyword !== undefined && `keyword=${inputs.keyword}`, inputs.status !== undefined && `status=${inputs.status}`].filter(Boolean).join('/') || 'all';
+  return (
+    [inputs.keyword !== undefined && `keyword=${inputs.keyword}`, inputs.status !== undefined && `status=${inputs.status}`]
+      .filter(Boolean)
+      .join('/') || 'all'
+  );
 }

@@ -1,7 +1,15 @@
 // What stopping and restarting one agent process share: resolve the target, refuse what OCP forbids,
 // send the verb, and check that the process then shows the wanted status.
 
-import type { ChangedOperation, InverseOperation, Operation, Prediction, PlannedOperation, RunContext, RunResult } from '../../contracts/action.js';
+import type {
+  ChangedOperation,
+  InverseOperation,
+  Operation,
+  Prediction,
+  PlannedOperation,
+  RunContext,
+  RunResult,
+} from '../../contracts/action.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import {
   assertOperable,
@@ -30,7 +38,8 @@ export function planProcessVerb(inputs: ProcessTarget, verb: ProcessVerb): Plann
     inputs,
     request: { method: 'POST', path: processVerbPath(inputs, verb.verb) },
   };
-  if (inputs.agentProcessId === undefined) op.unresolved = `the id of alias '${inputs.alias}' is looked up on host ${inputs.hostId} at run time`;
+  if (inputs.agentProcessId === undefined)
+    op.unresolved = `the id of alias '${inputs.alias}' is looked up on host ${inputs.hostId} at run time`;
   return [op];
 }
 
@@ -86,7 +95,8 @@ export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunCon
     throw e;
   }
   const name = `'${p.alias ?? p.id}' (${p.id})`;
-  if (verb.skipWhenAlreadyThere && p.status === verb.wanted) return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
+  if (verb.skipWhenAlreadyThere && p.status === verb.wanted)
+    return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
   if (p.operable === false) return { outcome: 'would fail', reason: `process ${name} is not operable` };
   return {
     outcome: 'would change',
@@ -99,7 +109,11 @@ export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunCon
  * The operation that undoes a changed process verb: `action` on the process the run acted on, by the id it
  * resolved (an alias may have moved since).
  */
-export function inverseProcessVerb(done: ChangedOperation<{ process?: AgentProcess }>, action: string, extra: Record<string, unknown> = {}): InverseOperation {
+export function inverseProcessVerb(
+  done: ChangedOperation<{ process?: AgentProcess }>,
+  action: string,
+  extra: Record<string, unknown> = {},
+): InverseOperation {
   const p = done.outputs?.process;
   if (p === undefined || typeof p.id !== 'number' || typeof p.hostId !== 'number') {
     throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which process it acted on (outputs.process.id and hostId)`);

@@ -19,7 +19,11 @@ export default defineAction<ProcessTarget, { process: AgentProcess }>({
     ...processTargetSchema,
     properties: {
       ...processTargetSchema.properties,
-      onlyIfStopped: { type: 'boolean', default: false, description: 'Leave a process that is already STARTED alone (`unchanged`); what `runbook revert` sends.' },
+      onlyIfStopped: {
+        type: 'boolean',
+        default: false,
+        description: 'Leave a process that is already STARTED alone (`unchanged`); what `runbook revert` sends.',
+      },
     },
   },
   outputs: {

@@ -1,7 +1,15 @@
 // ocp.stopAgent: stops a whole host agent through an OCP task, and waits for the task to end.
 
 import { defineAction } from '../../contracts/action.js';
-import { agentVerbInputsSchema, inverseAgentVerb, agentVerbOutputsSchema, planAgentVerb, probeAgentVerb, runAgentVerb, type AgentVerbInputs } from './agent-verb.js';
+import {
+  agentVerbInputsSchema,
+  inverseAgentVerb,
+  agentVerbOutputsSchema,
+  planAgentVerb,
+  probeAgentVerb,
+  runAgentVerb,
+  type AgentVerbInputs,
+} from './agent-verb.js';
 import type { OcpTask } from './tasks.js';
 
 export default defineAction<AgentVerbInputs, { task: OcpTask }>({

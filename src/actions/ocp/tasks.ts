@@ -40,7 +40,10 @@ export function taskFromAnswer(body: unknown, what: string): OcpTask {
   const rawId = record ? (record.id ?? record.taskId ?? record.taskInstanceId) : undefined;
   const id = typeof rawId === 'string' && /^[0-9]+$/.test(rawId) ? Number(rawId) : rawId;
   if (!record || typeof id !== 'number' || !Number.isInteger(id)) {
-    throw new RunbookError('BAD_RESPONSE', `OCP answered ${what} without a task id, so the task cannot be followed; check the task list in OCP`);
+    throw new RunbookError(
+      'BAD_RESPONSE',
+      `OCP answered ${what} without a task id, so the task cannot be followed; check the task list in OCP`,
+    );
   }
   const rawStatus = record.status ?? record.state;
   const task: OcpTask = { ...record, id, status: typeof rawStatus === 'string' && rawStatus !== '' ? rawStatus : 'RUNNING' };

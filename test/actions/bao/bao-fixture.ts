@@ -24,10 +24,12 @@ export class BaoFixtures {
 
   async closeAll(): Promise<void> {
     const all = this.#open.splice(0);
-    await Promise.all(all.map(async ({ sim, harness }) => {
-      await harness.close();
-      await sim.close();
-    }));
+    await Promise.all(
+      all.map(async ({ sim, harness }) => {
+        await harness.close();
+        await sim.close();
+      }),
+    );
   }
 }
 

@@ -10,13 +10,18 @@ import { BaoFixtures, calls, failureOf, mutatingRequests, planAndRun, planOf } f
 const fixtures = new BaoFixtures();
 afterEach(() => fixtures.closeAll());
 
-const names = (result: { outputs?: { peers: Array<{ name: string }> } } | undefined): string[] => (result?.outputs?.peers ?? []).map((p) => p.name);
+const names = (result: { outputs?: { peers: Array<{ name: string }> } } | undefined): string[] =>
+  (result?.outputs?.peers ?? []).map((p) => p.name);
 
 describe('bao.listPeers plan', () => {
   it('is read-only and shows its one request, GET /info/peer, keyed by its filters', () => {
     expect(listPeers).toMatchObject({ name: 'bao.listPeers', connection: 'bao', mutates: false });
     expect(planOf(listPeers, { pattern: '^AP', matchOn: 'type', status: 'RUNNING' })).toEqual([
-      { key: 'type~^AP/status=RUNNING', inputs: { pattern: '^AP', matchOn: 'type', status: 'RUNNING' }, request: { method: 'GET', path: '/info/peer' } },
+      {
+        key: 'type~^AP/status=RUNNING',
+        inputs: { pattern: '^AP', matchOn: 'type', status: 'RUNNING' },
+        request: { method: 'GET', path: '/info/peer' },
+      },
     ]);
     expect(planOf(listPeers, {})[0]?.key).toBe('all');
   });
@@ -35,7 +40,13 @@ describe('bao.listPeers run', () => {
     const [result] = await planAndRun(listPeers, { pattern: '^AP$', matchOn: 'type' }, harness.context().ctx);
     expect(result).toEqual({
       status: 'unchanged',
-      outputs: { peers: [{ name: 'AP1', type: 'AP', status: 'RUNNING' }, { name: 'AP2', type: 'AP', status: 'STOPPED' }], names: ['AP1', 'AP2'] },
+      outputs: {
+        peers: [
+          { name: 'AP1', type: 'AP', status: 'RUNNING' },
+          { name: 'AP2', type: 'AP', status: 'STOPPED' },
+        ],
+        names: ['AP1', 'AP2'],
+      },
     });
     expect(calls(sim)).toEqual(['GET /baocdp/rest/info/peer']);
     expect(mutatingRequests(sim)).toEqual([]);
@@ -60,7 +71,10 @@ describe('bao.listPeers run', () => {
   it('fails a pattern given to run directly (a plan file) with INVALID_INPUT, before any request', async () => {
     const { sim, harness } = await fixtures.start();
     const err = await failureOf(() => listPeers.run({ key: 'k', inputs: { pattern: '[' } }, harness.context().ctx));
-    expect(err).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining("bao.listPeers: input 'pattern' is not a valid regular expression") });
+    expect(err).toMatchObject({
+      code: 'INVALID_INPUT',
+      message: expect.stringContaining("bao.listPeers: input 'pattern' is not a valid regular expression"),
+    });
     expect(calls(sim)).toEqual([]);
   });
 

@@ -122,18 +122,23 @@ describe.each(ACTIONS)('$action.name', ({ action, verb, target, acted, count }) 
       expect(sim.bao.peer('AP1')?.[count]).toBe(0);
     });
 
-    it.each(HOSTILE.slice(0, 2))("turns BAO's 404 for a peer named $peer into NOT_FOUND naming it, on the encoded path", async ({ peer, segment }) => {
-      const { sim, harness } = await fixtures.start({
-        bao: { peers: peers([peer]) },
-        // BAO lists the peer but answers 404, as when it is removed in between.
-        faults: { failFirst: [{ method: 'PUT', path: `^/baocdp/rest/peer/${segment.replace(/\./g, '\\.')}/${verb}$`, count: 1, status: 404 }] },
-      });
-      const err = await failureOf(() => planAndRun(action, { peer }, harness.context().ctx));
-      expect(err.code).toBe('NOT_FOUND');
-      expect(err.message).toContain(`'${peer}'`);
-      expect(err.details).toMatchObject({ status: 404, peers: [peer] });
-      expect(mutatingRequests(sim).map((r) => r.pathname)).toEqual([`/baocdp/rest/peer/${segment}/${verb}`]);
-    });
+    it.each(HOSTILE.slice(0, 2))(
+      "turns BAO's 404 for a peer named $peer into NOT_FOUND naming it, on the encoded path",
+      async ({ peer, segment }) => {
+        const { sim, harness } = await fixtures.start({
+          bao: { peers: peers([peer]) },
+          // BAO lists the peer but answers 404, as when it is removed in between.
+          faults: {
+            failFirst: [{ method: 'PUT', path: `^/baocdp/rest/peer/${segment.replace(/\./g, '\\.')}/${verb}$`, count: 1, status: 404 }],
+          },
+        });
+        const err = await failureOf(() => planAndRun(action, { peer }, harness.context().ctx));
+        expect(err.code).toBe('NOT_FOUND');
+        expect(err.message).toContain(`'${peer}'`);
+        expect(err.details).toMatchObject({ status: 404, peers: [peer] });
+        expect(mutatingRequests(sim).map((r) => r.pathname)).toEqual([`/baocdp/rest/peer/${segment}/${verb}`]);
+      },
+    );
 
     it('logs in exactly once for 50 concurrent operations on one connection', async () => {
       const names = ['CDP', 'AP1', 'AP2', 'LAP'];

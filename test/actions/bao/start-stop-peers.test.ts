@@ -171,7 +171,10 @@ describe.each(ACTIONS)('$action.name', ({ action, verb, target, acted, count }) 
       const ctx = harness.context({ readOnly: true }).ctx;
       const probe = (names: string[]) => action.probe!(operationOf(planOf(action, { peers: names })[0]!), ctx);
       expect((await probe(['AP1', 'AP2'])).outcome).toBe('unchanged');
-      expect(await probe(['AP1', 'LAP'])).toEqual({ outcome: 'would change', reason: `${verb} is sent for LAP (${acted}); already ${target}, not sent: AP1` });
+      expect(await probe(['AP1', 'LAP'])).toEqual({
+        outcome: 'would change',
+        reason: `${verb} is sent for LAP (${acted}); already ${target}, not sent: AP1`,
+      });
       expect((await probe(['AP1', 'ghost'])).outcome).toBe('would fail');
       expect(calls(sim)).toEqual(Array.from({ length: 3 }, () => 'GET /baocdp/rest/info/peer'));
     });

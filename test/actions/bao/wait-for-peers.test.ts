@@ -25,7 +25,9 @@ describe('bao.waitForPeers plan', () => {
   });
 
   it('refuses a duration it cannot read, and an interval of zero, with INVALID_INPUT', () => {
-    expect(() => planOf(waitForPeers, { peers: ['AP1'], timeout: '10 minutes' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(() => planOf(waitForPeers, { peers: ['AP1'], timeout: '10 minutes' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_INPUT' }),
+    );
     expect(() => planOf(waitForPeers, { peers: ['AP1'], interval: '0s' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
   });
 });
@@ -39,7 +41,12 @@ describe('bao.waitForPeers run', () => {
     const [result] = await planAndRun(waitForPeers, { peers: ['AP1', 'AP2'], interval: '50ms', timeout: '30s' }, ctx);
     expect(result).toEqual({
       status: 'unchanged',
-      outputs: { peers: [{ name: 'AP1', status: 'STOPPED' }, { name: 'AP2', status: 'STOPPED' }] },
+      outputs: {
+        peers: [
+          { name: 'AP1', status: 'STOPPED' },
+          { name: 'AP2', status: 'STOPPED' },
+        ],
+      },
     });
     expect(polls(sim)).toBeGreaterThan(1);
     expect(mutatingRequests(sim)).toHaveLength(0);
@@ -91,7 +98,10 @@ describe('bao.waitForPeers run', () => {
     const { ctx } = harness.context({ signal: abort.signal });
     await planAndRun(stopPeers, { peers: ['AP1'] }, ctx);
     const waiting = planAndRun(waitForPeers, { peers: ['AP1'], interval: '10m', timeout: '1h' }, ctx);
-    const outcome = waiting.then(() => 'resolved', () => 'rejected');
+    const outcome = waiting.then(
+      () => 'resolved',
+      () => 'rejected',
+    );
     while (polls(sim) === 0) await new Promise((r) => setTimeout(r, 10));
     const started = Date.now();
     abort.abort();
@@ -100,7 +110,9 @@ describe('bao.waitForPeers run', () => {
   });
 
   it('retries a poll that got an injected 503', async () => {
-    const { sim, harness } = await fixtures.start({ faults: { failFirst: [{ method: 'GET', path: '/info/peer$', count: 1, status: 503 }] } });
+    const { sim, harness } = await fixtures.start({
+      faults: { failFirst: [{ method: 'GET', path: '/info/peer$', count: 1, status: 503 }] },
+    });
     sim.bao.setPeerStatus('AP2', 'STOPPED');
     const { ctx, trace } = harness.context({ retry: { attempts: 2 } });
     const [result] = await planAndRun(waitForPeers, { peers: ['AP2'] }, ctx);

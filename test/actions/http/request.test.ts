@@ -26,7 +26,9 @@ const server = createServer((req: IncomingMessage, res: ServerResponse) => {
       return; // never answered: the client's deadline fires
     }
     if (req.url === '/hostile') {
-      return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { name: '../../admin/wipe', host: { id: 1 } } }));
+      return void res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ data: { name: '../../admin/wipe', host: { id: 1 } } }));
     }
     if (req.url === '/missing') return void res.writeHead(404, { 'content-type': 'text/plain' }).end('no such thing');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: { version: '4.3.1', items: [{ id: 7 }] } }));
@@ -70,7 +72,10 @@ describe('http.request', () => {
     expect(code).toBe(0);
     expect(report.steps.map((s) => s.operations[0]?.status)).toEqual(['unchanged', 'changed']);
     expect(report.steps[0]!.operations[0]!.outputs).toEqual({ status: 200, version: '4.3.1', first: 7 });
-    expect(seen.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual(['GET /api/version ', 'POST /api/notes {"text":"upgrading from 4.3.1"}']);
+    expect(seen.map((r) => `${r.method} ${r.url} ${r.body}`)).toEqual([
+      'GET /api/version ',
+      'POST /api/notes {"text":"upgrading from 4.3.1"}',
+    ]);
   });
 
   it('takes a status listed in expect as success, and fails on one that is not', async () => {
@@ -115,7 +120,11 @@ describe('http.request', () => {
 });
 
 /** Writes a whole runbook (its connection `web` points at the test server) and runs or validates it. */
-async function runText(text: string, env: Record<string, string> = {}, command = 'run'): Promise<{ code: number | null; stdout: string; stderr: string; report?: RunReport }> {
+async function runText(
+  text: string,
+  env: Record<string, string> = {},
+  command = 'run',
+): Promise<{ code: number | null; stdout: string; stderr: string; report?: RunReport }> {
   const file = ws.write('values.yaml', text.replaceAll('URL', url));
   const reportFile = ws.path('values-report.json');
   const args = command === 'run' ? ['run', file, '--report', reportFile] : [command, file];
@@ -242,7 +251,7 @@ describe('http.request paths built from values', () => {
     expect(problem("param 'hosts', a list")).toHaveLength(1);
     expect(problem("param 'force', true or false")).toHaveLength(1);
     expect(problem('${{ true }} is true or false')).toHaveLength(1);
-    expect(problem("must start with the path written out")).toHaveLength(1);
+    expect(problem('must start with the path written out')).toHaveLength(1);
     expect(problem("must not contain '?' or '#'")).toHaveLength(1);
     expect(problem('an element of forEach')).toHaveLength(1);
     expect(r.stderr).toMatch(/values\.yaml:\d+:\d+/);

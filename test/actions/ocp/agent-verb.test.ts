@@ -161,7 +161,12 @@ describe.each(verbs)('$action.name', ({ action, verb, taskName, agentAfter }) =>
     await expect(action.run({ key: 'k', inputs: { hostId: 20, ...FAST } }, ctx)).rejects.toMatchObject({
       code: 'OCP_ERROR',
       transient: false,
-      details: { status: 200, ocpCode: 'SIM200', ocpMessage: expect.stringContaining('injected'), traceId: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      details: {
+        status: 200,
+        ocpCode: 'SIM200',
+        ocpMessage: expect.stringContaining('injected'),
+        traceId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      },
     });
     expect(mutatingRequests(bed.sim)).toHaveLength(1);
     expect(bed.sim.ocp.tasks()).toEqual([]);
@@ -230,7 +235,10 @@ describe.each(verbs)('$action.name', ({ action, verb, taskName, agentAfter }) =>
     });
     const { ctx } = bed.context({ on: fake });
     const result = await action.run({ key: 'k', inputs: { hostId: 20, ...FAST } }, ctx);
-    expect(result).toEqual({ status: 'changed', outputs: { task: { id: 77, taskId: 77, name: 'agent task', state: 'SUCCESS', status: 'SUCCESS' } } });
+    expect(result).toEqual({
+      status: 'changed',
+      outputs: { task: { id: 77, taskId: 77, name: 'agent task', state: 'SUCCESS', status: 'SUCCESS' } },
+    });
     expect(fake.seen.map((r) => `${r.method} ${r.url}`)).toEqual([
       `POST /api/v2/compute/hosts/20/agent/${verb}`,
       'GET /api/v2/tasks/instances/77',

@@ -16,7 +16,11 @@ const accepts = (action: ActionDefinition, inputs: unknown): boolean => ajv.vali
 
 describe('OCP action inputs', () => {
   it('registers every OCP action as a built-in', () => {
-    expect(createRegistry().actionNames().filter((n) => n.startsWith('ocp.'))).toEqual([
+    expect(
+      createRegistry()
+        .actionNames()
+        .filter((n) => n.startsWith('ocp.')),
+    ).toEqual([
       'ocp.listAgentProcesses',
       'ocp.listHosts',
       'ocp.restartAgent',

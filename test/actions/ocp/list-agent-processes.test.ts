@@ -17,7 +17,11 @@ const bed = useOcpSimulator({
       // More processes than one page holds, so the list must follow the pages.
       {
         id: BIG_HOST,
-        processes: Array.from({ length: BIG_HOST_PROCESSES }, (_, i) => ({ id: 1000 + i, alias: `proc_${i}`, status: i % 3 === 0 ? 'STOPPED' : 'STARTED' })),
+        processes: Array.from({ length: BIG_HOST_PROCESSES }, (_, i) => ({
+          id: 1000 + i,
+          alias: `proc_${i}`,
+          status: i % 3 === 0 ? 'STOPPED' : 'STARTED',
+        })),
       },
     ],
   },
@@ -36,13 +40,20 @@ describe('ocp.listAgentProcesses', () => {
     expect(listAgentProcesses.plan!({ hostId: 21, alias: 'obstat2' }, { step: { id: 't' } })[0]?.key).toBe('host=21/alias=obstat2');
   });
 
-  it("lists every process of a host with one GET, each with id and hostId, and is unchanged", async () => {
+  it('lists every process of a host with one GET, each with id and hostId, and is unchanged', async () => {
     const { ctx } = bed.context();
     const result = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 20 } }, ctx);
     expect(result.status).toBe('unchanged');
     const processes = result.outputs?.processes ?? [];
     expect(processes.map((p) => p.alias)).toEqual([
-      'obstat2', 'node_exporter', 'ob_logtailer', 'ob_cleaner', 'ocp_agentd', 'ocp_mgragent', 'ocp_monagent', 'pos_proxy',
+      'obstat2',
+      'node_exporter',
+      'ob_logtailer',
+      'ob_cleaner',
+      'ocp_agentd',
+      'ocp_mgragent',
+      'ocp_monagent',
+      'pos_proxy',
     ]);
     for (const p of processes) expect(p).toMatchObject({ id: expect.any(Number), hostId: 20 });
     expect(bed.sim.requests).toHaveLength(1);
@@ -77,7 +88,9 @@ describe('ocp.listAgentProcesses', () => {
     bed.sim.ocp.setProcessStatus(21, 186, 'STOPPED');
     const { ctx } = bed.context();
     const stopped = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 21, alias: 'node_exporter', status: 'STOPPED' } }, ctx);
-    expect(stopped.outputs?.processes).toEqual([expect.objectContaining({ id: 186, hostId: 21, alias: 'node_exporter', status: 'STOPPED' })]);
+    expect(stopped.outputs?.processes).toEqual([
+      expect.objectContaining({ id: 186, hostId: 21, alias: 'node_exporter', status: 'STOPPED' }),
+    ]);
     const started = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 21, alias: 'node_exporter', status: 'STARTED' } }, ctx);
     expect(started).toEqual({ status: 'unchanged', outputs: { processes: [] } });
   });
@@ -118,7 +131,13 @@ describe('ocp.listAgentProcesses', () => {
 
   it("adds the hostId when OCP's process objects leave it out, and reads other page field names", async () => {
     const fake = await bed.fake({
-      'GET /compute/hosts/7/agent/processes': { content: [{ id: 1, alias: 'a', status: 'STARTED' }, { id: 2, alias: 'b', status: 'STOPPED' }], pageInfo: { pages: 1 } },
+      'GET /compute/hosts/7/agent/processes': {
+        content: [
+          { id: 1, alias: 'a', status: 'STARTED' },
+          { id: 2, alias: 'b', status: 'STOPPED' },
+        ],
+        pageInfo: { pages: 1 },
+      },
     });
     const { ctx } = bed.context({ on: fake });
     const result = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, ctx);
@@ -143,7 +162,10 @@ describe('ocp.listAgentProcesses', () => {
     const fake = await bed.fake({
       'GET /compute/hosts/7/agent/processes': () => {
         served += 1;
-        return { contents: [{ id: served, hostId: 7, alias: `p${served}`, status: 'STARTED' }], page: { number: served, totalPages: served + 1 } };
+        return {
+          contents: [{ id: served, hostId: 7, alias: `p${served}`, status: 'STARTED' }],
+          page: { number: served, totalPages: served + 1 },
+        };
       },
     });
     const { ctx } = bed.context({ on: fake });

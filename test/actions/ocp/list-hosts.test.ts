@@ -27,7 +27,11 @@ describe('ocp.listHosts', () => {
       {
         key: 'keyword=prod/status=ONLINE',
         inputs: { keyword: 'prod', status: 'ONLINE' },
-        request: { method: 'GET', path: '/compute/hosts', query: { keyword: 'prod', status: 'ONLINE', sort: 'id,asc', page: 1, size: 100 } },
+        request: {
+          method: 'GET',
+          path: '/compute/hosts',
+          query: { keyword: 'prod', status: 'ONLINE', sort: 'id,asc', page: 1, size: 100 },
+        },
       },
     ]);
     expect(listHosts.plan!({}, { step: { id: 't' } })[0]?.key).toBe('all');
@@ -83,7 +87,13 @@ describe('ocp.listHosts', () => {
 
   it('reads the other field names some OCP pages use, and fills what a host leaves out', async () => {
     const fake = await bed.fake({
-      'GET /compute/hosts': { content: [{ id: 7, hostName: 'db-7', hostIp: '10.1.1.7' }, { id: 8, name: 'db-8', ip: '10.1.1.8', status: 'ONLINE' }], pageInfo: { pages: 1 } },
+      'GET /compute/hosts': {
+        content: [
+          { id: 7, hostName: 'db-7', hostIp: '10.1.1.7' },
+          { id: 8, name: 'db-8', ip: '10.1.1.8', status: 'ONLINE' },
+        ],
+        pageInfo: { pages: 1 },
+      },
     });
     const { ctx } = bed.context({ on: fake });
     const result = await listHosts.run({ key: 'k', inputs: {} }, ctx);

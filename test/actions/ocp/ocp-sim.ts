@@ -77,7 +77,8 @@ export function useOcpSimulator(config: SimConfigInput = {}): OcpTestBed {
       const server = await startServer((req, res) => {
         const path = new URL(req.url ?? '/', 'http://fake').pathname.replace(/^\/api\/v2/, '');
         const key = `${req.method ?? 'GET'} ${path}`;
-        if (!(key in routes)) return json(res, 404, { successful: false, status: 404, error: { code: 'COM10002', message: `no route ${key}` } });
+        if (!(key in routes))
+          return json(res, 404, { successful: false, status: 404, error: { code: 'COM10002', message: `no route ${key}` } });
         const route = routes[key];
         const data = typeof route === 'function' ? (route as () => unknown)() : route;
         json(res, 200, { successful: true, status: 200, traceId: 'fake-trace', data });

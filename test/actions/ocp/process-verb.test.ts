@@ -126,7 +126,12 @@ describe.each(verbs)('$action.name', ({ action, verb, wanted }) => {
     await expect(action.run({ key: 'k', inputs: { hostId: 20, agentProcessId: 185 } }, ctx)).rejects.toMatchObject({
       code: 'OCP_ERROR',
       transient: false,
-      details: { status: 200, ocpCode: 'SIM200', ocpMessage: expect.stringContaining('injected'), traceId: expect.stringMatching(/^[0-9a-f]{16}$/) },
+      details: {
+        status: 200,
+        ocpCode: 'SIM200',
+        ocpMessage: expect.stringContaining('injected'),
+        traceId: expect.stringMatching(/^[0-9a-f]{16}$/),
+      },
     });
     // Not retried: a refusal in OCP's envelope is not transient.
     expect(mutatingRequests(bed.sim)).toHaveLength(1);
@@ -168,7 +173,10 @@ describe.each(verbs)('$action.name', ({ action, verb, wanted }) => {
   it('reads the process again when the answer holds no process, and judges that', async () => {
     let status = wanted === 'STOPPED' ? 'STARTED' : 'STOPPED';
     const fake = await bed.fake({
-      'GET /compute/hosts/20/agent/processes': () => ({ contents: [{ id: 185, alias: 'obstat2', operable: true, status }], page: { totalPages: 1 } }),
+      'GET /compute/hosts/20/agent/processes': () => ({
+        contents: [{ id: 185, alias: 'obstat2', operable: true, status }],
+        page: { totalPages: 1 },
+      }),
       [`POST /compute/hosts/20/agent/processes/185/${verb}`]: () => {
         status = wanted;
         return null;
@@ -176,7 +184,10 @@ describe.each(verbs)('$action.name', ({ action, verb, wanted }) => {
     });
     const { ctx } = bed.context({ on: fake });
     const result = await action.run({ key: 'k', inputs: { hostId: 20, agentProcessId: 185 } }, ctx);
-    expect(result).toEqual({ status: 'changed', outputs: { process: { id: 185, hostId: 20, alias: 'obstat2', operable: true, status: wanted } } });
+    expect(result).toEqual({
+      status: 'changed',
+      outputs: { process: { id: 185, hostId: 20, alias: 'obstat2', operable: true, status: wanted } },
+    });
     expect(fake.seen.map((r) => r.method)).toEqual(['GET', 'POST', 'GET']);
   });
 
