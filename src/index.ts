@@ -4,6 +4,8 @@
 export { defineAction, defineConnection } from './contracts/action.js';
 export type {
   ActionDefinition,
+  ChangedOperation,
+  InverseOperation,
   JsonSchema,
   Operation,
   OperationStatus,

@@ -84,6 +84,7 @@ function checkActionShape(value: unknown, source: string): ActionDefinition {
   if (typeof a.run !== 'function') return problem(`${a.name}: 'run' must be a function`);
   if (a.plan !== undefined && typeof a.plan !== 'function') return problem(`${a.name}: 'plan' must be a function`);
   if (a.probe !== undefined && typeof a.probe !== 'function') return problem(`${a.name}: 'probe' must be a function`);
+  if (a.revert !== undefined && typeof a.revert !== 'function') return problem(`${a.name}: 'revert' must be a function`);
   if (a.connection !== undefined && typeof a.connection !== 'string') return problem(`${a.name}: 'connection' must be a string`);
   if (a.pathInputs !== undefined && !(Array.isArray(a.pathInputs) && a.pathInputs.every((n) => typeof n === 'string'))) {
     return problem(`${a.name}: 'pathInputs' must be a list of input names`);

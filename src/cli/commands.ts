@@ -77,6 +77,9 @@ export const FLAG_SPECS = {
     meaning:
       'lock file (default: one per runbook file, in `$XDG_RUNTIME_DIR/runbook-locks/` or else `<temp folder>/runbook-locks-<uid>/`; see [Locks](cron.md#locks))',
   },
+  from: { value: 'FILE', meaning: 'revert: the report or journal of the run to undo (a journal left by a crash will do)' },
+  'skip-irreversible': { meaning: 'revert: leave alone what actions without an inverse changed, and name them, instead of refusing' },
+  'accept-changed-runbook': { meaning: 'revert: undo although the runbook file changed since the run (its sha256 differs)' },
   'max-age': { value: 'DURATION', meaning: 'refuse a plan older than this (default `1h`)' },
   port: { value: 'N', meaning: 'the port the simulator listens on (default `8080`)' },
   host: { value: 'H', meaning: 'the address the simulator listens on (default `127.0.0.1`)' },
@@ -143,6 +146,13 @@ export const COMMANDS = [
     summary: 'run exactly the operations of a saved plan',
     flags: [...EXECUTION, 'max-age', 'help'],
     examples: ['runbook apply plan.json --report out.json', 'runbook apply plan.json --max-age 15m'],
+  },
+  {
+    name: 'revert',
+    args: 'FILE',
+    summary: 'undo what a run changed: the inverse of each operation that ended changed, steps in reverse order',
+    flags: [...EXECUTION, 'from', 'skip-irreversible', 'accept-changed-runbook', 'help'],
+    examples: [`runbook revert ${EXAMPLE} --from reports/out.json`, `runbook revert ${EXAMPLE} --from out.json.journal.jsonl --skip-irreversible`],
   },
   {
     name: 'report',

@@ -30,6 +30,7 @@ export const ERROR_CODE_WHERE: Partial<Record<ErrorCode, string>> = {
   USAGE: 'input (exit 2)',
   PLAN_STALE: 'input (exit 2)',
   PLAN_SECRET: 'input (exit 2)',
+  IRREVERSIBLE: 'input (exit 2)',
   PLAN_TARGET_CHANGED: 'input (exit 2)',
   LOCKED: 'run (exit 75)',
   LOCK_UNUSABLE: 'run (exit 2)',
@@ -76,9 +77,10 @@ export function renderActionsTable(registry: Registry): string {
       describeInputs(a.inputs),
       describeOutputs(a),
       a.mutates ? 'mutates' : 'read-only',
+      a.mutates ? (a.revert ? 'yes' : 'no') : 'nothing to undo',
       a.description,
     ]);
-  return table(['action', 'connection', 'inputs (`with:`)', 'outputs', 'kind', 'what it does'], rows);
+  return table(['action', 'connection', 'inputs (`with:`)', 'outputs', 'kind', 'revert', 'what it does'], rows);
 }
 
 /** One row per flag, in the order of the list. */

@@ -74,6 +74,18 @@ const HANDLERS: Record<CommandName, Handler> = {
     };
     return (await import('./apply.js')).applyCommand(options, io);
   },
+  async revert(values, positionals, io) {
+    const from = text(values, 'from');
+    if (from === undefined) throw new UsageError('revert needs --from REPORT|JOURNAL: the report or journal of the run to undo');
+    const options = {
+      ...executionOptions(values),
+      file: onePositional(positionals, 'revert'),
+      from,
+      skipIrreversible: isSet(values, 'skip-irreversible'),
+      acceptChangedRunbook: isSet(values, 'accept-changed-runbook'),
+    };
+    return (await import('./revert.js')).revertCommand(options, io);
+  },
   async report(values, positionals, io) {
     const options = {
       journal: onePositional(positionals, 'report'),

@@ -8,7 +8,7 @@ import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
 import { RunbookError, ValidationError } from '../errors.js';
 import type { PlanConnection } from '../plan/plan-file.js';
 import { missingEnvironment } from '../runbook/env-references.js';
-import type { ConnectionSpec } from '../runbook/model.js';
+import type { ConnectionSpec, Runbook } from '../runbook/model.js';
 import type { ParamValues } from '../runbook/params.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
@@ -68,6 +68,8 @@ export interface AppliedPlan {
   steps: ReadonlyMap<string, ResolvedStep>;
   /** Throws when the connections, as resolved now, point elsewhere than the plan's; before anything is sent. */
   checkConnections(current: Record<string, PlanConnection>): void;
+  /** `revert`: the steps to run in place of the runbook's (the inverse ones), and the runId of the run undone. */
+  revert?: { runbook: Runbook; runId: string };
 }
 
 export async function runCommand(options: RunCommandOptions, io: CliIo, applied?: AppliedPlan): Promise<ExitCode> {
@@ -80,7 +82,8 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
     recordedParams = paramsOf(previous.params, options.resume);
   }
   const { params, paramsFiles, plugins } = options;
-  const loaded = await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io });
+  const read = await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io });
+  const loaded = applied?.revert ? { ...read, runbook: applied.revert.runbook } : read;
   if (previous) checkResumable(options.resume!, previous, loaded);
   checkEnvironmentIsSet(options, loaded, io, applied !== undefined);
   const { runbook, redactor } = loaded;
@@ -259,10 +262,28 @@ async function execute(
   const recorder = new RunRecorder(journal);
   const sink = consoleSink(recorder, runbook.steps.length, say, options, io);
 
-  log.info({ runbook: runbook.name, file: runbook.file, mode: dryRun ? 'dry-run' : 'run', resumedFrom: resume?.runId }, 'run started');
+  log.info(
+    {
+      runbook: runbook.name,
+      file: runbook.file,
+      mode: dryRun ? 'dry-run' : 'run',
+      resumedFrom: resume?.runId,
+      revertOf: applied?.revert?.runId,
+    },
+    'run started',
+  );
   try {
     if (dryRun) await previewRunbook(run, sink);
-    else await executeRunbook({ ...run, ...(resume ? { resume } : {}), ...(applied ? { planned: applied.steps } : {}) }, sink);
+    else
+      await executeRunbook(
+        {
+          ...run,
+          ...(resume ? { resume } : {}),
+          ...(applied ? { planned: applied.steps } : {}),
+          ...(applied?.revert ? { revertOf: applied.revert.runId } : {}),
+        },
+        sink,
+      );
   } finally {
     journal?.close();
     await connections.closeAll();

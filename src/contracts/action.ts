@@ -77,6 +77,20 @@ export interface Prediction {
   request?: HttpRequest;
 }
 
+/** An operation a run changed, as its report or journal records it: what `revert` is given. */
+export interface ChangedOperation<O = Record<string, unknown>> {
+  /** The full key, `stepId/key`. */
+  key: string;
+  /** What the action's `run` returned (absent when the report does not hold it: read the journal instead). */
+  outputs?: O;
+}
+
+/** The operation that undoes a changed one: an action of the registry and its `with:`. */
+export interface InverseOperation {
+  action: string;
+  inputs: Record<string, unknown>;
+}
+
 /** An action: one module, one object. */
 // biome-ignore lint/suspicious/noExplicitAny: the registry holds actions of every input and output type; each action's own code is typed by its I and O
 export interface ActionDefinition<I = any, O = any> {
@@ -104,6 +118,12 @@ export interface ActionDefinition<I = any, O = any> {
   probe?(operation: Operation<I>, ctx: ProbeContext): Promise<Prediction>;
   /** Performs one operation. Throw to fail it; a thrown RunbookError keeps its code. */
   run(operation: Operation<I>, ctx: RunContext): Promise<RunResult<O>>;
+  /**
+   * How `runbook revert` undoes one operation that ended `changed`, from what it returned. Return null
+   * when that operation left nothing to undo. An action that changes something and omits `revert` cannot
+   * be reverted: `revert` refuses it unless told to skip it. Actions that do not mutate need none.
+   */
+  revert?(operation: ChangedOperation<O>): InverseOperation | null;
 }
 
 /** Declares an action. It only adds types: a plain object with the same fields works too. */

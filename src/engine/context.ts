@@ -98,7 +98,13 @@ export interface Session {
 }
 
 /** Starts a run or a preview: its signals and deadlines, and the run header event. */
-export function openSession(ctx: ExecuteContext, sink: EventSink, mode: 'run' | 'dry-run', resumedFrom?: string): Session {
+export function openSession(
+  ctx: ExecuteContext,
+  sink: EventSink,
+  mode: 'run' | 'dry-run',
+  resumedFrom?: string,
+  revertOf?: string,
+): Session {
   const { runbook } = ctx;
   const abort = runScopedSignal(ctx.signals?.abort);
   const deadlines = new OperationDeadlines(abort.signal, operationTimedOut);
@@ -139,6 +145,7 @@ export function openSession(ctx: ExecuteContext, sink: EventSink, mode: 'run' | 
       ...(s.connection !== undefined ? { connection: s.connection } : {}),
     })),
     ...(resumedFrom !== undefined ? { resumedFrom } : {}),
+    ...(revertOf !== undefined ? { revertOf } : {}),
   });
   return session;
 }

@@ -17,6 +17,8 @@ export interface RunOptions {
   resume?: ResumeFrom;
   /** Execute these expansions instead of expanding the steps again (`apply` of a saved plan). */
   planned?: ReadonlyMap<string, ResolvedStep>;
+  /** The runId of the run this one undoes (`revert`): its steps are the inverse ones, already planned. */
+  revertOf?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface RunOptions {
  * after it are skipped (or cancelled, once the run is stopped), each accounted for.
  */
 export async function executeRunbook(ctx: ExecuteContext & RunOptions, sink: EventSink): Promise<RunStatus> {
-  const session = openSession(ctx, sink, 'run', ctx.resume?.runId);
+  const session = openSession(ctx, sink, 'run', ctx.resume?.runId, ctx.revertOf);
   const extras = { ...(ctx.resume ? { resume: ctx.resume } : {}), readLater: stepsReadByOthers(ctx.runbook.steps) };
   let halted: string | undefined;
   let failed = false;

@@ -127,6 +127,7 @@ export class ReportBuilder {
       steps,
     };
     if (run.resumedFrom !== undefined) report.resumedFrom = run.resumedFrom;
+    if (run.revertOf !== undefined) report.revertOf = run.revertOf;
     if (this.#end?.signal !== undefined) report.signal = this.#end.signal;
     if (this.#end?.error !== undefined) report.error = this.#end.error;
     if (interrupted) {

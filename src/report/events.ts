@@ -25,6 +25,7 @@ export type JournalEvent =
       startedAt: string;
       steps: StepOutline[];
       resumedFrom?: string;
+      revertOf?: string;
     }
   | {
       type: 'step';

@@ -50,6 +50,7 @@ const EVENT_SCHEMAS = {
         items: { type: 'object', required: ['id', 'action'], properties: { id: text, name: text, action: text, connection: text } },
       },
       resumedFrom: text,
+      revertOf: text,
     },
   },
   step: {

@@ -35,7 +35,7 @@ export function renderSummaryMarkdown(report: Report, options: { redact?: (text:
     `## ${ICON[report.status] ?? ''} runbook ${codeSpan(redact(report.runbook.name))}: ${report.status}`,
     '',
     `${s.total} operations: ${s.changed} changed, ${s.unchanged} unchanged, ${s.failed} failed, ${s.skipped} skipped` +
-      ` in ${formatDuration(report.durationMs)} (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id ${codeSpan(redact(report.runId))}${report.resumedFrom ? `, resumed from ${codeSpan(redact(report.resumedFrom))}` : ''}).`,
+      ` in ${formatDuration(report.durationMs)} (${report.mode === 'dry-run' ? 'dry run, ' : ''}run id ${codeSpan(redact(report.runId))}${report.resumedFrom ? `, resumed from ${codeSpan(redact(report.resumedFrom))}` : ''}${report.revertOf ? `, revert of ${codeSpan(redact(report.revertOf))}` : ''}).`,
     '',
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',

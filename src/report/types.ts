@@ -84,6 +84,8 @@ export interface RunReport {
   signal?: string;
   /** The runId of the report this run resumed (`run --resume`). */
   resumedFrom?: string;
+  /** The runId of the run this one undid (`revert`). */
+  revertOf?: string;
 }
 
 /**

@@ -5,7 +5,15 @@
 import type { HttpRequest } from '../../contracts/connection.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
-import type { Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
+import type {
+  ChangedOperation,
+  InverseOperation,
+  Operation,
+  PlannedOperation,
+  Prediction,
+  RunContext,
+  RunResult,
+} from '../../contracts/action.js';
 import {
   DEFAULT_STOPPED_STATUS,
   RUNNING_STATUS,
@@ -63,6 +71,23 @@ export function singlePeerRequest(name: string, verb: PeerVerb): HttpRequest {
 /** `POST /peer/stop` with `{"peers":[{"name":...}]}`. */
 export function peerGroupRequest(names: readonly string[], verb: PeerVerb): HttpRequest {
   return { method: 'POST', path: verb === 'stop' ? '/peer/stop' : '/peer/start', body: { peers: names.map((name) => ({ name })) } };
+}
+
+/** Undoes a changed bao.stopPeer or bao.startPeer: `action` on the peer, when a request was sent for it. */
+export function inversePeerVerb(done: ChangedOperation<Partial<PeerVerbOutputs>>, action: string): InverseOperation | null {
+  const { peer, sent } = done.outputs ?? {};
+  if (typeof peer !== 'string')
+    throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which peer it acted on (outputs.peer)`);
+  return sent === false ? null : { action, inputs: { peer } };
+}
+
+/** Undoes a changed bao.stopPeers or bao.startPeers: `action` on the peers a request was sent for, and only those. */
+export function inversePeerGroupVerb(done: ChangedOperation<Partial<PeerGroupOutputs>>, action: string): InverseOperation | null {
+  const sent = done.outputs?.sent;
+  if (!Array.isArray(sent) || !sent.every((p) => typeof p === 'string')) {
+    throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which peers it acted on (outputs.sent)`);
+  }
+  return sent.length === 0 ? null : { action, inputs: { peers: sent } };
 }
 
 export function planPeerVerb(inputs: PeerTarget, verb: PeerVerb): PlannedOperation<PeerTarget>[] {

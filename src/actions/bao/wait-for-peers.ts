@@ -7,6 +7,7 @@ import { defineAction, type Operation, type Prediction, type RunContext, type Ru
 import {
   DEFAULT_STOPPED_STATUS,
   PEER_INFO_PATH,
+  RUNNING_STATUS,
   describeStatuses,
   hasStatus,
   peersKey,
@@ -112,6 +113,16 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
   async run(op: Operation<PeerWait>, ctx: RunContext): Promise<RunResult<{ peers: PeerStatus[] }>> {
     // It changes nothing on the server, whatever it saw: always `unchanged`.
     return { status: 'unchanged', outputs: { peers: await waitForPeerStatus(resolvePeerWait(op.inputs), ctx) } };
+  },
+  // It always ends `unchanged`, so a revert sends nothing for it; the opposite wait is declared all the same.
+  revert: (done) => {
+    const peers = done.outputs?.peers;
+    if (!Array.isArray(peers)) return null;
+    const running = peers.every((p) => p.status.toUpperCase() === RUNNING_STATUS);
+    return {
+      action: 'bao.waitForPeers',
+      inputs: { peers: peers.map((p) => p.name), status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS },
+    };
   },
 });
 

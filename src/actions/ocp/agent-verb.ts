@@ -1,7 +1,16 @@
 // What stopping and restarting a whole host agent share: one POST that starts an OCP task, then polling
 // the task until it ends, within the step's `timeout`.
 
-import type { JsonSchema, Operation, PlannedOperation, Prediction, RunContext, RunResult } from '../../contracts/action.js';
+import type {
+  ChangedOperation,
+  InverseOperation,
+  JsonSchema,
+  Operation,
+  PlannedOperation,
+  Prediction,
+  RunContext,
+  RunResult,
+} from '../../contracts/action.js';
 import { encodePath } from '../../connections/encode-path.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import { DURATION_PATTERN, parseDuration } from '../../common/durations.js';
@@ -78,6 +87,13 @@ export async function runAgentVerb(
     purpose: `the agent ${verb} of host ${hostId}`,
   });
   return { status: 'changed', outputs: { task } };
+}
+
+/** The operation that undoes a changed agent verb: `action` on the same host, which the key names (`host=20`). */
+export function inverseAgentVerb(done: ChangedOperation, action: string): InverseOperation {
+  const host = /(?:^|\/)host=(\d+)$/.exec(done.key);
+  if (host === null) throw new RunbookError('SCHEMA', `the key ${done.key} does not name the host it acted on (…/host=ID)`);
+  return { action, inputs: { hostId: Number(host[1]) } };
 }
 
 /** Reads the host's agent (GET only): an unknown host would fail, any other would change. */

@@ -1,7 +1,15 @@
 // What stopping and restarting one agent process share: resolve the target, refuse what OCP forbids,
 // send the verb, and check that the process then shows the wanted status.
 
-import type { Operation, Prediction, PlannedOperation, RunContext, RunResult } from '../../contracts/action.js';
+import type {
+  ChangedOperation,
+  InverseOperation,
+  Operation,
+  Prediction,
+  PlannedOperation,
+  RunContext,
+  RunResult,
+} from '../../contracts/action.js';
 import { RunbookError, isRunbookError } from '../../errors.js';
 import {
   assertOperable,
@@ -47,7 +55,7 @@ export async function runProcessVerb(
 ): Promise<RunResult<{ process: AgentProcess }>> {
   const { hostId } = op.inputs;
   const before = await findProcess(ctx.http, op.inputs, ctx.signal);
-  if (verb.skipWhenAlreadyThere && before.status === verb.wanted) {
+  if ((verb.skipWhenAlreadyThere || op.inputs.onlyIfStopped === true) && before.status === verb.wanted) {
     ctx.log.debug({ process: before.id }, `process already ${verb.wanted}; nothing sent`);
     return { status: 'unchanged', outputs: { process: before } };
   }
@@ -95,6 +103,22 @@ export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunCon
     reason: `process ${name} is ${p.status}, so ${verb.verb} it`,
     request: { method: 'POST', path: encodePath`/compute/hosts/${op.inputs.hostId}/agent/processes/${p.id}/${verb.verb}` },
   };
+}
+
+/**
+ * The operation that undoes a changed process verb: `action` on the process the run acted on, by the id it
+ * resolved (an alias may have moved since).
+ */
+export function inverseProcessVerb(
+  done: ChangedOperation<{ process?: AgentProcess }>,
+  action: string,
+  extra: Record<string, unknown> = {},
+): InverseOperation {
+  const p = done.outputs?.process;
+  if (p === undefined || typeof p.id !== 'number' || typeof p.hostId !== 'number') {
+    throw new RunbookError('SCHEMA', `the record of ${done.key} does not say which process it acted on (outputs.process.id and hostId)`);
+  }
+  return { action, inputs: { hostId: p.hostId, agentProcessId: p.id, ...extra } };
 }
 
 /** OCP's "the agent state does not allow the operation" (CMP07019, 7019 before 4.2), or a bare 409. */

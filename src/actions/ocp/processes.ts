@@ -24,6 +24,8 @@ export interface ProcessTarget {
   hostId: number;
   agentProcessId?: number;
   alias?: string;
+  /** ocp.restartAgentProcess only: leave a process that is already STARTED alone. */
+  onlyIfStopped?: boolean;
 }
 
 export const processTargetSchema = {

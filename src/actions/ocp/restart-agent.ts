@@ -3,6 +3,7 @@
 import { defineAction } from '../../contracts/action.js';
 import {
   agentVerbInputsSchema,
+  inverseAgentVerb,
   agentVerbOutputsSchema,
   planAgentVerb,
   probeAgentVerb,
@@ -16,7 +17,7 @@ export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   description:
     "Restarts a host's whole OCP agent (POST /api/v2/compute/hosts/{hostId}/agent/restart), then polls the task it starts " +
     '(GET /api/v2/tasks/instances/{id}) every `interval` until SUCCESSFUL (`changed`), FAILED (TASK_FAILED) or `timeout` ' +
-    '(WAIT_TIMEOUT; OCP carries on with the task).',
+    '(WAIT_TIMEOUT; OCP carries on with the task). Reverted by ocp.stopAgent on the same host.',
   connection: 'ocp',
   mutates: true,
   inputs: agentVerbInputsSchema,
@@ -24,4 +25,5 @@ export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   plan: (inputs) => planAgentVerb(inputs, 'restart'),
   probe: (op, ctx) => probeAgentVerb(op, ctx, 'restart'),
   run: (op, ctx) => runAgentVerb(op, ctx, 'restart'),
+  revert: (done) => inverseAgentVerb(done, 'ocp.stopAgent'),
 });

@@ -1,7 +1,7 @@
 // ocp.stopAgentProcess: stops one host agent process, by id or by alias.
 
 import { defineAction } from '../../contracts/action.js';
-import { planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
+import { inverseProcessVerb, planProcessVerb, probeProcessVerb, runProcessVerb, type ProcessVerb } from './process-verb.js';
 import { processTargetSchema, type AgentProcess, type ProcessTarget } from './processes.js';
 
 const STOP: ProcessVerb = { verb: 'stop', wanted: 'STOPPED', skipWhenAlreadyThere: true };
@@ -13,7 +13,8 @@ export default defineAction<ProcessTarget, { process: AgentProcess }>({
     'Reads the process first (GET .../agent/processes, every page). `changed`: a stop was sent and the answer says ' +
     'STOPPED (else UNEXPECTED_STATE). `unchanged`: it was already STOPPED and nothing was sent (also when OCP ' +
     'refuses with CMP07019 and a re-read shows it stopped). `operable: false` fails with NOT_OPERABLE before ' +
-    'anything is sent; an unknown host or alias is NOT_FOUND, listing what the host has.',
+    'anything is sent; an unknown host or alias is NOT_FOUND, listing what the host has. Reverted by ' +
+    'ocp.restartAgentProcess with `onlyIfStopped` on the process id it resolved.',
   connection: 'ocp',
   mutates: true,
   inputs: processTargetSchema,
@@ -24,4 +25,6 @@ export default defineAction<ProcessTarget, { process: AgentProcess }>({
   plan: (inputs) => planProcessVerb(inputs, STOP),
   probe: (op, ctx) => probeProcessVerb(op, ctx, STOP),
   run: (op, ctx) => runProcessVerb(op, ctx, STOP),
+  // OCP has no per-process start: a restart starts a stopped process, and leaves one started since alone.
+  revert: (done) => inverseProcessVerb(done, 'ocp.restartAgentProcess', { onlyIfStopped: true }),
 });

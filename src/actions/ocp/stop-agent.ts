@@ -3,6 +3,7 @@
 import { defineAction } from '../../contracts/action.js';
 import {
   agentVerbInputsSchema,
+  inverseAgentVerb,
   agentVerbOutputsSchema,
   planAgentVerb,
   probeAgentVerb,
@@ -16,7 +17,7 @@ export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   description:
     "Stops a host's whole OCP agent (POST /api/v2/compute/hosts/{hostId}/agent/stop), then polls the task it starts " +
     '(GET /api/v2/tasks/instances/{id}) every `interval` until SUCCESSFUL (`changed`), FAILED (TASK_FAILED) or `timeout` ' +
-    '(WAIT_TIMEOUT; OCP carries on with the task).',
+    '(WAIT_TIMEOUT; OCP carries on with the task). Reverted by ocp.restartAgent on the same host.',
   connection: 'ocp',
   mutates: true,
   inputs: agentVerbInputsSchema,
@@ -24,4 +25,5 @@ export default defineAction<AgentVerbInputs, { task: OcpTask }>({
   plan: (inputs) => planAgentVerb(inputs, 'stop'),
   probe: (op, ctx) => probeAgentVerb(op, ctx, 'stop'),
   run: (op, ctx) => runAgentVerb(op, ctx, 'stop'),
+  revert: (done) => inverseAgentVerb(done, 'ocp.restartAgent'),
 });

@@ -1,0 +1,82 @@
+// `runbook revert FILE --from REPORT|JOURNAL`: undoes what a run changed. Sends the inverse of every
+// operation that ended `changed`, steps in reverse order, each under the settings of the step it undoes.
+// It is a run like any other (lock, journal, report with `revertOf`, exit codes), so it can be reverted too.
+
+import { RunbookError } from '../errors.js';
+import { planRevert, type IrreversibleStep } from '../engine/revert-plan.js';
+import { loadPreviousRun } from '../report/previous-run.js';
+import type { Report } from '../report/types.js';
+import { REDACTED } from '../secrets/redactor.js';
+import type { ExitCode } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { paramsOf, runCommand, type RunCommandOptions } from './run.js';
+import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
+
+export interface RevertCommandOptions extends Omit<RunCommandOptions, 'dryRun' | 'resume'> {
+  /** The report or journal of the run to undo. */
+  from: string;
+  /** Leave alone what actions without an inverse changed, instead of refusing. */
+  skipIrreversible: boolean;
+  /** Revert even though the runbook file changed since the run. */
+  acceptChangedRunbook: boolean;
+}
+
+export async function revertCommand(options: RevertCommandOptions, io: CliIo): Promise<ExitCode> {
+  const previous = await loadPreviousRun(resolvePath(io, options.from));
+  if (previous.mode === 'dry-run') {
+    throw new RunbookError(
+      'USAGE',
+      `${options.from} is the report of a dry run, which changed nothing: there is nothing to revert; give --from the report or journal of a run`,
+    );
+  }
+  // The run's params, then what is given again (secret params must be: the report does not keep them).
+  const recordedParams = paramsOf(previous.params, options.from);
+  const { params, paramsFiles, plugins } = options;
+  const loaded = await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io });
+  checkRevertible(options, previous, loaded);
+  const plan = planRevert(previous, loaded.runbook, loaded.registry, options.from);
+  if (plan.irreversible.length > 0) {
+    if (!options.skipIrreversible) {
+      throw new RunbookError(
+        'IRREVERSIBLE',
+        `${options.from} records changes that cannot be undone: ${describe(plan.irreversible)}; nothing was sent. Give --skip-irreversible to undo the rest and leave these as they are`,
+      );
+    }
+    if (!options.quiet) io.stderr.write(`runbook: left as they are (no inverse, --skip-irreversible): ${describe(plan.irreversible)}\n`);
+  }
+  return runCommand({ ...options, recordedParams, dryRun: false }, io, {
+    steps: plan.steps,
+    checkConnections: () => undefined,
+    revert: { runbook: plan.runbook, runId: previous.runId },
+  });
+}
+
+function describe(steps: IrreversibleStep[]): string {
+  return steps.map((s) => `step '${s.step}' (${s.action}, ${s.changed} changed)`).join(', ');
+}
+
+/** The report must be of this runbook, of this version of it (unless accepted), with its secret params given again. */
+function checkRevertible(options: RevertCommandOptions, previous: Report, loaded: LoadedRunbook): void {
+  const file = options.from;
+  const { runbook } = loaded;
+  if (previous.runbook.name !== runbook.name) {
+    throw new RunbookError(
+      'USAGE',
+      `${file} belongs to another runbook: it records a run of '${previous.runbook.name}' (${previous.runbook.file}), not of '${runbook.name}' (${runbook.file}); give --from a report or journal of this runbook`,
+    );
+  }
+  if (previous.runbook.sha256 !== runbook.sha256 && !options.acceptChangedRunbook) {
+    throw new RunbookError(
+      'PLAN_STALE',
+      `${runbook.file} changed since the run ${file} records (sha256 ${previous.runbook.sha256.slice(0, 12)}, now ${runbook.sha256.slice(0, 12)}); check that its steps still mean what they meant, then give --accept-changed-runbook`,
+    );
+  }
+  for (const [name, value] of Object.entries(previous.params)) {
+    if (value === REDACTED && !loaded.givenParams.has(name)) {
+      throw new RunbookError(
+        'BAD_PARAM',
+        `param '${name}' is secret, so ${file} does not record it; give it again with --param ${name}=... or in a --params-file`,
+      );
+    }
+  }
+}
