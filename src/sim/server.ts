@@ -207,13 +207,7 @@ class RunningSimulator implements Simulator {
     // a hundred requests arriving together, reading the bodies would add the others' turns to each one.
     const arrivedAt = performance.now();
     this.held.releaseDue(arrivedAt);
-    this.current += 1;
-    this.peak = Math.max(this.peak, this.current);
-    this.openResponses.add(res);
-    res.once('close', () => {
-      this.openResponses.delete(res);
-      this.current -= 1;
-    });
+    this.trackInFlight(res);
 
     const body = await readBody(req);
     if (!body) return;
@@ -236,7 +230,26 @@ class RunningSimulator implements Simulator {
       receivedAt,
       signal: this.lifetime.signal,
     };
-    const isBao = pathname.startsWith('/baocdp/');
+    if (await this.applyFaults(ex, arrivedAt)) await this.route(ex);
+  }
+
+  /** Counts a request as in flight until its response is closed. */
+  private trackInFlight(res: ServerResponse): void {
+    this.current += 1;
+    this.peak = Math.max(this.peak, this.current);
+    this.openResponses.add(res);
+    res.once('close', () => {
+      this.openResponses.delete(res);
+      this.current -= 1;
+    });
+  }
+
+  /**
+   * Applies the fault plan to a request: its latency, then a reset, a hang or an injected error in place
+   * of the answer. True when the request is to be answered as usual.
+   */
+  private async applyFaults(ex: Exchange, arrivedAt: number): Promise<boolean> {
+    const { req, res, method, pathname } = ex;
     const decision = this.faults.decide(method, pathname);
     if (decision.outcome.kind === 'pass' && decision.latencyMs > 0) {
       // Handled now, answered no sooner than `latency` after arrival: the simulator's own work overlaps the
@@ -245,23 +258,27 @@ class RunningSimulator implements Simulator {
       this.held.hold(res, arrivedAt + decision.latencyMs, canAnswer);
     } else {
       if (decision.latencyMs > 0) await sleep(decision.latencyMs, undefined, { signal: this.lifetime.signal }).catch(() => undefined);
-      if (this.lifetime.signal.aborted) return;
+      if (this.lifetime.signal.aborted) return false;
     }
 
     switch (decision.outcome.kind) {
       case 'reset':
         resetConnection(req.socket);
-        return;
+        return false;
       case 'hang':
-        return;
+        return false;
       case 'error':
-        if (isBao) this.baoApi.failInjected(ex, decision.outcome.status);
+        if (pathname.startsWith('/baocdp/')) this.baoApi.failInjected(ex, decision.outcome.status);
         else this.ocpApi.failInjected(ex, decision.outcome.status);
-        return;
+        return false;
       case 'pass':
-        break;
+        return true;
     }
+  }
 
+  /** Hands a request to the BAO or the OCP API by its path, or answers 400 or 404. */
+  private async route(ex: Exchange): Promise<void> {
+    const { res, pathname } = ex;
     const segments = decodeSegments(pathname);
     if (!segments) {
       sendText(res, 400, 'Malformed percent-encoding in the path');
@@ -272,7 +289,7 @@ class RunningSimulator implements Simulator {
       this.baoApi.handle(ex, segments.slice(2));
     } else if (segments[0] === 'api' && segments[1] === 'v2') {
       await this.ocpApi.handle(ex, segments.slice(2));
-    } else if (this.config.ocp.acceptBarePaths && !isBao) {
+    } else if (this.config.ocp.acceptBarePaths && !pathname.startsWith('/baocdp/')) {
       await this.ocpApi.handle(ex, segments);
     } else {
       sendText(res, 404, `Not found: ${pathname}`);
