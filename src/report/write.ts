@@ -92,6 +92,20 @@ export async function writeAtomic(file: string, produce: (write: (text: string) 
     rmSync(tmp, { force: true });
     throw e;
   }
+  syncFolder(dirname(file));
+}
+
+/** Flushes a folder's entries to disk, so that a rename in it survives a power cut. */
+function syncFolder(folder: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(folder, constants.O_RDONLY | constants.O_DIRECTORY);
+    fsyncSync(fd);
+  } catch {
+    // Some file systems cannot sync a folder; the file itself is already on disk.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 /** Writes into a device or a pipe, which has no folder to hold a temporary file beside it. */
