@@ -152,7 +152,10 @@ export const COMMANDS = [
     args: 'FILE',
     summary: 'undo what a run changed: the inverse of each operation that ended changed, steps in reverse order',
     flags: [...EXECUTION, 'from', 'skip-irreversible', 'accept-changed-runbook', 'help'],
-    examples: [`runbook revert ${EXAMPLE} --from reports/out.json`, `runbook revert ${EXAMPLE} --from out.json.journal.jsonl --skip-irreversible`],
+    examples: [
+      `runbook revert ${EXAMPLE} --from reports/out.json`,
+      `runbook revert ${EXAMPLE} --from out.json.journal.jsonl --skip-irreversible`,
+    ],
   },
   {
     name: 'report',

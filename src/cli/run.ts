@@ -1,7 +1,7 @@
 // `runbook run FILE` and `runbook apply PLAN`: lock, connect, execute, journal, report, exit code.
 
 import type { Logger } from 'pino';
-import { executeRunbook, type EventSink, type ExecuteContext, type ResumeFrom } from '../engine/executor.js';
+import { executeRunbook, type ExecuteContext, type ResumeFrom } from '../engine/executor.js';
 import { previewRunbook } from '../engine/preview.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
@@ -18,20 +18,12 @@ import type { Report } from '../report/types.js';
 import { REDACTED } from '../secrets/redactor.js';
 import { describeWriteError, formatArtifactFailures, reportPathInDir, writeArtifacts, type ArtifactFailure } from './artifacts.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
-import {
-  formatFailures,
-  formatPlanStep,
-  formatRunSummary,
-  formatStepEnd,
-  formatStepHeader,
-  hasNotices,
-  hasToleratedFailures,
-} from './format.js';
-import { colourEnabled, painter } from './colour.js';
+import { formatFailures, formatRunSummary, hasNotices, hasToleratedFailures } from './format.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
-import { StepProgress, type ProgressOutput } from './progress.js';
+import { consoleSink } from './run-console.js';
+import { watchSignals, type Interruption } from './signals.js';
 import { checkOutputPaths, createReportFolder, outputPathsOf } from './output-paths.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
@@ -200,24 +192,7 @@ async function execute(
   const { runbook, redactor } = loaded;
   const dryRun = options.dryRun;
   const concurrency = options.concurrency ?? runbook.concurrency;
-  const connections = openRunbookConnections({
-    runbook,
-    registry: loaded.registry,
-    scope: { params: loaded.params, env: io.env },
-    redactor,
-    log,
-    maxConnections: concurrency,
-    allowMissingCredentials: dryRun,
-    ...(simulator ? { override: simulator.override } : {}),
-  });
-  if (applied) {
-    try {
-      applied.checkConnections(plannedConnections(connections, runbook, simulator, redactor));
-    } catch (e) {
-      await connections.closeAll();
-      throw e;
-    }
-  }
+  const connections = await openConnectionsFor(loaded, io, log, concurrency, dryRun, simulator, applied);
 
   const startedAt = new Date();
   const reportFile = options.report
@@ -225,23 +200,9 @@ async function execute(
     : options.reportDir
       ? reportPathInDir(resolvePath(io, options.reportDir), runbook.name, startedAt)
       : undefined;
-  let journal: JournalSink | undefined;
   // An operation that the journal cannot record is not started: a journal that fails (a full disk) stops the run.
   const journalFailed = new AbortController();
-  if (reportFile) {
-    try {
-      journal = openJournal(journalPathFor(reportFile), redactor, (e) => {
-        log.error({ journal: journal?.file, err: describeWriteError(e) }, 'the journal cannot be written: starting no new operation');
-        journalFailed.abort(e);
-      });
-    } catch (e) {
-      await connections.closeAll();
-      throw new RunbookError(
-        'OUTPUT_PATH',
-        `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-  }
+  const journal = await openRunJournal(reportFile, loaded, log, journalFailed, connections);
 
   const run: ExecuteContext = {
     runbook,
@@ -288,6 +249,78 @@ async function execute(
     journal?.close();
     await connections.closeAll();
   }
+  return reportOutcome(recorder, journal, reportFile, options, io, redactor, log, say, interruption, outputFailures);
+}
+
+/** Opens the runbook's connections; for a saved plan, refuses them when they point elsewhere than the plan's. */
+async function openConnectionsFor(
+  loaded: LoadedRunbook,
+  io: CliIo,
+  log: Logger,
+  concurrency: number,
+  dryRun: boolean,
+  simulator: RunSimulator | undefined,
+  applied: AppliedPlan | undefined,
+) {
+  const connections = openRunbookConnections({
+    runbook: loaded.runbook,
+    registry: loaded.registry,
+    scope: { params: loaded.params, env: io.env },
+    redactor: loaded.redactor,
+    log,
+    maxConnections: concurrency,
+    allowMissingCredentials: dryRun,
+    ...(simulator ? { override: simulator.override } : {}),
+  });
+  if (applied) {
+    try {
+      applied.checkConnections(plannedConnections(connections, loaded.runbook, simulator, loaded.redactor));
+    } catch (e) {
+      await connections.closeAll();
+      throw e;
+    }
+  }
+  return connections;
+}
+
+/** The journal beside the report, when there is one; a write that fails aborts `failed`. */
+async function openRunJournal(
+  reportFile: string | undefined,
+  loaded: LoadedRunbook,
+  log: Logger,
+  failed: AbortController,
+  connections: { closeAll(): Promise<void> },
+): Promise<JournalSink | undefined> {
+  if (!reportFile) return undefined;
+  let journal: JournalSink | undefined;
+  try {
+    journal = openJournal(journalPathFor(reportFile), loaded.redactor, (e) => {
+      log.error({ journal: journal?.file, err: describeWriteError(e) }, 'the journal cannot be written: starting no new operation');
+      failed.abort(e);
+    });
+  } catch (e) {
+    await connections.closeAll();
+    throw new RunbookError(
+      'OUTPUT_PATH',
+      `cannot write the journal next to ${reportFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
+  }
+  return journal;
+}
+
+/** Writes the report and its artifacts, tells the console, and returns the exit code that agrees with them. */
+async function reportOutcome(
+  recorder: RunRecorder,
+  journal: JournalSink | undefined,
+  reportFile: string | undefined,
+  options: RunCommandOptions,
+  io: CliIo,
+  redactor: LoadedRunbook['redactor'],
+  log: Logger,
+  say: (text: string) => void,
+  interruption: Interruption,
+  outputFailures: ArtifactFailure[],
+): Promise<ExitCode> {
   const report = recorder.build();
   report.params = redactor.redactValue(report.params);
   if (journal?.failure) {
@@ -336,45 +369,6 @@ async function execute(
   return withOutputFailure(exitCodeFor(report, interruption.signal));
 }
 
-/**
- * Sends each event to the report's fold, and shows the person watching what a running step does (see
- * progress.ts): nothing under --quiet, whose summary comes at the end.
- */
-function consoleSink(recorder: RunRecorder, steps: number, say: (text: string) => void, options: RunCommandOptions, io: CliIo): EventSink {
-  let stepNumber = 0;
-  let running: StepProgress | undefined;
-  const output: ProgressOutput = {
-    write: say,
-    live: io.stdout.isTTY === true,
-    columns: () => io.stdout.columns,
-    paint: painter(colourEnabled(io.stdout, io.env)),
-  };
-  return {
-    emit(event) {
-      recorder.emit(event);
-      // A running step's progress: not a preview's records, nor those of a step never started.
-      if (event.type === 'op') running?.ended(event.record);
-      if (event.type === 'stepEnd') {
-        running?.finish();
-        running = undefined;
-        say(formatStepEnd(event));
-      }
-    },
-    operationStarted() {
-      running?.started();
-    },
-    stepPlanned(resolved) {
-      stepNumber += 1;
-      say(formatPlanStep(resolved, `Step ${stepNumber}/${steps}`));
-    },
-    stepStarted(step, operations) {
-      stepNumber += 1;
-      say(formatStepHeader(stepNumber, steps, step.id, step.action, operations));
-      if (!options.quiet) running = new StepProgress(operations, output);
-    },
-  };
-}
-
 /** A run whose work is done but whose outputs are not all written exits 4; a failed or interrupted run keeps its code. */
 function withOutputFailure(code: ExitCode): ExitCode {
   return code === EXIT.OK || code === EXIT.TOLERATED ? EXIT.OUTPUT_FAILED : code;
@@ -385,49 +379,4 @@ export function exitCodeFor(report: Report, signal?: string): ExitCode {
   if (report.status === 'cancelled') return signal === 'SIGTERM' ? EXIT.SIGTERM : EXIT.SIGINT;
   if (report.status !== 'succeeded') return EXIT.RUN_FAILED;
   return hasToleratedFailures(report) ? EXIT.TOLERATED : EXIT.OK;
-}
-
-interface Interruption {
-  stop: AbortSignal;
-  abort: AbortSignal;
-  readonly signal: string | undefined;
-  dispose(): void;
-}
-
-/**
- * First SIGINT/SIGTERM: start nothing new, give in-flight operations `graceMs` to finish, then abort them.
- * A second signal aborts at once. The report is written either way.
- */
-function watchSignals(graceMs: number, log: Logger, warn: (text: string) => void): Interruption {
-  const stop = new AbortController();
-  const abort = new AbortController();
-  let received: string | undefined;
-  let graceTimer: NodeJS.Timeout | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
-    if (received === undefined) {
-      received = signal;
-      log.warn({ signal, graceMs }, 'interrupted: starting no new operation');
-      warn(`\n${signal}: starting no new operation; operations in flight get ${graceMs} ms to finish (send it again to abort them now)\n`);
-      stop.abort(new RunbookError('CANCELLED', `interrupted by ${signal}`));
-      graceTimer = setTimeout(() => abort.abort(new RunbookError('CANCELLED', `grace period after ${signal} ended`)), graceMs);
-    } else {
-      log.warn({ signal }, 'second signal: aborting operations in flight');
-      warn(`${signal} again: aborting operations in flight\n`);
-      abort.abort(new RunbookError('CANCELLED', `interrupted twice by ${signal}`));
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    stop: stop.signal,
-    abort: abort.signal,
-    get signal() {
-      return received;
-    },
-    dispose() {
-      if (graceTimer) clearTimeout(graceTimer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
