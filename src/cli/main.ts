@@ -75,11 +75,12 @@ const HANDLERS: Record<CommandName, Handler> = {
     return (await import('./apply.js')).applyCommand(options, io);
   },
   async revert(values, positionals, io) {
+    const file = onePositional(positionals, 'revert');
     const from = text(values, 'from');
     if (from === undefined) throw new UsageError('revert needs --from REPORT|JOURNAL: the report or journal of the run to undo');
     const options = {
       ...executionOptions(values),
-      file: onePositional(positionals, 'revert'),
+      file,
       from,
       skipIrreversible: isSet(values, 'skip-irreversible'),
       acceptChangedRunbook: isSet(values, 'accept-changed-runbook'),

@@ -81,7 +81,7 @@ describe('a misspelt flag', () => {
   it('names the commands that take a flag given to one that does not', async () => {
     const r = await runMain(['plan', 'x.yaml', '--report', 'out.json']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("plan: Unknown option '--report'. --report is a flag of run, apply; see 'runbook plan --help'");
+    expect(r.stderr).toContain("plan: Unknown option '--report'. --report is a flag of run, apply, revert; see 'runbook plan --help'");
   });
 });
 
@@ -106,6 +106,7 @@ const REFUSED: Record<string, { args: string[]; error: RegExp }> = {
   plan: { args: ['a.yaml', 'b.yaml'], error: /plan needs exactly one FILE \(got 2\)/ },
   run: { args: ['a.yaml', 'b.yaml'], error: /run needs exactly one FILE \(got 2\)/ },
   apply: { args: ['a.json', 'b.json'], error: /apply needs exactly one FILE \(got 2\)/ },
+  revert: { args: ['a.yaml', 'b.yaml'], error: /revert needs exactly one FILE \(got 2\)/ },
   report: { args: ['a.jsonl', 'b.jsonl'], error: /report needs exactly one FILE \(got 2\)/ },
   schema: { args: ['extra'], error: /schema takes no argument/ },
   sim: { args: ['extra'], error: /sim takes no file argument/ },
