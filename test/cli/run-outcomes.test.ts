@@ -1,22 +1,14 @@
 // What a run says when not everything went to plan: a step fed by a step that failed partly, tolerated
 // failures, skipped steps. Through the CLI spawned as cron runs it, against the built-in simulator.
 
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
-import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { readCheckedReport as readReport } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
 let ws: Workspace;
 afterEach(() => ws?.remove());
-
-function readReport(file: string): RunReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-  expect(reportSchemaErrors(report)).toEqual([]);
-  return report;
-}
 
 /** Lists obstat2 on each host (host 999 does not exist), then stops what was listed. */
 function listThenStop(options: { listForEach: boolean; stopContinues?: boolean }): string {

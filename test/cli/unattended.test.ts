@@ -7,9 +7,8 @@ import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
-import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { readCheckedReport as readReport } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
 
@@ -61,12 +60,6 @@ ${extra.replace(/^/gm, '    ')}
 
 function stopsSent(): string[] {
   return sim.requests.filter((r) => r.method === 'POST').map((r) => r.pathname.replace(/^.*\/hosts\/(\d+)\/.*$/, '$1'));
-}
-
-function readReport(file: string): RunReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-  expect(reportSchemaErrors(report)).toEqual([]);
-  return report;
 }
 
 describe('plan --online', () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
-import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { readCheckedReport as readReport } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
@@ -18,12 +18,6 @@ afterEach(async () => {
   ws?.remove();
   ws = undefined;
 });
-
-function readReport(file: string): RunReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-  expect(reportSchemaErrors(report)).toEqual([]);
-  return report;
-}
 
 /** Exit codes the CLI promises for each report status (3: succeeded within budgets, with failures). */
 function expectedExit(report: RunReport): number {

@@ -2,11 +2,9 @@
 // exit code, and later steps follow the usual rules. (Endless pages and refused logins are proven next to
 // their code, in test/actions/ocp/list-agent-processes.test.ts and test/connections/bao.test.ts.)
 
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunReport } from '../../src/report/types.js';
 import { runCli } from '../helpers/cli.js';
-import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { readCheckedReport as readReport } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { startServer, type TestServer } from '../connections/test-server.js';
 
@@ -18,12 +16,6 @@ afterEach(async () => {
   ws?.remove();
   ws = undefined;
 });
-
-function readReport(file: string): RunReport {
-  const report = JSON.parse(readFileSync(file, 'utf8')) as RunReport;
-  expect(reportSchemaErrors(report)).toEqual([]);
-  return report;
-}
 
 /** An OCP success envelope around `data`. */
 function ocpAnswer(data: unknown): Record<string, unknown> {
