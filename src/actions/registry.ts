@@ -81,6 +81,8 @@ function checkActionShape(value: unknown, source: string): ActionDefinition {
   if (typeof a.description !== 'string') return problem(`${a.name}: 'description' must be a string`);
   if (a.inputs === null || typeof a.inputs !== 'object') return problem(`${a.name}: 'inputs' must be a JSON Schema object`);
   if (typeof a.mutates !== 'boolean') return problem(`${a.name}: 'mutates' must be true or false`);
+  if (a.changesNothing !== undefined && typeof a.changesNothing !== 'boolean')
+    return problem(`${a.name}: 'changesNothing' must be true or false`);
   if (typeof a.run !== 'function') return problem(`${a.name}: 'run' must be a function`);
   if (a.plan !== undefined && typeof a.plan !== 'function') return problem(`${a.name}: 'plan' must be a function`);
   if (a.probe !== undefined && typeof a.probe !== 'function') return problem(`${a.name}: 'probe' must be a function`);

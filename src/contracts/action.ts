@@ -106,6 +106,13 @@ export interface ActionDefinition<I = any, O = any> {
   /** False for read-only actions: they really run during a dry run and feed later steps. */
   mutates: boolean;
   /**
+   * True for an action that changes nothing on the server although `mutates` keeps it out of previews
+   * (a wait: a preview must not block for its timeout). `runbook revert` treats it as a read-only action:
+   * with a `revert`, its operations that ended `unchanged` or `changed` are undone, right after the inverse
+   * of the step before it; without one, it is passed over.
+   */
+  changesNothing?: boolean;
+  /**
    * Top-level string inputs that are URL paths. In them only the runbook's literal text shapes the path:
    * the value of every `${{ }}` is percent-encoded as exactly one segment (see `encodePathSegment`), and
    * must be a string or a number. Anything else is a validation error where its type is known before the
@@ -121,7 +128,10 @@ export interface ActionDefinition<I = any, O = any> {
   /**
    * How `runbook revert` undoes one operation that ended `changed`, from what it returned. Return null
    * when that operation left nothing to undo. An action that changes something and omits `revert` cannot
-   * be reverted: `revert` refuses it unless told to skip it. Actions that do not mutate need none.
+   * be reverted: `revert` refuses it unless told to skip it. Actions that do not mutate need none; one
+   * that declares it (a wait for a state) is undone for its operations that ended `unchanged` too, right
+   * after the inverse of the step before it (the inverse of a wait for what a stop did waits for what its
+   * start does).
    */
   revert?(operation: ChangedOperation<O>): InverseOperation | null;
 }

@@ -2,11 +2,18 @@
 // its action declares (`revert` in defineAction), step by step in reverse order. Each inverse step keeps the
 // id, connection, concurrency, failure budget, rollout, retries and timeouts of the step it undoes, so the
 // run goes through the engine like any other (executeRunbook with these steps planned).
+//
+// A step whose action changes nothing (read-only, or `changesNothing`: a wait) and declares `revert` is
+// undone for its operations that ended `unchanged` or `changed`, right after the inverse of the step before
+// it, and only when that step is undone: "stop peers; wait for STOPPED" reverts to "start peers; wait for
+// RUNNING". Steps that change nothing and declare no inverse (a sleep, a lookup) are passed over.
 
 import type { ActionDefinition, InverseOperation } from '../contracts/action.js';
 import type { Registry } from '../actions/registry.js';
 import { RunbookError, isRunbookError } from '../errors.js';
-import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
+import { copyData } from '../common/plain-data.js';
+import { pluginNameOf, previewRequest, toOperationError, type ConnectionView } from '../plan/expand.js';
+import type { RequestPreview, ResolvedOperation, ResolvedStep } from '../plan/types.js';
 import type { OperationRecord, Report, StepReport } from '../report/types.js';
 import type { Runbook, StepSpec } from '../runbook/model.js';
 
@@ -19,9 +26,9 @@ export interface IrreversibleStep {
 }
 
 export interface RevertPlan {
-  /** The runbook with the inverse steps only, in reverse order: what the revert runs. */
+  /** The runbook with the inverse steps only, in the order the revert runs them. */
   runbook: Runbook;
-  /** The operations of each inverse step, by step id. */
+  /** The operations of each inverse step, by step id, in the order the revert runs them. */
   steps: Map<string, ResolvedStep>;
   /** Steps that changed something their action cannot undo: left out of `runbook`. */
   irreversible: IrreversibleStep[];
@@ -29,17 +36,29 @@ export interface RevertPlan {
 
 /**
  * Plans the revert of `previous` (the report of a run of `runbook`, or one rebuilt from its journal).
- * Only operations that ended `changed` are undone; `unchanged`, failed, skipped and cancelled ones are
- * left alone. `source` names the report or journal in messages.
+ * Operations that ended `changed` are undone; `unchanged` ones only for actions that change nothing (see
+ * above); failed, skipped and cancelled ones are left alone. `source` names the report or journal in messages.
  */
 export function planRevert(previous: Report, runbook: Runbook, registry: Registry, source: string): RevertPlan {
-  const specs: StepSpec[] = [];
-  const steps = new Map<string, ResolvedStep>();
+  // Each undone step with the inverses that follow it (waits), in the order of the run; the revert runs
+  // these groups in reverse order, each in its own order.
+  const groups: ResolvedStep[][] = [];
   const irreversible: IrreversibleStep[] = [];
-  for (const record of [...previous.steps].reverse()) {
+  let beforeIsUndone = false;
+  for (const record of previous.steps) {
+    const action = registry.action(record.action)?.definition;
+    if (action !== undefined && changesNothing(action)) {
+      if (action.revert === undefined) continue;
+      const done = [...record.operations].filter((op) => op.status === 'changed' || op.status === 'unchanged');
+      const inverse: ResolvedStep | undefined =
+        beforeIsUndone && done.length > 0 ? inverseStep(record, done, action, registry, source) : undefined;
+      if (inverse !== undefined) groups.at(-1)!.push(inverse);
+      beforeIsUndone = inverse !== undefined;
+      continue;
+    }
+    beforeIsUndone = false;
     const changed = [...record.operations].filter((op) => op.status === 'changed');
     if (changed.length === 0) continue;
-    const action = registry.action(record.action)?.definition;
     if (action === undefined) {
       throw new RunbookError(
         'UNKNOWN_ACTION',
@@ -47,23 +66,92 @@ export function planRevert(previous: Report, runbook: Runbook, registry: Registr
       );
     }
     if (action.revert === undefined) {
-      if (action.mutates) irreversible.push({ step: record.id, action: record.action, changed: changed.length });
+      irreversible.push({ step: record.id, action: record.action, changed: changed.length });
       continue;
     }
     const inverse = inverseStep(record, changed, action, registry, source);
     if (inverse === undefined) continue;
-    const spec = runbook.steps.find((s) => s.id === record.id);
+    groups.push([inverse]);
+    beforeIsUndone = true;
+  }
+  const ordered = groups.reverse().flat();
+  return {
+    runbook: inverseRunbook(runbook, ordered, source),
+    steps: new Map(ordered.map((step) => [step.id, step])),
+    irreversible,
+  };
+}
+
+/** An action that changes nothing on the server: a read-only one, or one kept out of previews that only waits. */
+function changesNothing(action: ActionDefinition): boolean {
+  return !action.mutates || action.changesNothing === true;
+}
+
+/**
+ * The runbook whose steps are `steps` (inverse ones, already planned), in that order: each keeps the
+ * settings of the runbook's step of the same id. Throws PLAN_STALE for a step the runbook no longer has.
+ */
+export function inverseRunbook(runbook: Runbook, steps: readonly ResolvedStep[], source: string): Runbook {
+  const specs = steps.map((step): StepSpec => {
+    const spec = runbook.steps.find((s) => s.id === step.id);
     if (spec === undefined) {
       throw new RunbookError(
         'PLAN_STALE',
-        `${source}: step '${record.id}' is no longer in ${runbook.file}; its changes cannot be reverted with this runbook`,
+        `${source}: step '${step.id}' is no longer in ${runbook.file}; its changes cannot be reverted with this runbook`,
       );
     }
-    // The inverse operations are planned here: the step's forEach, if and with are not evaluated again.
-    specs.push({ ...spec, action: inverse.action, with: {}, forEach: undefined, if: undefined });
-    steps.set(record.id, inverse);
+    // The inverse operations are planned already: the step's forEach, if and with are not evaluated again.
+    return { ...spec, action: step.action, with: {}, forEach: undefined, if: undefined };
+  });
+  return { ...runbook, steps: specs };
+}
+
+/**
+ * The inverse steps as a preview shows them: each operation with the requests its action's `plan` says it
+ * sends, at the URL of the step's connection. An operation whose `plan` throws would fail.
+ */
+export function withPreviewRequests(
+  steps: ReadonlyMap<string, ResolvedStep>,
+  registry: Registry,
+  connections: ReadonlyMap<string, ConnectionView>,
+): Map<string, ResolvedStep> {
+  const previewed = new Map<string, ResolvedStep>();
+  for (const [id, step] of steps) {
+    const action = registry.action(step.action)?.definition;
+    const connection = step.connection === undefined ? undefined : connections.get(step.connection);
+    const operations = step.operations.map((op) => (action === undefined ? op : previewOperation(op, step, action, registry, connection)));
+    previewed.set(id, { ...step, operations });
   }
-  return { runbook: { ...runbook, steps: specs }, steps, irreversible };
+  return previewed;
+}
+
+function previewOperation(
+  op: ResolvedOperation,
+  step: ResolvedStep,
+  action: ActionDefinition,
+  registry: Registry,
+  connection: ConnectionView | undefined,
+): ResolvedOperation {
+  if (action.plan === undefined || connection === undefined) return op;
+  try {
+    // A plugin's plan() gets its own copy of the inputs, as in any expansion.
+    const inputs = pluginNameOf(registry, action.name) === undefined ? op.inputs : copyData(op.inputs);
+    const planned = action.plan(inputs, {
+      step: { id: step.id },
+      connection: { name: connection.name, type: connection.type, url: connection.url },
+    });
+    if (!Array.isArray(planned)) throw new TypeError('plan() must return an array of operations');
+    const requests: RequestPreview[] = [];
+    let unresolved: string | undefined;
+    for (const p of planned) {
+      if (p.request !== undefined)
+        for (const r of Array.isArray(p.request) ? p.request : [p.request]) requests.push(previewRequest(r, connection));
+      unresolved ??= p.unresolved;
+    }
+    return { ...op, requests, ...(unresolved !== undefined ? { unresolved } : {}) };
+  } catch (e) {
+    return { ...op, error: toOperationError(e, pluginNameOf(registry, action.name)) };
+  }
 }
 
 /** What the action says undoes one operation; a plugin's throw or malformed answer is PLUGIN_ERROR. */
@@ -94,17 +182,17 @@ function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRe
   return { action: candidate.action, inputs: candidate.inputs };
 }
 
-/** The inverse operations of one step's changed ones (none when every one left nothing to undo). */
+/** The inverse operations of the operations of one step to undo (none when every one left nothing to undo). */
 function inverseStep(
   record: StepReport,
-  changed: OperationRecord[],
+  done: OperationRecord[],
   action: ActionDefinition,
   registry: Registry,
   source: string,
 ): ResolvedStep | undefined {
   let inverseAction: string | undefined;
   const operations: ResolvedOperation[] = [];
-  for (const op of changed) {
+  for (const op of done) {
     if (op.outputs === undefined) {
       throw new RunbookError(
         'SCHEMA',

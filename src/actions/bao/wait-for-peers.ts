@@ -83,6 +83,7 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
   // It changes nothing, but a preview must not block for up to `timeout`: marking it as acting keeps it
   // out of dry runs, and its probe reads the current statuses once instead.
   mutates: true,
+  changesNothing: true,
   inputs: {
     type: 'object',
     additionalProperties: false,
@@ -114,7 +115,8 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
     // It changes nothing on the server, whatever it saw: always `unchanged`.
     return { status: 'unchanged', outputs: { peers: await waitForPeerStatus(resolvePeerWait(op.inputs), ctx) } };
   },
-  // It always ends `unchanged`, so a revert sends nothing for it; the opposite wait is declared all the same.
+  // A revert waits for the opposite status, right after the inverse of the step before (the stop or start
+  // this wait followed): peers that all ended RUNNING are waited for until STOPPED, others until RUNNING.
   revert: (done) => {
     const peers = done.outputs?.peers;
     if (!Array.isArray(peers)) return null;
