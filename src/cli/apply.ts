@@ -1,6 +1,7 @@
 // `runbook apply PLAN`: execute exactly the operations of a reviewed plan, and nothing else. Refuses a
 // plan whose runbook changed, one older than --max-age, one that left operations unknown, and one made
-// against other servers than its connections point at now.
+// against other servers than its connections point at now. A plan made with `plan --revert-from` runs as
+// a revert of the run it names.
 
 import { readFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
@@ -40,6 +41,11 @@ export async function applyCommand(options: ApplyCommandOptions, io: CliIo): Pro
       recordedParams: paramsOf(plan.params, options.plan),
     },
     io,
-    { steps: new Map(plan.steps.map((s) => [s.id, s])), checkConnections: (current) => checkPlanConnections(plan, current) },
+    {
+      steps: new Map(plan.steps.map((s) => [s.id, s])),
+      checkConnections: (current) => checkPlanConnections(plan, current),
+      // A plan of a revert runs as one: its steps are the inverse ones, in the plan's order.
+      ...(plan.revertOf !== undefined ? { revertOf: plan.revertOf } : {}),
+    },
   );
 }

@@ -78,8 +78,17 @@ export const FLAG_SPECS = {
       'lock file (default: one per runbook file, in `$XDG_RUNTIME_DIR/runbook-locks/` or else `<temp folder>/runbook-locks-<uid>/`; see [Locks](cron.md#locks))',
   },
   from: { value: 'FILE', meaning: 'revert: the report or journal of the run to undo (a journal left by a crash will do)' },
-  'skip-irreversible': { meaning: 'revert: leave alone what actions without an inverse changed, and name them, instead of refusing' },
-  'accept-changed-runbook': { meaning: 'revert: undo although the runbook file changed since the run (its sha256 differs)' },
+  'revert-from': {
+    value: 'FILE',
+    meaning:
+      'plan: preview the revert of the run that report or journal records, as `revert --from FILE` would run it; with `--out`, `apply` runs it as a revert (see [Undo a run](revert.md#preview-a-revert))',
+  },
+  'skip-irreversible': {
+    meaning: 'revert, plan `--revert-from`: leave alone what actions without an inverse changed, and name them, instead of refusing',
+  },
+  'accept-changed-runbook': {
+    meaning: 'revert, plan `--revert-from`: undo although the runbook file changed since the run (its sha256 differs)',
+  },
   'max-age': { value: 'DURATION', meaning: 'refuse a plan older than this (default `1h`)' },
   port: { value: 'N', meaning: 'the port the simulator listens on (default `8080`)' },
   host: { value: 'H', meaning: 'the address the simulator listens on (default `127.0.0.1`)' },
@@ -122,11 +131,12 @@ export const COMMANDS = [
     name: 'plan',
     args: 'FILE',
     summary: 'preview: every request it would send (offline: sends nothing)',
-    flags: [...COMMON, 'json', 'online', 'out', 'detailed-exitcode', 'help'],
+    flags: [...COMMON, 'json', 'online', 'out', 'detailed-exitcode', 'revert-from', 'skip-irreversible', 'accept-changed-runbook', 'help'],
     examples: [
       `runbook plan ${EXAMPLE} --param hosts=20,21`,
       `runbook plan ${EXAMPLE} --sim --online`,
       `runbook plan ${EXAMPLE} --out plan.json`,
+      `runbook plan ${EXAMPLE} --revert-from reports/out.json --online --out revert-plan.json`,
     ],
   },
   {

@@ -53,7 +53,14 @@ const HANDLERS: Record<CommandName, Handler> = {
       logFile: text(values, 'log-file'),
       sim: isSet(values, 'sim'),
       simConfig: text(values, 'sim-config'),
+      revertFrom: text(values, 'revert-from'),
+      skipIrreversible: isSet(values, 'skip-irreversible'),
+      acceptChangedRunbook: isSet(values, 'accept-changed-runbook'),
     };
+    if (options.revertFrom === undefined && (options.skipIrreversible || options.acceptChangedRunbook)) {
+      const flag = options.skipIrreversible ? '--skip-irreversible' : '--accept-changed-runbook';
+      throw new UsageError(`plan takes ${flag} only with --revert-from REPORT|JOURNAL, the report or journal of the run to undo`);
+    }
     return (await import('./plan.js')).planCommand(options, io);
   },
   async run(values, positionals, io) {

@@ -1,11 +1,13 @@
 // `runbook plan FILE`: every operation with the exact request it would send. Offline it sends nothing;
 // `--online` makes read-only lookups (GET requests, and a BAO login and logout) to resolve aliases and
-// predict each outcome; its summary line says exactly what was sent.
+// predict each outcome; its summary line says exactly what was sent. `--revert-from REPORT` previews the
+// revert of that run (the inverse steps `runbook revert` would run) in the same way.
 
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { previewRunbook } from '../engine/preview.js';
+import { withPreviewRequests } from '../engine/revert-plan.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import type { Registry } from '../actions/registry.js';
 import type { SentRequests } from '../connections/transport.js';
@@ -18,11 +20,12 @@ import { missingEnvironment } from '../runbook/env-references.js';
 import type { ConnectionSpec } from '../runbook/model.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
 import { formatPlanStep, plural } from './format.js';
-import { escapeJsonForTerminal } from '../secrets/untrusted-text.js';
+import { escapeControlChars as shown, escapeJsonForTerminal } from '../secrets/untrusted-text.js';
 import type { CliIo } from './io.js';
 import { createLogger } from './logger.js';
 import { plannedConnections } from './plan-target.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
+import { describeIrreversible, prepareRevert } from './revert.js';
 import { isSimulated, startRunSimulator, type RunSimulator } from './with-sim.js';
 
 export interface PlanCommandOptions {
@@ -39,17 +42,27 @@ export interface PlanCommandOptions {
   logFile?: string;
   sim: boolean;
   simConfig?: string;
+  /** Preview the revert of the run this report or journal records, instead of a run. */
+  revertFrom?: string;
+  /** With revertFrom: leave alone what actions without an inverse changed, instead of refusing. */
+  skipIrreversible: boolean;
+  /** With revertFrom: although the runbook file changed since the run. */
+  acceptChangedRunbook: boolean;
 }
 
 export async function planCommand(options: PlanCommandOptions, io: CliIo): Promise<ExitCode> {
   if (options.out) await refuseToOverwriteRunbook(resolvePath(io, options.out), resolvePath(io, options.file), options.out);
-  const loaded = await loadForCommand({
-    file: options.file,
-    params: options.params,
-    paramsFiles: options.paramsFiles,
-    plugins: options.plugins,
-    io,
-  });
+  const revert = options.revertFrom === undefined ? undefined : await prepareRevert({ ...options, from: options.revertFrom }, io);
+  // A revert's preview is of the inverse steps, already planned; the runbook is read once either way.
+  const loaded = revert
+    ? { ...revert.loaded, runbook: revert.plan.runbook }
+    : await loadForCommand({
+        file: options.file,
+        params: options.params,
+        paramsFiles: options.paramsFiles,
+        plugins: options.plugins,
+        io,
+      });
   const { redactor, runbook } = loaded;
   // Everything the preview reads from the environment is checked at once, before anything is sent.
   const missing = missingEnvironment(runbook, io.env, {
@@ -62,7 +75,7 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   let expanded: Expansion;
   const secretInputs: SecretInput[] = [];
   try {
-    expanded = await expandAll(loaded, log, io, options.online, simulator, (found) => secretInputs.push(found));
+    expanded = await expandAll(loaded, log, io, options.online, simulator, (found) => secretInputs.push(found), revert?.plan.steps);
   } finally {
     await simulator?.sim.close();
   }
@@ -75,6 +88,8 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
     connections: expanded.connections,
     steps: expanded.steps,
     summary: summarisePlan(expanded.steps),
+    ...(revert ? { revertOf: revert.previous.runId } : {}),
+    ...(revert && revert.plan.irreversible.length > 0 ? { irreversible: revert.plan.irreversible } : {}),
   };
   const safe = redactor.redactValue(plan);
   if (options.out && secretInputs.length > 0) throw planHoldsSecret(secretInputs, options.out);
@@ -91,7 +106,7 @@ export async function planCommand(options: PlanCommandOptions, io: CliIo): Promi
   io.stdout.write(
     options.json
       ? escapeJsonForTerminal(redactor.redactJson(toJson(safe)))
-      : redactor.redact(formatPlanText(safe, options.out, expanded.sent)),
+      : redactor.redact(formatPlanText(safe, options.out, expanded.sent, options.revertFrom)),
   );
   return options.detailedExitcode ? detailedExitCode(safe, loaded.registry) : EXIT.OK;
 }
@@ -127,10 +142,17 @@ export function detailedExitCode(plan: PlanDocument, registry: Registry): ExitCo
   return changes ? EXIT.PLAN_CHANGES : EXIT.OK;
 }
 
-function formatPlanText(plan: PlanDocument, out: string | undefined, sent: SentRequests[]): string {
+function formatPlanText(plan: PlanDocument, out: string | undefined, sent: SentRequests[], revertFrom: string | undefined): string {
   const text = [
-    `Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})${plan.online ? ', online' : ''}\n\n`,
+    `Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})${plan.online ? ', online' : ''}\n`,
   ];
+  if (plan.revertOf !== undefined) {
+    text.push(`Revert of run ${shown(plan.revertOf)} (${revertFrom}): the inverse of what it changed, steps in reverse order\n`);
+    if (plan.irreversible && plan.irreversible.length > 0)
+      text.push(`Left as they are (no inverse, --skip-irreversible): ${shown(describeIrreversible(plan.irreversible))}\n`);
+    if (plan.steps.length === 0) text.push('Nothing to undo: the run changed nothing that has an inverse.\n');
+  }
+  text.push('\n');
   for (const [i, step] of plan.steps.entries()) text.push(formatPlanStep(step, `Step ${i + 1}/${plan.steps.length}`), '\n');
   text.push(`${formatPlanSummary(plan, sent)}\n`);
   if (out) text.push(`Saved to ${out}; run it as reviewed with: runbook apply ${out}\n`);
@@ -195,7 +217,10 @@ function planHoldsSecret(found: SecretInput[], out: string): RunbookError {
   );
 }
 
-/** Expands every step as a dry run does; online, read-only steps run and probes predict outcomes. */
+/**
+ * Expands every step as a dry run does (or takes the `planned` expansions: a revert's inverse steps);
+ * online, read-only steps run and probes predict outcomes.
+ */
 async function expandAll(
   loaded: LoadedRunbook,
   log: Logger,
@@ -203,6 +228,7 @@ async function expandAll(
   online: boolean,
   simulator: RunSimulator | undefined,
   onSecretInput: (found: SecretInput) => void,
+  planned?: ReadonlyMap<string, ResolvedStep>,
 ): Promise<Expansion> {
   const connections = openRunbookConnections({
     runbook: loaded.runbook,
@@ -227,6 +253,7 @@ async function expandAll(
         log,
         redactor: loaded.redactor,
         onSecretInput,
+        ...(planned ? { planned: withPreviewRequests(planned, loaded.registry, connections.map) } : {}),
       },
       { emit: () => undefined, stepPlanned: (resolved) => steps.push(resolved) },
     );

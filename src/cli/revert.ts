@@ -1,32 +1,58 @@
 // `runbook revert FILE --from REPORT|JOURNAL`: undoes what a run changed. Sends the inverse of every
 // operation that ended `changed`, steps in reverse order, each under the settings of the step it undoes.
 // It is a run like any other (lock, journal, report with `revertOf`, exit codes), so it can be reverted too.
+// `plan --revert-from` makes the same checks and the same plan (prepareRevert), and previews it.
 
 import { RunbookError } from '../errors.js';
-import { planRevert, type IrreversibleStep } from '../engine/revert-plan.js';
+import { planRevert, type IrreversibleStep, type RevertPlan } from '../engine/revert-plan.js';
 import { loadPreviousRun } from '../report/previous-run.js';
 import type { Report } from '../report/types.js';
+import type { ParamValues } from '../runbook/params.js';
 import { REDACTED } from '../secrets/redactor.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { paramsOf, runCommand, type RunCommandOptions } from './run.js';
 import { loadForCommand, resolvePath, type LoadedRunbook } from './load-for-command.js';
 
-export interface RevertCommandOptions extends Omit<RunCommandOptions, 'dryRun' | 'resume'> {
+/** What `revert` and `plan --revert-from` are told about the run to undo. */
+export interface RevertSource {
+  /** The runbook file. */
+  file: string;
   /** The report or journal of the run to undo. */
   from: string;
+  params: string[];
+  paramsFiles: string[];
+  plugins: string[];
   /** Leave alone what actions without an inverse changed, instead of refusing. */
   skipIrreversible: boolean;
   /** Revert even though the runbook file changed since the run. */
   acceptChangedRunbook: boolean;
 }
 
-export async function revertCommand(options: RevertCommandOptions, io: CliIo): Promise<ExitCode> {
+export interface RevertCommandOptions extends Omit<RunCommandOptions, 'dryRun' | 'resume'>, RevertSource {}
+
+/** A revert, checked and planned: what `revert` runs and `plan --revert-from` shows. */
+export interface PreparedRevert {
+  /** The run undone (its report, or one rebuilt from its journal). */
+  previous: Report;
+  /** The runbook as read now, with the run's params under those given again. */
+  loaded: LoadedRunbook;
+  /** The run's params, as values below the params files and --param. */
+  recordedParams: ParamValues;
+  plan: RevertPlan;
+}
+
+/**
+ * Reads the run to undo and the runbook (once), refuses what cannot be reverted (exit 2: a dry run,
+ * another runbook, a runbook that changed, secret params not given again, changes without an inverse
+ * unless skipped) and plans the inverse steps.
+ */
+export async function prepareRevert(options: RevertSource, io: CliIo): Promise<PreparedRevert> {
   const previous = await loadPreviousRun(resolvePath(io, options.from));
   if (previous.mode === 'dry-run') {
     throw new RunbookError(
       'USAGE',
-      `${options.from} is the report of a dry run, which changed nothing: there is nothing to revert; give --from the report or journal of a run`,
+      `${options.from} is the report of a dry run, which changed nothing: there is nothing to revert; give the report or journal of a run instead`,
     );
   }
   // The run's params, then what is given again (secret params must be: the report does not keep them).
@@ -35,28 +61,37 @@ export async function revertCommand(options: RevertCommandOptions, io: CliIo): P
   const loaded = await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io });
   checkRevertible(options, previous, loaded);
   const plan = planRevert(previous, loaded.runbook, loaded.registry, options.from);
-  if (plan.irreversible.length > 0) {
-    if (!options.skipIrreversible) {
-      throw new RunbookError(
-        'IRREVERSIBLE',
-        `${options.from} records changes that cannot be undone: ${describe(plan.irreversible)}; nothing was sent. Give --skip-irreversible to undo the rest and leave these as they are`,
-      );
-    }
-    if (!options.quiet) io.stderr.write(`runbook: left as they are (no inverse, --skip-irreversible): ${describe(plan.irreversible)}\n`);
+  if (plan.irreversible.length > 0 && !options.skipIrreversible) {
+    throw new RunbookError(
+      'IRREVERSIBLE',
+      `${options.from} records changes that cannot be undone: ${describeIrreversible(plan.irreversible)}; nothing was sent. Give --skip-irreversible to undo the rest and leave these as they are`,
+    );
+  }
+  return { previous, loaded, recordedParams, plan };
+}
+
+export async function revertCommand(options: RevertCommandOptions, io: CliIo): Promise<ExitCode> {
+  const { previous, loaded, recordedParams, plan } = await prepareRevert(options, io);
+  if (plan.irreversible.length > 0 && !options.quiet) {
+    io.stderr.write(
+      loaded.redactor.redact(`runbook: left as they are (no inverse, --skip-irreversible): ${describeIrreversible(plan.irreversible)}\n`),
+    );
   }
   return runCommand({ ...options, recordedParams, dryRun: false }, io, {
     steps: plan.steps,
     checkConnections: () => undefined,
-    revert: { runbook: plan.runbook, runId: previous.runId },
+    revertOf: previous.runId,
+    loaded,
   });
 }
 
-function describe(steps: IrreversibleStep[]): string {
+/** "step 'ring' (acme.ring, 1 changed), ..." */
+export function describeIrreversible(steps: readonly IrreversibleStep[]): string {
   return steps.map((s) => `step '${s.step}' (${s.action}, ${s.changed} changed)`).join(', ');
 }
 
 /** The report must be of this runbook, of this version of it (unless accepted), with its secret params given again. */
-function checkRevertible(options: RevertCommandOptions, previous: Report, loaded: LoadedRunbook): void {
+function checkRevertible(options: RevertSource, previous: Report, loaded: LoadedRunbook): void {
   const file = options.from;
   const { runbook } = loaded;
   if (previous.runbook.name !== runbook.name) {

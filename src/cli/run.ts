@@ -3,12 +3,13 @@
 import type { Logger } from 'pino';
 import { executeRunbook, type ExecuteContext, type ResumeFrom } from '../engine/executor.js';
 import { previewRunbook } from '../engine/preview.js';
+import { inverseRunbook } from '../engine/revert-plan.js';
 import { openRunbookConnections } from '../engine/connections.js';
 import { acquireLock, defaultLockPath, type RunLock } from '../engine/lock.js';
 import { RunbookError, ValidationError } from '../errors.js';
 import type { PlanConnection } from '../plan/plan-file.js';
 import { missingEnvironment } from '../runbook/env-references.js';
-import type { ConnectionSpec, Runbook } from '../runbook/model.js';
+import type { ConnectionSpec } from '../runbook/model.js';
 import type { ParamValues } from '../runbook/params.js';
 import type { ResolvedStep } from '../plan/types.js';
 import { journalPathFor, openJournal, type JournalSink } from '../report/journal.js';
@@ -60,8 +61,10 @@ export interface AppliedPlan {
   steps: ReadonlyMap<string, ResolvedStep>;
   /** Throws when the connections, as resolved now, point elsewhere than the plan's; before anything is sent. */
   checkConnections(current: Record<string, PlanConnection>): void;
-  /** `revert`: the steps to run in place of the runbook's (the inverse ones), and the runId of the run undone. */
-  revert?: { runbook: Runbook; runId: string };
+  /** A revert: the runId of the run undone. The runbook's steps are replaced by `steps` (the inverse ones), in their order. */
+  revertOf?: string;
+  /** The runbook as the caller already read and checked it: it is not read again. */
+  loaded?: LoadedRunbook;
 }
 
 export async function runCommand(options: RunCommandOptions, io: CliIo, applied?: AppliedPlan): Promise<ExitCode> {
@@ -74,8 +77,9 @@ export async function runCommand(options: RunCommandOptions, io: CliIo, applied?
     recordedParams = paramsOf(previous.params, options.resume);
   }
   const { params, paramsFiles, plugins } = options;
-  const read = await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io });
-  const loaded = applied?.revert ? { ...read, runbook: applied.revert.runbook } : read;
+  const read = applied?.loaded ?? (await loadForCommand({ file: options.file, params, paramsFiles, recordedParams, plugins, io }));
+  const loaded =
+    applied?.revertOf !== undefined ? { ...read, runbook: inverseRunbook(read.runbook, [...applied.steps.values()], options.file) } : read;
   if (previous) checkResumable(options.resume!, previous, loaded);
   checkEnvironmentIsSet(options, loaded, io, applied !== undefined);
   const { runbook, redactor } = loaded;
@@ -229,7 +233,7 @@ async function execute(
       file: runbook.file,
       mode: dryRun ? 'dry-run' : 'run',
       resumedFrom: resume?.runId,
-      revertOf: applied?.revert?.runId,
+      revertOf: applied?.revertOf,
     },
     'run started',
   );
@@ -241,7 +245,7 @@ async function execute(
           ...run,
           ...(resume ? { resume } : {}),
           ...(applied ? { planned: applied.steps } : {}),
-          ...(applied?.revert ? { revertOf: applied.revert.runId } : {}),
+          ...(applied?.revertOf !== undefined ? { revertOf: applied.revertOf } : {}),
         },
         sink,
       );

@@ -28,6 +28,8 @@ import { endStep, notSent, notStartedStep, unplannedStep, withOutputs, type Step
 export interface PreviewOptions {
   /** Run read-only steps and ask actions to predict the others, with clients that refuse anything but GET. */
   online?: boolean;
+  /** Preview these expansions instead of expanding the steps (the inverse steps of a revert). */
+  planned?: ReadonlyMap<string, ResolvedStep>;
 }
 
 /** Previews the runbook, emitting every event to `sink`; resolves to the preview's status. Goes through every step. */
@@ -35,7 +37,7 @@ export async function previewRunbook(ctx: ExecuteContext & PreviewOptions, sink:
   const session = openSession(ctx, sink, 'dry-run');
   let failed = false;
   for (const step of ctx.runbook.steps) {
-    const resolved = expand(session, step);
+    const resolved = ctx.planned?.get(step.id) ?? expand(session, step);
     if (session.stop.aborted) {
       notStartedStep(step, resolved, 'cancelled', 'the run was cancelled before this step started', session);
       session.unknownOutputs.set(step.id, 'was cancelled');

@@ -39,6 +39,13 @@ export interface PlanDocument {
   connections: Record<string, PlanConnection>;
   steps: ResolvedStep[];
   summary: PlanSummary;
+  /**
+   * Set by `plan --revert-from`: the runId of the run this plan undoes. Its steps are then the inverse
+   * ones, in the order they run, and `apply` runs them as a revert (its report has `revertOf`).
+   */
+  revertOf?: string;
+  /** With `--skip-irreversible`: the steps whose changes the revert leaves as they are (their action has no inverse). */
+  irreversible?: { step: string; action: string; changed: number }[];
 }
 
 export function summarisePlan(steps: ResolvedStep[]): PlanSummary {
@@ -74,6 +81,12 @@ export async function readPlanFile(file: string): Promise<PlanDocument> {
     throw new RunbookError(
       'USAGE',
       `${file} is not a plan file of version ${PLAN_VERSION}; make one with 'runbook plan FILE --out ${file}'`,
+    );
+  }
+  if (doc.revertOf !== undefined && (typeof doc.revertOf !== 'string' || doc.revertOf === '')) {
+    throw new RunbookError(
+      'USAGE',
+      `${file}: "revertOf" is not the id of a run; make the plan again with 'runbook plan FILE --revert-from REPORT --out ${file}'`,
     );
   }
   return doc as PlanDocument;

@@ -95,7 +95,7 @@ export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunCon
     throw e;
   }
   const name = `'${p.alias ?? p.id}' (${p.id})`;
-  if (verb.skipWhenAlreadyThere && p.status === verb.wanted)
+  if ((verb.skipWhenAlreadyThere || op.inputs.onlyIfStopped === true) && p.status === verb.wanted)
     return { outcome: 'unchanged', reason: `process ${name} is already ${p.status}` };
   if (p.operable === false) return { outcome: 'would fail', reason: `process ${name} is not operable` };
   return {
