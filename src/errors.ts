@@ -24,7 +24,8 @@ export const ERROR_CODES = {
   USAGE: 'the command line is not valid',
   PLAN_STALE: 'a saved plan no longer matches its runbook, or is too old',
   PLAN_SECRET: 'plan --out would save a secret that with: reads from the environment',
-  IRREVERSIBLE: 'revert was asked to undo a change whose action declares no inverse (give --skip-irreversible to leave it as it is)',
+  IRREVERSIBLE:
+    'revert (or plan --revert-from) was asked to undo a change whose action declares no inverse (give --skip-irreversible to leave it as it is)',
   PLAN_TARGET_CHANGED: 'a saved plan was made against other servers (connection URLs, or --sim) than apply would use',
   LOCKED: 'another run of the same runbook holds the lock',
   LOCK_UNUSABLE:

@@ -147,7 +147,9 @@ function formatPlanText(plan: PlanDocument, out: string | undefined, sent: SentR
     `Plan for ${plan.runbook.name} (${plan.runbook.file}, sha256 ${plan.runbook.sha256.slice(0, 12)})${plan.online ? ', online' : ''}\n`,
   ];
   if (plan.revertOf !== undefined) {
-    text.push(`Revert of run ${shown(plan.revertOf)} (${revertFrom}): the inverse of what it changed, steps in reverse order\n`);
+    text.push(
+      `Revert of run ${shown(plan.revertOf)} (${shown(revertFrom ?? '')}): the inverse of what it changed, steps in reverse order\n`,
+    );
     if (plan.irreversible && plan.irreversible.length > 0)
       text.push(`Left as they are (no inverse, --skip-irreversible): ${shown(describeIrreversible(plan.irreversible))}\n`);
     if (plan.steps.length === 0) text.push('Nothing to undo: the run changed nothing that has an inverse.\n');
