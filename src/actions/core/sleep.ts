@@ -8,7 +8,7 @@ export default defineAction<{ duration: string }>({
   name: 'core.sleep',
   description: 'Waits for `duration` (e.g. 30s); cancellable. Always `unchanged`. Previews do not wait.',
   mutates: true,
-  // It only waits: a revert passes over it, so a wait after it still follows the step before it.
+  // It only waits: a revert passes over it, so a wait after it still follows the stop before it.
   changesNothing: true,
   inputs: {
     type: 'object',
