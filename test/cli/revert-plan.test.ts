@@ -180,15 +180,34 @@ describe('plan --revert-from', () => {
     expect(report.steps[0].maxErrors).toBe(1);
   });
 
-  it('apply refuses a revert plan whose runbook changed since, with exit 2, and sends nothing', async () => {
+  it('apply refuses a revert plan as any plan: another target, too old, malformed, or its runbook changed; with exit 2, sending nothing', async () => {
     ws = createWorkspace();
     await stopFiveOfEight();
     expect((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--out', 'p.json'])).code).toBe(0);
+
+    const elsewhere = await runCli(['apply', 'p.json', '--lock', 'lock'], {
+      env: { ...env(), OCP_URL: 'http://127.0.0.1:9' },
+      cwd: ws.dir,
+      timeoutMs: 30_000,
+    });
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toContain('[PLAN_TARGET_CHANGED]');
+
+    const old = await cli(['apply', 'p.json', '--max-age', '1ms', '--lock', 'lock']);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toMatch(/more than --max-age allows.*\[PLAN_STALE\]/);
+
+    writeFileSync(ws.path('bad.json'), JSON.stringify({ ...readJson('p.json'), revertOf: 42 }));
+    const malformed = await cli(['apply', 'bad.json', '--lock', 'lock']);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toMatch(/"revertOf" is not the id of a run.*\[USAGE\]/);
+
     ws.write('rb.yaml', `${STOP_EIGHT}# edited\n`);
-    const r = await cli(['apply', 'p.json', '--lock', 'lock']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('[PLAN_STALE]');
+    const edited = await cli(['apply', 'p.json', '--lock', 'lock']);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/has changed since this plan was made.*\[PLAN_STALE\]/);
     expect(sim.requests).toEqual([]);
+    expect(statuses().filter((s) => s === 'STOPPED')).toHaveLength(6);
   });
 
   it('with --sim: previews online against the built-in simulator, where every process is STARTED', async () => {
