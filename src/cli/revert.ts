@@ -7,7 +7,6 @@ import { RunbookError } from '../errors.js';
 import { planRevert, type IrreversibleStep, type RevertPlan } from '../engine/revert-plan.js';
 import { loadPreviousRun } from '../report/previous-run.js';
 import type { Report } from '../report/types.js';
-import type { ParamValues } from '../runbook/params.js';
 import { REDACTED } from '../secrets/redactor.js';
 import type { ExitCode } from './exit-codes.js';
 import type { CliIo } from './io.js';
@@ -37,8 +36,6 @@ export interface PreparedRevert {
   previous: Report;
   /** The runbook as read now, with the run's params under those given again. */
   loaded: LoadedRunbook;
-  /** The run's params, as values below the params files and --param. */
-  recordedParams: ParamValues;
   plan: RevertPlan;
 }
 
@@ -67,17 +64,17 @@ export async function prepareRevert(options: RevertSource, io: CliIo): Promise<P
       `${options.from} records changes that cannot be undone: ${describeIrreversible(plan.irreversible)}; nothing was sent. Give --skip-irreversible to undo the rest and leave these as they are`,
     );
   }
-  return { previous, loaded, recordedParams, plan };
+  return { previous, loaded, plan };
 }
 
 export async function revertCommand(options: RevertCommandOptions, io: CliIo): Promise<ExitCode> {
-  const { previous, loaded, recordedParams, plan } = await prepareRevert(options, io);
+  const { previous, loaded, plan } = await prepareRevert(options, io);
   if (plan.irreversible.length > 0 && !options.quiet) {
     io.stderr.write(
       loaded.redactor.redact(`runbook: left as they are (no inverse, --skip-irreversible): ${describeIrreversible(plan.irreversible)}\n`),
     );
   }
-  return runCommand({ ...options, recordedParams, dryRun: false }, io, {
+  return runCommand({ ...options, dryRun: false }, io, {
     steps: plan.steps,
     checkConnections: () => undefined,
     revertOf: previous.runId,
