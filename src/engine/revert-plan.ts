@@ -7,8 +7,8 @@ import type { ActionDefinition, InverseOperation } from '../contracts/action.js'
 import type { Registry } from '../actions/registry.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
-import type { OperationRecord, Report, StepReport } from '../report/types.js';
-import type { Runbook, StepSpec } from '../runbook/model.js';
+import type { OperationRecord, StepReport } from '../report/types.js';
+import { allSteps, type Runbook, type StepSpec } from '../runbook/model.js';
 
 /** A step of the run whose changed operations no action can undo. */
 export interface IrreversibleStep {
@@ -27,17 +27,33 @@ export interface RevertPlan {
   irreversible: IrreversibleStep[];
 }
 
+/** A step of a run as planRevert reads it: of a report, or of the run in progress (core.revert). */
+export type RevertedStep = Pick<StepReport, 'id' | 'name' | 'action' | 'connection' | 'operations'> & { undoes?: string };
+
+/** What planRevert reads of a run: its steps, and those of its onFailure and finally when it ran them. */
+export interface RevertSource {
+  steps: readonly RevertedStep[];
+  onFailure?: readonly RevertedStep[];
+  finally?: readonly RevertedStep[];
+}
+
 /**
- * Plans the revert of `previous` (the report of a run of `runbook`, or one rebuilt from its journal).
- * Only operations that ended `changed` are undone; `unchanged`, failed, skipped and cancelled ones are
- * left alone. `source` names the report or journal in messages.
+ * Plans the revert of `previous` (the report of a run of `runbook`, or one rebuilt from its journal, or the
+ * steps a core.revert step undoes). Only operations that ended `changed` are undone; `unchanged`, failed,
+ * skipped and cancelled ones are left alone, and so are those a core.revert step of the run already undid
+ * (its inverse operation ended `changed` or `unchanged`). The onFailure and finally steps are undone
+ * first (last run, first undone), then the main steps. `source` names the report or journal in messages.
+ * The returned runbook has no onFailure or finally: a revert runs the inverse steps only.
  */
-export function planRevert(previous: Report, runbook: Runbook, registry: Registry, source: string): RevertPlan {
+export function planRevert(previous: RevertSource, runbook: Runbook, registry: Registry, source: string): RevertPlan {
   const specs: StepSpec[] = [];
   const steps = new Map<string, ResolvedStep>();
   const irreversible: IrreversibleStep[] = [];
-  for (const record of [...previous.steps].reverse()) {
-    const changed = [...record.operations].filter((op) => op.status === 'changed');
+  const handlers = [...(previous.onFailure ?? []), ...(previous.finally ?? [])];
+  const undone = undoneKeys(handlers);
+  const records = [...handlers.filter((r) => r.undoes === undefined && r.action !== 'core.revert'), ...previous.steps];
+  for (const record of records.reverse()) {
+    const changed = [...record.operations].filter((op) => op.status === 'changed' && !undone.has(op.key));
     if (changed.length === 0) continue;
     const action = registry.action(record.action)?.definition;
     if (action === undefined) {
@@ -52,7 +68,7 @@ export function planRevert(previous: Report, runbook: Runbook, registry: Registr
     }
     const inverse = inverseStep(record, changed, action, registry, source);
     if (inverse === undefined) continue;
-    const spec = runbook.steps.find((s) => s.id === record.id);
+    const spec = allSteps(runbook).find((s) => s.id === record.id);
     if (spec === undefined) {
       throw new RunbookError(
         'PLAN_STALE',
@@ -63,11 +79,22 @@ export function planRevert(previous: Report, runbook: Runbook, registry: Registr
     specs.push({ ...spec, action: inverse.action, with: {}, forEach: undefined, if: undefined });
     steps.set(record.id, inverse);
   }
-  return { runbook: { ...runbook, steps: specs }, steps, irreversible };
+  const { onFailure: _onFailure, finally: _finally, ...main } = runbook;
+  return { runbook: { ...main, steps: specs }, steps, irreversible };
+}
+
+/** The keys of the operations the inverse steps of core.revert undid: they are as they were before the run. */
+function undoneKeys(handlers: readonly RevertedStep[]): Set<string> {
+  const keys = new Set<string>();
+  for (const record of handlers) {
+    if (record.undoes === undefined) continue;
+    for (const op of record.operations) if (op.status === 'changed' || op.status === 'unchanged') keys.add(op.key);
+  }
+  return keys;
 }
 
 /** What the action says undoes one operation; a plugin's throw or malformed answer is PLUGIN_ERROR. */
-function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRecord): InverseOperation | null {
+function inverseOf(action: ActionDefinition, record: RevertedStep, op: OperationRecord): InverseOperation | null {
   let inverse: unknown;
   try {
     inverse = action.revert!({ key: op.key, outputs: op.outputs });
@@ -96,7 +123,7 @@ function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRe
 
 /** The inverse operations of one step's changed ones (none when every one left nothing to undo). */
 function inverseStep(
-  record: StepReport,
+  record: RevertedStep,
   changed: OperationRecord[],
   action: ActionDefinition,
   registry: Registry,

@@ -17,4 +17,6 @@ export default defineAction<{ message: string }>({
   run: async (op) => {
     throw new RunbookError('FAILED_ON_PURPOSE', op.inputs.message);
   },
+  // It fails: it never changes anything: there is nothing to undo.
+  revert: () => null,
 });

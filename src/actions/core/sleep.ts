@@ -22,4 +22,6 @@ export default defineAction<{ duration: string }>({
     await ctx.sleep(ms);
     return { status: 'unchanged' };
   },
+  // It waits: it never changes anything: there is nothing to undo.
+  revert: () => null,
 });
