@@ -62,7 +62,11 @@ export class OpenConnections {
  */
 export function openRunbookConnections(options: OpenConnectionsOptions): OpenConnections {
   const { runbook, registry, redactor } = options;
-  const used = new Set(allSteps(runbook).map((s) => s.connection).filter((c): c is string => c !== undefined));
+  const used = new Set(
+    allSteps(runbook)
+      .map((s) => s.connection)
+      .filter((c): c is string => c !== undefined),
+  );
   const diagnostics: Diagnostic[] = [];
   const runtimes = new Map<string, OpenConnection>();
   for (const [name, written] of Object.entries(runbook.connections)) {

@@ -230,7 +230,8 @@ export function rememberOutputs(session: Session, step: StepSpec, outcome: StepO
 
 /** Makes a step's status (and, when kept, the items of its changed operations) visible to the steps after it. */
 export function rememberStatus(session: Session, id: string, status: StepStatus): void {
-  const entry = (session.scope.steps[id] ??= {});
+  session.scope.steps[id] ??= {};
+  const entry = session.scope.steps[id];
   entry.status = status;
   const changed = session.changed.get(id);
   if (changed !== undefined) entry.changed = changed.map((op) => op.item);

@@ -151,12 +151,26 @@ async function runRevert(
   for (const spec of plan.runbook.steps) {
     const id = `${step.id}.${spec.id}`;
     const inverse = { ...plan.steps.get(spec.id)!, id };
-    const outline = { id, action: inverse.action, ...(spec.connection !== undefined ? { connection: spec.connection } : {}), part, parent: step.id, undoes: spec.id };
+    const outline = {
+      id,
+      action: inverse.action,
+      ...(spec.connection !== undefined ? { connection: spec.connection } : {}),
+      part,
+      parent: step.id,
+      undoes: spec.id,
+    };
     const sub: StepSpec = { ...spec, id };
     if (halted !== undefined || session.stop.aborted) {
       const status: StepStatus = session.stop.aborted ? 'cancelled' : 'skipped';
       if (status === 'cancelled') cancelled = true;
-      notStartedStep(sub, inverse, status, status === 'cancelled' ? 'the run was cancelled before this step started' : halted!, session, outline);
+      notStartedStep(
+        sub,
+        inverse,
+        status,
+        status === 'cancelled' ? 'the run was cancelled before this step started' : halted!,
+        session,
+        outline,
+      );
       continue;
     }
     const outcome = await runStep(sub, inverse, session, { ...extras, track: undefined, outline });

@@ -115,7 +115,7 @@ export class ExpressionCheck {
     const index = main.indexOf(name);
     const own = this.stepIds[list];
     const earlier = own.slice(0, current).filter((s) => s !== '');
-    const handler = (['onFailure', 'finally'] as const).find((l) => this.stepIds[l].includes(name));
+    const handler = index >= 0 ? undefined : (['onFailure', 'finally'] as const).find((l) => this.stepIds[l].includes(name));
     if (index < 0 && handler === undefined) {
       const known = [...main, ...this.stepIds.onFailure, ...this.stepIds.finally].filter((s) => s !== '');
       return `unknown step '${name}'${didYouMean(name, known) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')}`;
@@ -141,7 +141,9 @@ export class ExpressionCheck {
     if (list === 'steps') return `step '${name}' is a ${handler} step, which runs after the main steps; a main step cannot read it`;
     if (handler !== list) {
       // finally runs after onFailure (whose steps may have been skipped); onFailure runs before finally.
-      return list === 'finally' ? undefined : `step '${name}' is a finally step, which runs after onFailure; an onFailure step cannot read it`;
+      return list === 'finally'
+        ? undefined
+        : `step '${name}' is a finally step, which runs after onFailure; an onFailure step cannot read it`;
     }
     const index = this.stepIds[list].indexOf(name);
     if (index === current) return `a step cannot read its own outputs ('${name}')`;

@@ -235,8 +235,7 @@ function typeHint(value: unknown, schema: Record<string, unknown>, path: DocPath
     return ' (with: itself must be a mapping; put expressions in its values, as in with: { hostId: "${{ item }}" })';
   }
   const evaluated =
-    path[0] === 'connections' ||
-    (inStep && (path[2] === 'with' || path[2] === 'forEach' || path[2] === 'if') && path.length > 3);
+    path[0] === 'connections' || (inStep && (path[2] === 'with' || path[2] === 'forEach' || path[2] === 'if') && path.length > 3);
   return evaluated ? '' : ' (expressions are evaluated only inside with:, forEach, if and connections)';
 }
 

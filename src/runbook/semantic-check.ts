@@ -203,7 +203,12 @@ export class SemanticCheck {
           code: 'UNKNOWN_REFERENCE',
           message: elsewhere
             ? `${label} names step '${id}', which is not a main step: ${REVERT_ACTION} undoes steps of steps: only`
-            : `${label} names step '${id}', which is not a step of this runbook${didYouMean(id, mainIds.filter((s) => s !== '')) || `; main steps: ${mainIds.filter((s) => s !== '').join(', ')}`}`,
+            : `${label} names step '${id}', which is not a step of this runbook${
+                didYouMean(
+                  id,
+                  mainIds.filter((s) => s !== ''),
+                ) || `; main steps: ${mainIds.filter((s) => s !== '').join(', ')}`
+              }`,
           path: [...path, 'with', 'steps', i],
         });
       }
@@ -212,7 +217,7 @@ export class SemanticCheck {
     for (const target of undone) {
       if (typeof target.action !== 'string') continue;
       const action = this.registry.action(target.action)?.definition;
-      if (!action || !action.mutates || action.revert !== undefined) continue;
+      if (!action?.mutates || action.revert !== undefined) continue;
       this.#add({
         code: 'IRREVERSIBLE',
         message: `${label} would undo step '${String(target.id)}', but its action ${action.name} changes things and declares no inverse; name only the steps to undo in with.steps, or give with: { skipIrreversible: true } to leave its changes as they are`,
