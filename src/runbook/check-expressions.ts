@@ -20,7 +20,7 @@ export interface ExpressionPlace {
   list?: StepList;
 }
 
-/** What an expression may read of a step besides `outputs`. */
+/** What an expression may read of a step. */
 const STEP_FIELDS = ['outputs', 'status', 'changed'];
 
 const MAX_WALK_DEPTH = 200;
@@ -124,7 +124,7 @@ export class ExpressionCheck {
     if (problem !== undefined) return problem;
     if (next === 'changed' && index < 0) return `steps.${name}.changed is read of main steps only; '${name}' is a ${handler} step`;
     if (next !== undefined && next !== null && !STEP_FIELDS.includes(String(next)))
-      return `unknown field '${String(next)}' of step '${name}'; a step has ${STEP_FIELDS.join(', ')}`;
+      return `unknown field '${String(next)}' of step '${name}': write steps.${name}.outputs.<name> to read an output of it, or steps.${name}.status, steps.${name}.changed`;
     return undefined;
   }
 

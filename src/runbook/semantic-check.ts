@@ -165,7 +165,7 @@ export class SemanticCheck {
         const where = line === undefined ? formatPath(first) : `line ${line}`;
         this.#add({
           code: 'DUPLICATE_STEP_ID',
-          message: `step id '${step.id}' is already used by the step on ${where}; step ids must be unique across steps, onFailure and finally`,
+          message: `step id '${step.id}' is already used by the step on ${where}; step ids must be unique${first[0] === 'steps' && path[0] === 'steps' ? '' : ' across steps, onFailure and finally'}`,
           path: [...path, 'id'],
         });
       }

@@ -285,7 +285,7 @@ describe('validation', () => {
     [
       'an unknown field of a step',
       { steps: [ocpStep({ hosts: [20] })], finally: [{ id: 'f', action: 'core.assert', with: { that: '${{ steps.stop.state }}' } }] },
-      /rb\.yaml:\d+:\d+: error: unknown field 'state' of step 'stop'.*\[UNKNOWN_REFERENCE\]/,
+      /rb\.yaml:\d+:\d+: error: unknown field 'state' of step 'stop': write steps.stop.outputs.*\[UNKNOWN_REFERENCE\]/,
     ],
     [
       'core.revert in steps',
