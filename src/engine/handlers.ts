@@ -4,7 +4,7 @@
 // steps changed (revert-plan.ts, the rules of `runbook revert`), one inverse step per undone step.
 
 import type { HandlerPart } from '../report/events.js';
-import type { OperationRecord, RunStatus, StepStatus } from '../report/types.js';
+import { emptyCounts, type OperationRecord, type RunStatus, type StepStatus } from '../report/types.js';
 import type { OperationError, ResolvedStep } from '../plan/types.js';
 import { RunbookError, isRunbookError } from '../errors.js';
 import { collectReferences } from '../runbook/expressions.js';
@@ -60,7 +60,10 @@ export async function runHandlers(session: Session, status: RunStatus, extras: R
   const onFailureStop = signals?.interrupt ?? session.stop;
   let failure: HandlerFailure | undefined;
   if (runbook.onFailure !== undefined) {
-    const notRun = status === 'failed' ? undefined : `runs only when the run fails; the main steps ${status}`;
+    const notRun =
+      status === 'failed'
+        ? undefined
+        : `runs only when the run fails; the main steps ${status === 'succeeded' ? 'succeeded' : 'were cancelled'}`;
     failure = await runList('onFailure', runbook.onFailure, { ...session, stop: onFailureStop }, extras, notRun);
   }
   if (runbook.finally !== undefined) {
@@ -128,7 +131,7 @@ async function runRevert(
       ...(status === 'failed' && step.continueOnError ? { continueOnError: true } : {}),
       ...(error !== undefined ? { error } : {}),
     });
-    return { status, summary: { total: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0 }, ...(reason !== undefined ? { reason } : {}) };
+    return { status, summary: emptyCounts(), ...(reason !== undefined ? { reason } : {}) };
   };
   let plan: ReturnType<typeof planRevert>;
   try {

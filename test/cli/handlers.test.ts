@@ -87,7 +87,20 @@ describe('onFailure with core.revert', () => {
     );
     sim.ocp.setProcessStatus(21, 185, 'STOPPED');
     const before = [20, 21, 22, 23, 24, 25, 26, 27].map(statusOf);
-    const run = await cli(['run', 'rb.yaml', '--report', 'run.json', '--junit', 'junit.xml', '--summary-md', 'run.md', '--lock', 'lock']);
+    const run = await cli([
+      'run',
+      'rb.yaml',
+      '--report',
+      'run.json',
+      '--junit',
+      'junit.xml',
+      '--summary-md',
+      'run.md',
+      '--html',
+      'run.html',
+      '--lock',
+      'lock',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe('');
     expect(postsTo('restart').sort()).toEqual([20, 22, 23, 24, 25].map(restartPath));
@@ -114,8 +127,9 @@ describe('onFailure with core.revert', () => {
     }
     expect(report.onFailureSummary).toMatchObject({ total: 5, changed: 5 });
     expect(run.stdout).toContain('onFailure  undo.stop  ocp.restartAgentProcess');
-    expect(readFileSync(ws.path('junit.xml'), 'utf8')).toContain('onFailure');
-    expect(readFileSync(ws.path('run.md'), 'utf8')).toContain('onFailure');
+    expect(readFileSync(ws.path('junit.xml'), 'utf8')).toContain('<testsuite name="undo-on-failure.onFailure.undo.stop"');
+    expect(readFileSync(ws.path('run.md'), 'utf8')).toContain('onFailure: undo.stop');
+    expect(readFileSync(ws.path('run.html'), 'utf8')).toContain('onFailure: undo.stop');
 
     // The journal gives the same report, by the same fold.
     const rebuilt = await cli(['report', 'run.json.journal.jsonl', '--out', 'rebuilt.json']);
@@ -172,7 +186,14 @@ describe('finally', () => {
       // One operation per host the main step changed.
       ocpStep({ id: 'each-changed', action: 'ocp.restartAgentProcess', hosts: '${{ steps.stop.changed }}' }),
     ];
-    ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20, 21] })], finally: finallySteps }));
+    // A main step reads them too: one more restart, of the hosts `stop` changed, once it succeeded.
+    const again = ocpStep({
+      id: 'again',
+      action: 'ocp.stopAgentProcess',
+      hosts: '${{ steps.stop.changed }}',
+      if: "${{ steps.stop.status == 'succeeded' }}",
+    });
+    ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20, 21] }), again], finally: finallySteps }));
     ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [22] }), FAIL], finally: finallySteps }));
     sim.ocp.setProcessStatus(24, 185, 'STOPPED');
     sim.ocp.setProcessStatus(25, 185, 'STOPPED');
@@ -184,6 +205,9 @@ describe('finally', () => {
     expect(postsTo('restart').sort()).toEqual([restartPath(20), restartPath(24)]);
     const okReport = readJson('ok.json');
     expect(reportSchemaErrors(okReport)).toEqual([]);
+    expect(okReport.steps[1].operations.map((o: { key: string; status: string }) => [o.key, o.status])).toEqual([
+      ['again/host=20/process=185', 'unchanged'],
+    ]);
     expect(okReport.finally.map((s: Step) => [s.id, s.status])).toEqual([
       ['after-success', 'succeeded'],
       ['after-failure', 'skipped'],
