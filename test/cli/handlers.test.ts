@@ -140,6 +140,7 @@ describe('onFailure with core.revert', () => {
     sim.resetStats();
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
     expect(revert.code).toBe(0);
+    expect(readJson('revert.json').steps).toEqual([]);
     expect(postsTo('restart')).toEqual([]);
     expect(postsTo('stop')).toEqual([]);
   });
