@@ -59,6 +59,8 @@ export const ERROR_CODES = {
   FAILED_ON_PURPOSE: 'a core.fail step ran',
   PLUGIN_ERROR: 'a plugin action threw, rejected or returned something malformed',
   CANCELLED: 'the run was interrupted before or during the operation',
+  STEP_FAILED: 'a step failed and does not set continueOnError: the run stopped there (the report error names it)',
+  HANDLER_FAILED: 'the main steps succeeded, but a step of onFailure or finally failed: the run failed',
   INTERNAL: 'a bug in runbook itself; please report it',
 } as const;
 

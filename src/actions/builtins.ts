@@ -5,6 +5,7 @@ import type { ConnectionDefinition } from '../contracts/connection.js';
 import { Registry } from './registry.js';
 import coreAssert from './core/assert.js';
 import coreFail from './core/fail.js';
+import coreRevert from './core/revert.js';
 import coreSleep from './core/sleep.js';
 import httpRequest from './http/request.js';
 import { baoConnection } from '../connections/bao.js';
@@ -33,6 +34,7 @@ export const builtinActions: ActionDefinition[] = [
   coreSleep,
   coreFail,
   coreAssert,
+  coreRevert,
   httpRequest,
   baoStopPeer,
   baoStartPeer,

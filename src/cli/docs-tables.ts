@@ -58,6 +58,8 @@ export const ERROR_CODE_WHERE: Partial<Record<ErrorCode, string>> = {
   FAILED_ON_PURPOSE: 'operation (exit 1)',
   PLUGIN_ERROR: 'operation (exit 1)',
   CANCELLED: 'operation (exit 1)',
+  STEP_FAILED: 'run (exit 1)',
+  HANDLER_FAILED: 'run (exit 1)',
   INTERNAL: 'operation (exit 1)',
 };
 

@@ -83,6 +83,11 @@ export function formatStepHeader(index: number, total: number, id: string, actio
   return `Step ${index}/${total}  ${shown(id)}  ${shown(action)}  (${plural(operations, 'operation')})\n`;
 }
 
+/** The header of a step of onFailure or finally, named by its part: `finally  notify  http.request  (1 operation)`. */
+export function formatHandlerHeader(part: string, id: string, action: string, operations: number): string {
+  return `${part}  ${shown(id)}  ${shown(action)}  (${plural(operations, 'operation')})\n`;
+}
+
 export function formatStepEnd(step: Pick<StepRecord, 'id' | 'status' | 'reason' | 'continueOnError' | 'error'>): string {
   if (step.status === 'succeeded') return '';
   const note = step.continueOnError ? ' (continueOnError: the run goes on)' : '';
@@ -117,7 +122,20 @@ export function formatRunSummary(report: Report, reportFile?: string): string {
   const verb = report.mode === 'dry-run' ? 'Dry run' : 'Run';
   const where = reportFile ? ` Report: ${reportFile}` : '';
   const status = hasToleratedFailures(report) ? 'finished within its failure budgets, with failures' : report.status;
-  return `${verb} ${status}: ${formatCounts(report.summary)} in ${formatDuration(report.durationMs)}.${where}\n`;
+  const handlers = HANDLER_PARTS.filter((part) => report[part] !== undefined).map(
+    (part) =>
+      `  ${part}: ${formatCounts(report[part === 'onFailure' ? 'onFailureSummary' : 'finallySummary'] ?? countsOf(report[part]!))}\n`,
+  );
+  const handlerFailed = report.error?.code === 'HANDLER_FAILED' ? `${shown(report.error.message)}\n` : '';
+  return `${verb} ${status}: ${formatCounts(report.summary)} in ${formatDuration(report.durationMs)}.${where}\n${handlers.join('')}${handlerFailed}`;
+}
+
+const HANDLER_PARTS = ['onFailure', 'finally'] as const;
+
+function countsOf(steps: Report['steps']): StatusCounts {
+  const c = { total: 0, changed: 0, unchanged: 0, failed: 0, skipped: 0 };
+  for (const s of steps) for (const k of Object.keys(c) as (keyof StatusCounts)[]) c[k] += s.summary[k];
+  return c;
 }
 
 /**
@@ -127,20 +145,28 @@ export function formatRunSummary(report: Report, reportFile?: string): string {
  */
 export function formatFailures(report: Report): string {
   const lines: string[] = [];
-  for (const step of report.steps) {
-    if (step.status === 'failed') {
-      const note = step.continueOnError ? ' (continueOnError: the run went on)' : '';
-      lines.push(`step ${shown(step.id)} failed: ${shown(step.reason ?? '')}${codeOf(step)}${note}`);
-    } else if (step.status !== 'succeeded') {
-      lines.push(`step ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}`);
-    } else if (step.summary.failed > 0) {
-      lines.push(
-        `step ${shown(step.id)} succeeded within its budget: ${step.summary.failed} of ${step.summary.total} operations failed; maxErrors allows ${step.maxErrors ?? 0}`,
-      );
+  const parts = [
+    { label: 'step', steps: report.steps },
+    { label: 'onFailure step', steps: report.onFailure ?? [] },
+    { label: 'finally step', steps: report.finally ?? [] },
+  ];
+  for (const { label, steps } of parts)
+    for (const step of steps) {
+      // onFailure steps are skipped whenever the run did not fail: nothing to tell.
+      if (label === 'onFailure step' && step.status === 'skipped' && report.status !== 'failed') continue;
+      if (step.status === 'failed') {
+        const note = step.continueOnError ? ' (continueOnError: the run went on)' : '';
+        lines.push(`${label} ${shown(step.id)} failed: ${shown(step.reason ?? '')}${codeOf(step)}${note}`);
+      } else if (step.status !== 'succeeded') {
+        lines.push(`${label} ${shown(step.id)} ${step.status}: ${shown(step.reason ?? '')}`);
+      } else if (step.summary.failed > 0) {
+        lines.push(
+          `step ${shown(step.id)} succeeded within its budget: ${step.summary.failed} of ${step.summary.total} operations failed; maxErrors allows ${step.maxErrors ?? 0}`,
+        );
+      }
+      for (const op of step.operations) {
+        if (op.status === 'failed' && op.error) lines.push(`  ${shown(op.key)}: ${shown(op.error.code)}: ${shown(op.error.message)}`);
+      }
     }
-    for (const op of step.operations) {
-      if (op.status === 'failed' && op.error) lines.push(`  ${shown(op.key)}: ${shown(op.error.code)}: ${shown(op.error.message)}`);
-    }
-  }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }

@@ -131,6 +131,8 @@ async function refuseToOverwriteRunbook(out: string, runbook: string, given: str
 export function detailedExitCode(plan: PlanDocument, registry: Registry): ExitCode {
   let changes = false;
   for (const step of plan.steps) {
+    // onFailure runs only if the run fails: what would fail or change is told by the other steps.
+    if (step.part === 'onFailure') continue;
     if (step.disposition === 'failed') return EXIT.PLAN_WOULD_FAIL;
     const mutates = registry.action(step.action)?.definition.mutates ?? true;
     if (mutates && step.disposition === 'unresolved') changes = true;
@@ -155,7 +157,14 @@ function formatPlanText(plan: PlanDocument, out: string | undefined, sent: SentR
     if (plan.steps.length === 0) text.push('Nothing to undo: the run changed nothing that has an inverse.\n');
   }
   text.push('\n');
-  for (const [i, step] of plan.steps.entries()) text.push(formatPlanStep(step, `Step ${i + 1}/${plan.steps.length}`), '\n');
+  const main = plan.steps.filter((s) => s.part === undefined);
+  for (const [i, step] of main.entries()) text.push(formatPlanStep(step, `Step ${i + 1}/${main.length}`), '\n');
+  for (const part of ['onFailure', 'finally'] as const) {
+    const steps = plan.steps.filter((s) => s.part === part);
+    if (steps.length === 0) continue;
+    text.push(`${part}: ${part === 'onFailure' ? 'runs only if the run fails' : 'always runs'}\n\n`);
+    for (const [i, step] of steps.entries()) text.push(formatPlanStep(step, `${part} ${i + 1}/${steps.length}`), '\n');
+  }
   text.push(`${formatPlanSummary(plan, sent)}\n`);
   if (out) text.push(`Saved to ${out}; run it as reviewed with: runbook apply ${out}\n`);
   return text.join('');

@@ -3,7 +3,7 @@
 import type { EventSink } from '../engine/executor.js';
 import type { RunRecorder } from '../report/builder.js';
 import { colourEnabled, painter } from './colour.js';
-import { formatPlanStep, formatStepEnd, formatStepHeader } from './format.js';
+import { formatHandlerHeader, formatPlanStep, formatStepEnd, formatStepHeader } from './format.js';
 import type { CliIo } from './io.js';
 import { StepProgress, type ProgressOutput } from './progress.js';
 
@@ -20,6 +20,9 @@ export function consoleSink(
 ): EventSink {
   let stepNumber = 0;
   let running: StepProgress | undefined;
+  // The steps of onFailure and finally are shown under their part's name, not numbered with the steps.
+  const partOf = new Map<string, string>();
+  let part: string | undefined;
   const output: ProgressOutput = {
     write: say,
     live: io.stdout.isTTY === true,
@@ -29,6 +32,11 @@ export function consoleSink(
   return {
     emit(event) {
       recorder.emit(event);
+      if (event.type === 'run') {
+        for (const outline of event.onFailure ?? []) partOf.set(outline.id, 'onFailure');
+        for (const outline of event.finally ?? []) partOf.set(outline.id, 'finally');
+      }
+      if (event.type === 'step') part = event.outline?.part ?? partOf.get(event.id);
       // A running step's progress: not a preview's records, nor those of a step never started.
       if (event.type === 'op') running?.ended(event.record);
       if (event.type === 'stepEnd') {
@@ -41,12 +49,19 @@ export function consoleSink(
       running?.started();
     },
     stepPlanned(resolved) {
+      if (part !== undefined) {
+        say(formatPlanStep(resolved, part));
+        return;
+      }
       stepNumber += 1;
       say(formatPlanStep(resolved, `Step ${stepNumber}/${steps}`));
     },
     stepStarted(step, operations) {
-      stepNumber += 1;
-      say(formatStepHeader(stepNumber, steps, step.id, step.action, operations));
+      if (part !== undefined) say(formatHandlerHeader(part, step.id, step.action, operations));
+      else {
+        stepNumber += 1;
+        say(formatStepHeader(stepNumber, steps, step.id, step.action, operations));
+      }
       if (!options.quiet) running = new StepProgress(operations, output);
     },
   };

@@ -221,6 +221,7 @@ async function execute(
       stop: AbortSignal.any([interruption.stop, journalFailed.signal]),
       abort: interruption.abort,
       interruptedBy: () => interruption.signal,
+      interrupt: interruption.stop,
     },
   };
   // The report is the fold of the run's events (with the journal, when there is one); the console follows them too.

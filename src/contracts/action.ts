@@ -83,6 +83,11 @@ export interface ChangedOperation<O = Record<string, unknown>> {
   key: string;
   /** What the action's `run` returned (absent when the report does not hold it: read the journal instead). */
   outputs?: O;
+  /**
+   * For an action that changes nothing (a wait): the inverse operations the revert sends just before this
+   * one's inverse, those of the step it followed. A wait then waits only for what they change.
+   */
+  after?: readonly InverseOperation[];
 }
 
 /** The operation that undoes a changed one: an action of the registry and its `with:`. */

@@ -8,7 +8,7 @@ import type { Registry } from '../actions/registry.js';
 import type { HttpRequest } from '../contracts/connection.js';
 import { openConnection, type ConnectionRuntime, type SentRequests } from '../connections/transport.js';
 import { RunbookError, ValidationError, isRunbookError, type Diagnostic } from '../errors.js';
-import type { ConnectionSpec, Runbook } from '../runbook/model.js';
+import { allSteps, type ConnectionSpec, type Runbook } from '../runbook/model.js';
 import { evaluateValue, type Scope } from '../runbook/expressions.js';
 import { setOwn } from '../common/plain-data.js';
 import { REDACTED, type Redactor } from '../secrets/redactor.js';
@@ -62,7 +62,11 @@ export class OpenConnections {
  */
 export function openRunbookConnections(options: OpenConnectionsOptions): OpenConnections {
   const { runbook, registry, redactor } = options;
-  const used = new Set(runbook.steps.map((s) => s.connection).filter((c): c is string => c !== undefined));
+  const used = new Set(
+    allSteps(runbook)
+      .map((s) => s.connection)
+      .filter((c): c is string => c !== undefined),
+  );
   const diagnostics: Diagnostic[] = [];
   const runtimes = new Map<string, OpenConnection>();
   for (const [name, written] of Object.entries(runbook.connections)) {

@@ -11,7 +11,8 @@ import type { HttpClient, RetryPolicy } from '../contracts/connection.js';
 import { RunbookError } from '../errors.js';
 import { expandStep, type ConnectionView, type SecretInput } from '../plan/expand.js';
 import type { ResolvedStep } from '../plan/types.js';
-import type { JournalEvent } from '../report/events.js';
+import type { JournalEvent, StepOutline } from '../report/events.js';
+import type { OperationError } from '../plan/types.js';
 import type { RunStatus, StatusCounts, StepStatus } from '../report/types.js';
 import { formatDuration } from '../common/durations.js';
 import type { Scope } from '../runbook/expressions.js';
@@ -38,6 +39,11 @@ export interface RunSignals {
   abort?: AbortSignal;
   /** The name of the signal that stopped the run, for the report. */
   interruptedBy?: () => string | undefined;
+  /**
+   * Aborted by a signal from outside only (not by a journal that cannot be written), when `stop` is also
+   * aborted for other reasons: onFailure steps start no new operation once it is. `stop` by default.
+   */
+  interrupt?: AbortSignal;
 }
 
 /** What a run (`executeRunbook`) or a preview (`previewRunbook`) is given. */
@@ -78,6 +84,16 @@ export interface StepOutcome {
   status: StepStatus;
   summary: StatusCounts;
   outputs?: Record<string, unknown>;
+  /** Why it failed, in words. */
+  reason?: string;
+}
+
+/** An operation of a main step that ended `changed`, kept for core.revert and `steps.<id>.changed`. */
+export interface ChangedOperation {
+  key: string;
+  /** What `steps.<id>.changed` lists for it: its forEach item, or its inputs in a step without forEach. */
+  item: unknown;
+  outputs: Record<string, unknown> | undefined;
 }
 
 /** The state of a run or a preview while it goes through the steps. */
@@ -93,6 +109,8 @@ export interface Session {
   scope: Scope;
   /** Steps without outputs, with why; in a run, a step that reads them fails (UNRESOLVED_INPUT). */
   unknownOutputs: Map<string, string>;
+  /** The changed operations of the main steps that core.revert or `steps.<id>.changed` reads, by step id. */
+  changed: Map<string, ChangedOperation[]>;
   t0: number;
   dispose(): void;
 }
@@ -118,6 +136,7 @@ export function openSession(
     globalCap: ctx.concurrency ?? runbook.concurrency,
     scope: { params: ctx.params, env: ctx.env, steps: {} },
     unknownOutputs: new Map(),
+    changed: new Map(),
     t0: performance.now(),
     dispose: () => {
       abort.dispose();
@@ -137,31 +156,46 @@ export function openSession(
     mode,
     params: ctx.params,
     startedAt: new Date().toISOString(),
-    steps: runbook.steps.map((s) => ({
-      id: s.id,
-      ...(s.name !== undefined ? { name: s.name } : {}),
-      ...(s.description !== undefined ? { description: s.description } : {}),
-      action: s.action,
-      ...(s.connection !== undefined ? { connection: s.connection } : {}),
-    })),
+    steps: runbook.steps.map(outlineOf),
+    ...(runbook.onFailure !== undefined ? { onFailure: runbook.onFailure.map(outlineOf) } : {}),
+    ...(runbook.finally !== undefined ? { finally: runbook.finally.map(outlineOf) } : {}),
     ...(resumedFrom !== undefined ? { resumedFrom } : {}),
     ...(revertOf !== undefined ? { revertOf } : {}),
   });
   return session;
 }
 
-/** Ends a run or a preview: releases its signals and deadlines, and emits the end event. */
-export function closeSession(session: Session, failed: boolean): RunStatus {
+function outlineOf(s: StepSpec): StepOutline {
+  return {
+    id: s.id,
+    ...(s.name !== undefined ? { name: s.name } : {}),
+    ...(s.description !== undefined ? { description: s.description } : {}),
+    action: s.action,
+    ...(s.connection !== undefined ? { connection: s.connection } : {}),
+  };
+}
+
+/** The status of a run's main steps once they are over: what `run.status` reads and the report keeps. */
+export function mainStatus(session: Session, failed: boolean): RunStatus {
+  return session.stop.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded';
+}
+
+/**
+ * Ends a run or a preview: releases its signals and deadlines, and emits the end event. `settled` is the
+ * status and error decided when the main steps and handlers are over; by default the status of the main steps.
+ */
+export function closeSession(session: Session, failed: boolean, settled?: { status: RunStatus; error?: OperationError }): RunStatus {
   // Operations are over; the caller's signal must not keep a listener of this run.
   session.dispose();
   const signal = session.ctx.signals?.interruptedBy?.();
-  const status: RunStatus = session.stop.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded';
+  const status: RunStatus = settled?.status ?? mainStatus(session, failed);
   session.sink.emit({
     type: 'end',
     status,
     finishedAt: new Date().toISOString(),
     durationMs: Math.round(performance.now() - session.t0),
     ...(signal !== undefined ? { signal } : {}),
+    ...(settled?.error !== undefined ? { error: settled.error } : {}),
   });
   return status;
 }
@@ -189,7 +223,18 @@ export function rememberOutputs(session: Session, step: StepSpec, outcome: StepO
   if (outcome.outputs !== undefined) session.scope.steps[step.id] = { outputs: outcome.outputs };
   else if (session.mode === 'dry-run' || outcome.status !== 'succeeded' || noneSucceeded(outcome.summary)) {
     session.unknownOutputs.set(step.id, noOutputsBecause(outcome));
+    session.scope.steps[step.id] = {};
   } else session.scope.steps[step.id] = { outputs: {} };
+  rememberStatus(session, step.id, outcome.status);
+}
+
+/** Makes a step's status (and, when kept, the items of its changed operations) visible to the steps after it. */
+export function rememberStatus(session: Session, id: string, status: StepStatus): void {
+  session.scope.steps[id] ??= {};
+  const entry = session.scope.steps[id];
+  entry.status = status;
+  const changed = session.changed.get(id);
+  if (changed !== undefined) entry.changed = changed.map((op) => op.item);
 }
 
 /** True for a step that had operations, none of which ended changed or unchanged: it has no outputs. */

@@ -5,7 +5,20 @@
 
 import type { ResolvedStep } from '../plan/types.js';
 import type { RunStatus } from '../report/types.js';
-import { closeSession, expand, openSession, rememberOutputs, type EventSink, type ExecuteContext, type ResumeFrom } from './context.js';
+import type { OperationError } from '../plan/types.js';
+import { allSteps } from '../runbook/model.js';
+import {
+  closeSession,
+  expand,
+  mainStatus,
+  openSession,
+  rememberOutputs,
+  rememberStatus,
+  type EventSink,
+  type ExecuteContext,
+  type ResumeFrom,
+} from './context.js';
+import { runHandlers, trackedSteps } from './handlers.js';
 import { stepsReadByOthers } from './outputs.js';
 import { notStartedStep, runStep } from './run-step.js';
 
@@ -28,15 +41,21 @@ export interface RunOptions {
  */
 export async function executeRunbook(ctx: ExecuteContext & RunOptions, sink: EventSink): Promise<RunStatus> {
   const session = openSession(ctx, sink, 'run', ctx.resume?.runId, ctx.revertOf);
-  const extras = { ...(ctx.resume ? { resume: ctx.resume } : {}), readLater: stepsReadByOthers(ctx.runbook.steps) };
+  const extras = {
+    ...(ctx.resume ? { resume: ctx.resume } : {}),
+    readLater: stepsReadByOthers(allSteps(ctx.runbook)),
+    track: trackedSteps(ctx.runbook),
+  };
   let halted: string | undefined;
   let failed = false;
+  let error: OperationError | undefined;
   for (const step of ctx.runbook.steps) {
     const resolved = ctx.planned?.get(step.id) ?? expand(session, step);
     if (halted !== undefined || session.stop.aborted) {
       const status = session.stop.aborted ? 'cancelled' : 'skipped';
       notStartedStep(step, resolved, status, session.stop.aborted ? 'the run was cancelled before this step started' : halted!, session);
       session.unknownOutputs.set(step.id, `was ${status}`);
+      rememberStatus(session, step.id, status);
       continue;
     }
     const outcome = await runStep(step, resolved, session, extras);
@@ -44,7 +63,23 @@ export async function executeRunbook(ctx: ExecuteContext & RunOptions, sink: Eve
     if (outcome.status === 'failed' && !step.continueOnError) {
       failed = true;
       halted = `step '${step.id}' failed and it does not set continueOnError`;
+      error = { code: 'STEP_FAILED', message: `step '${step.id}' failed: ${outcome.reason ?? 'failed'}` };
     }
   }
-  return closeSession(session, failed);
+  const main = mainStatus(session, failed);
+  if (ctx.runbook.onFailure === undefined && ctx.runbook.finally === undefined) return closeSession(session, failed, settled(main, error));
+  // A stop that is no signal (the journal cannot be written) fails the run: onFailure runs for it.
+  const interrupted = (ctx.signals?.interrupt ?? session.stop).aborted;
+  const handlerFailure = await runHandlers(session, main === 'cancelled' && !interrupted ? 'failed' : main, extras);
+  if (main === 'succeeded' && handlerFailure !== undefined) {
+    const status = interrupted ? 'cancelled' : 'failed';
+    const message = `the main steps succeeded, but ${handlerFailure.part} step '${handlerFailure.step}' failed: ${handlerFailure.reason}`;
+    return closeSession(session, failed, { status, error: { code: 'HANDLER_FAILED', message } });
+  }
+  return closeSession(session, failed, settled(main, error));
+}
+
+/** The end of a run whose status is that of its main steps. */
+function settled(status: RunStatus, error: OperationError | undefined): { status: RunStatus; error?: OperationError } {
+  return status === 'failed' && error !== undefined ? { status, error } : { status };
 }

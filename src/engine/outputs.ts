@@ -39,8 +39,9 @@ export function stepsReadByOthers(steps: readonly StepSpec[]): { has(id: string)
   try {
     for (const step of steps) {
       for (const ref of collectReferences([step.if, step.forEach, step.with])) {
-        const id = ref.path[0];
-        if (ref.root === 'steps' && typeof id === 'string') read.add(id);
+        const [id, field] = ref.path;
+        // `.status` and `.changed` need none of the outputs.
+        if (ref.root === 'steps' && typeof id === 'string' && field !== 'status' && field !== 'changed') read.add(id);
       }
     }
   } catch {

@@ -47,6 +47,18 @@ export async function previewRunbook(ctx: ExecuteContext & PreviewOptions, sink:
     rememberOutputs(session, step, outcome);
     if (outcome.status === 'failed' && !step.continueOnError) failed = true;
   }
+  // onFailure is previewed as it would run (after a failure), finally as after a run that succeeded.
+  for (const part of ['onFailure', 'finally'] as const) {
+    session.scope.run = { status: part === 'onFailure' ? 'failed' : 'succeeded' };
+    for (const step of ctx.runbook[part] ?? []) {
+      const resolved: ResolvedStep = { ...expand(session, step), part };
+      if (session.stop.aborted) {
+        notStartedStep(step, resolved, 'cancelled', 'the run was cancelled before this step started', session);
+        continue;
+      }
+      rememberOutputs(session, step, await previewStep(step, resolved, session, ctx.online === true));
+    }
+  }
   return closeSession(session, failed);
 }
 

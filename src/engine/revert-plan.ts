@@ -14,8 +14,8 @@ import { RunbookError, isRunbookError } from '../errors.js';
 import { copyData } from '../common/plain-data.js';
 import { pluginNameOf, previewRequest, toOperationError, type ConnectionView } from '../plan/expand.js';
 import type { RequestPreview, ResolvedOperation, ResolvedStep } from '../plan/types.js';
-import type { OperationRecord, Report, StepReport } from '../report/types.js';
-import type { Runbook, StepSpec } from '../runbook/model.js';
+import type { OperationRecord, StepReport } from '../report/types.js';
+import { allSteps, type Runbook, type StepSpec } from '../runbook/model.js';
 
 /** A step of the run whose changed operations no action can undo. */
 export interface IrreversibleStep {
@@ -34,30 +34,50 @@ export interface RevertPlan {
   irreversible: IrreversibleStep[];
 }
 
+/** A step of a run as planRevert reads it: of a report, or of the run in progress (core.revert). */
+export type RevertedStep = Pick<StepReport, 'id' | 'name' | 'action' | 'connection' | 'operations'> & { undoes?: string };
+
+/** What planRevert reads of a run: its steps, and those of its onFailure and finally when it ran them. */
+export interface RevertSource {
+  steps: readonly RevertedStep[];
+  onFailure?: readonly RevertedStep[];
+  finally?: readonly RevertedStep[];
+}
+
 /**
- * Plans the revert of `previous` (the report of a run of `runbook`, or one rebuilt from its journal).
- * Operations that ended `changed` are undone; `unchanged` ones only for actions that change nothing (see
- * above); failed, skipped and cancelled ones are left alone. `source` names the report or journal in messages.
+ * Plans the revert of `previous` (the report of a run of `runbook`, or one rebuilt from its journal, or the
+ * steps a core.revert step undoes). Operations that ended `changed` are undone; `unchanged` ones only for
+ * actions that change nothing (see above); failed, skipped and cancelled ones are left alone, and so are
+ * those a core.revert step of the run already undid (its inverse operation ended `changed` or `unchanged`).
+ * The onFailure and finally steps are undone first (last run, first undone), then the main steps. `source`
+ * names the report or journal in messages. The returned runbook has no onFailure or finally: a revert runs
+ * the inverse steps only.
  */
-export function planRevert(previous: Report, runbook: Runbook, registry: Registry, source: string): RevertPlan {
+export function planRevert(previous: RevertSource, runbook: Runbook, registry: Registry, source: string): RevertPlan {
+  const handlers = [...(previous.onFailure ?? []), ...(previous.finally ?? [])];
+  const undone = undoneKeys(handlers);
+  // In the order they ran; the inverse steps of a core.revert are not undone again.
+  const records = [...previous.steps, ...handlers.filter((r) => r.undoes === undefined && r.action !== 'core.revert')];
   // Each undone step with the inverses that follow it (waits), in the order of the run; the revert runs
   // these groups in reverse order, each in its own order.
   const groups: ResolvedStep[][] = [];
   const irreversible: IrreversibleStep[] = [];
   let beforeIsUndone = false;
-  for (const record of previous.steps) {
+  for (const record of records) {
     const action = registry.action(record.action)?.definition;
     if (action !== undefined && changesNothing(action)) {
       if (action.revert === undefined) continue;
       const done = [...record.operations].filter((op) => op.status === 'changed' || op.status === 'unchanged');
       const inverse: ResolvedStep | undefined =
-        beforeIsUndone && done.length > 0 ? inverseStep(record, done, action, registry, source) : undefined;
+        beforeIsUndone && done.length > 0
+          ? inverseStep(record, done, action, registry, source, inverseOperations(groups.at(-1)![0]!))
+          : undefined;
       if (inverse !== undefined) groups.at(-1)!.push(inverse);
       beforeIsUndone = inverse !== undefined;
       continue;
     }
     beforeIsUndone = false;
-    const changed = [...record.operations].filter((op) => op.status === 'changed');
+    const changed = [...record.operations].filter((op) => op.status === 'changed' && !undone.has(op.key));
     if (changed.length === 0) continue;
     if (action === undefined) {
       throw new RunbookError(
@@ -87,13 +107,23 @@ function changesNothing(action: ActionDefinition): boolean {
   return !action.mutates || action.changesNothing === true;
 }
 
+/** The keys of the operations the inverse steps of core.revert undid: they are as they were before the run. */
+function undoneKeys(handlers: readonly RevertedStep[]): Set<string> {
+  const keys = new Set<string>();
+  for (const record of handlers) {
+    if (record.undoes === undefined) continue;
+    for (const op of record.operations) if (op.status === 'changed' || op.status === 'unchanged') keys.add(op.key);
+  }
+  return keys;
+}
+
 /**
  * The runbook whose steps are `steps` (inverse ones, already planned), in that order: each keeps the
  * settings of the runbook's step of the same id. Throws PLAN_STALE for a step the runbook no longer has.
  */
 export function inverseRunbook(runbook: Runbook, steps: readonly ResolvedStep[], source: string): Runbook {
   const specs = steps.map((step): StepSpec => {
-    const spec = runbook.steps.find((s) => s.id === step.id);
+    const spec = allSteps(runbook).find((s) => s.id === step.id);
     if (spec === undefined) {
       throw new RunbookError(
         'PLAN_STALE',
@@ -103,7 +133,8 @@ export function inverseRunbook(runbook: Runbook, steps: readonly ResolvedStep[],
     // The inverse operations are planned already: the step's forEach, if and with are not evaluated again.
     return { ...spec, action: step.action, with: {}, forEach: undefined, if: undefined };
   });
-  return { ...runbook, steps: specs };
+  const { onFailure: _onFailure, finally: _finally, ...main } = runbook;
+  return { ...main, steps: specs };
 }
 
 /**
@@ -155,10 +186,20 @@ function previewOperation(
 }
 
 /** What the action says undoes one operation; a plugin's throw or malformed answer is PLUGIN_ERROR. */
-function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRecord): InverseOperation | null {
+/** The operations an inverse step sends, as a wait after it is told them. */
+function inverseOperations(step: ResolvedStep): InverseOperation[] {
+  return step.operations.map((op) => ({ action: step.action, inputs: op.inputs }));
+}
+
+function inverseOf(
+  action: ActionDefinition,
+  record: RevertedStep,
+  op: OperationRecord,
+  after: readonly InverseOperation[] | undefined,
+): InverseOperation | null {
   let inverse: unknown;
   try {
-    inverse = action.revert!({ key: op.key, outputs: op.outputs });
+    inverse = action.revert!({ key: op.key, outputs: op.outputs, ...(after ? { after } : {}) });
   } catch (e) {
     if (isRunbookError(e)) throw e;
     throw new RunbookError(
@@ -184,11 +225,12 @@ function inverseOf(action: ActionDefinition, record: StepReport, op: OperationRe
 
 /** The inverse operations of the operations of one step to undo (none when every one left nothing to undo). */
 function inverseStep(
-  record: StepReport,
+  record: RevertedStep,
   done: OperationRecord[],
   action: ActionDefinition,
   registry: Registry,
   source: string,
+  after?: readonly InverseOperation[],
 ): ResolvedStep | undefined {
   let inverseAction: string | undefined;
   const operations: ResolvedOperation[] = [];
@@ -199,7 +241,7 @@ function inverseStep(
         `${source} does not hold the outputs of ${op.key}, so what it changed is not known (a report keeps the outputs of a step of at most 1,000 operations); revert --from its journal instead`,
       );
     }
-    const inverse = inverseOf(action, record, op);
+    const inverse = inverseOf(action, record, op, after);
     if (inverse === null) continue;
     if (inverseAction !== undefined && inverse.action !== inverseAction) {
       throw new RunbookError(

@@ -4,7 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import type { ResolvedOperation, ResolvedStep } from '../plan/types.js';
-import type { JournalEvent } from '../report/events.js';
+import type { AddedStepOutline, JournalEvent } from '../report/events.js';
 import { MAX_OPERATIONS_WITH_OUTPUTS, emptyCounts, type OperationRecord, type StatusCounts, type StepStatus } from '../report/types.js';
 import type { StepSpec } from '../runbook/model.js';
 import { noneSucceeded, type ResumeFrom, type Session, type StepOutcome } from './context.js';
@@ -19,6 +19,10 @@ export interface RunExtras {
   resume?: ResumeFrom;
   /** Steps whose outputs a step reads: a large step keeps its outputs in memory only for these. */
   readLater: { has(id: string): boolean };
+  /** Main steps whose changed operations core.revert or `steps.<id>.changed` reads: only these are kept. */
+  track?: { has(id: string): boolean };
+  /** What the step event says of a step the run header does not list (an inverse step of core.revert). */
+  outline?: AddedStepOutline;
 }
 
 /** Runs a step's operations; resolves to how the step ended. */
@@ -32,9 +36,12 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
     startedAt: new Date().toISOString(),
     keys: operations.map((o) => o.key),
     maxErrors: budget.allowed,
+    ...(extras.outline !== undefined ? { outline: extras.outline } : {}),
   });
   if (resolved.disposition !== 'planned') return unplannedStep(step, resolved, session);
   session.sink.stepStarted?.(step, operations.length);
+  const changed = extras.track?.has(step.id) ? (session.changed.get(step.id) ?? []) : undefined;
+  if (changed !== undefined) session.changed.set(step.id, changed);
 
   const registered = session.ctx.registry.action(step.action)!;
   const target: OperationTarget = {
@@ -64,6 +71,8 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
       session.sink.operationStarted?.();
       const { record, outputs: produced } = notSent(op, hold, target, budget, extras.resume) ?? (await runOperation(op, target, session));
       if (outputs) outputs[i] = produced;
+      if (changed !== undefined && record.status === 'changed')
+        changed.push({ key: op.key, item: step.forEach === undefined ? op.inputs : op.item, outputs: produced });
       summary.total += 1;
       summary[record.status] += 1;
       session.sink.emit({ type: 'op', step: step.id, record: produced === undefined ? record : withOutputs(record, produced) });
@@ -109,7 +118,7 @@ export function endStep(step: StepSpec, session: Session, tally: StepTally): Ste
   if (failed && step.continueOnError) end.continueOnError = true;
   if (outputs !== undefined && !tally.large) end.outputs = outputs;
   session.sink.emit(end);
-  return { status, summary, ...(outputs !== undefined ? { outputs } : {}) };
+  return { status, summary, ...(outputs !== undefined ? { outputs } : {}), ...(reason !== undefined ? { reason } : {}) };
 }
 
 /**
@@ -154,8 +163,21 @@ export function withOutputs(record: OperationRecord, outputs: Record<string, unk
 }
 
 /** A step that will not run: its operations (when they could be expanded) are accounted as skipped. */
-export function notStartedStep(step: StepSpec, resolved: ResolvedStep, status: StepStatus, reason: string, session: Session): void {
-  session.sink.emit({ type: 'step', id: step.id, startedAt: new Date().toISOString(), keys: resolved.operations.map((o) => o.key) });
+export function notStartedStep(
+  step: StepSpec,
+  resolved: ResolvedStep,
+  status: StepStatus,
+  reason: string,
+  session: Session,
+  outline?: AddedStepOutline,
+): void {
+  session.sink.emit({
+    type: 'step',
+    id: step.id,
+    startedAt: new Date().toISOString(),
+    keys: resolved.operations.map((o) => o.key),
+    ...(outline !== undefined ? { outline } : {}),
+  });
   for (const op of resolved.operations) {
     session.sink.emit({ type: 'op', step: step.id, record: { key: op.key, status: 'skipped', attempts: 0, durationMs: 0, reason } });
   }
@@ -176,5 +198,5 @@ export function unplannedStep(step: StepSpec, resolved: ResolvedStep, session: S
   if (status === 'failed' && step.continueOnError) end.continueOnError = true;
   if (status === 'failed' && resolved.error) end.error = resolved.error;
   session.sink.emit(end);
-  return { status, summary: emptyCounts() };
+  return { status, summary: emptyCounts(), reason: end.reason! };
 }

@@ -143,8 +143,10 @@ function stepsWhoseOutputsAreUnknown(step: StepSpec, unknown: ReadonlyMap<string
   const refs = collectReferences([step.if, step.forEach, step.with]);
   const ids = new Set<string>();
   for (const ref of refs) {
-    const id = ref.path[0];
-    if (ref.root === 'steps' && typeof id === 'string' && unknown.has(id)) ids.add(id);
+    const [id, field] = ref.path;
+    // A step's status and changed operations are known whatever happened to it; its outputs may not be.
+    const readsOutputs = field === undefined || field === null || field === 'outputs';
+    if (ref.root === 'steps' && typeof id === 'string' && unknown.has(id) && readsOutputs) ids.add(id);
   }
   return [...ids];
 }

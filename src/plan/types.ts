@@ -43,6 +43,8 @@ export interface ResolvedStep {
   action: string;
   connection?: string;
   disposition: StepDisposition;
+  /** For a step of onFailure (runs only if the run fails) or finally (always runs); absent for a main step. */
+  part?: 'onFailure' | 'finally';
   /** For skipped, unresolved and failed steps: the reason in words. */
   reason?: string;
   /** For a step that could not be expanded (forEach not a list, expression error). */

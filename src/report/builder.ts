@@ -5,7 +5,7 @@
 
 import { JournalRecords } from './journal-records.js';
 import { foldJournal, type JournalSink } from './journal.js';
-import type { JournalEvent, LinePlace, StepOutline } from './events.js';
+import type { AddedStepOutline, HandlerPart, JournalEvent, LinePlace, StepOutline } from './events.js';
 import {
   MAX_OPERATIONS_WITH_OUTPUTS,
   REPORT_VERSION,
@@ -21,6 +21,9 @@ import {
 
 interface StepState {
   outline: StepOutline;
+  /** For an inverse step of core.revert: its core.revert step and the main step it undoes. */
+  parent?: string;
+  undoes?: string;
   startedAt?: string;
   keys?: string[];
   maxErrors?: number;
@@ -52,6 +55,10 @@ export class ReportBuilder {
   /** When the last operation seen ended: a run without its end line ends there. */
   #latest: number | undefined;
   readonly #steps = new Map<string, StepState>();
+  /** The ids of each part's steps, in the order the report lists them. */
+  readonly #order: Record<'steps' | HandlerPart, string[]> = { steps: [], onFailure: [], finally: [] };
+  /** The handler parts the run header declares (the report has them only then). */
+  readonly #parts = new Set<HandlerPart>();
 
   /**
    * `journalFile`: the journal the events are in. A large step's records are then left there (the fold
@@ -65,9 +72,16 @@ export class ReportBuilder {
     switch (event.type) {
       case 'run':
         this.#run = event;
-        for (const outline of event.steps) this.#steps.set(outline.id, { outline, records: new Map() });
+        for (const outline of event.steps) this.#add('steps', { outline, records: new Map() });
+        for (const part of HANDLER_PARTS) {
+          const outlines = event[part];
+          if (outlines === undefined) continue;
+          this.#parts.add(part);
+          for (const outline of outlines) this.#add(part, { outline, records: new Map() });
+        }
         return;
       case 'step': {
+        if (event.outline !== undefined && !this.#steps.has(event.id)) this.#addInverse(event.id, event.outline);
         const step = this.#step(event.id);
         step.startedAt = event.startedAt;
         step.keys = event.keys;
@@ -85,6 +99,23 @@ export class ReportBuilder {
         this.#end = event;
         return;
     }
+  }
+
+  #add(part: 'steps' | HandlerPart, state: StepState): void {
+    if (!this.#steps.has(state.outline.id)) this.#order[part].push(state.outline.id);
+    this.#steps.set(state.outline.id, state);
+  }
+
+  /** An inverse step of core.revert: listed after its core.revert step and the inverse steps before it. */
+  #addInverse(id: string, added: AddedStepOutline): void {
+    const { part, parent, undoes, ...outline } = added;
+    this.#parts.add(part);
+    this.#steps.set(id, { outline: { ...outline, id }, parent, undoes, records: new Map() });
+    const order = this.#order[part];
+    let at = order.indexOf(parent);
+    if (at < 0) at = order.length - 1;
+    while (at + 1 < order.length && this.#steps.get(order[at + 1]!)?.parent === parent) at += 1;
+    order.splice(at + 1, 0, id);
   }
 
   #applyRecord(step: StepState, record: OperationRecord, place: LinePlace | undefined): void {
@@ -109,9 +140,10 @@ export class ReportBuilder {
     const run = this.#run;
     if (!run) throw new Error('a report needs the run header event first');
     const interrupted = this.#end === undefined;
-    const steps = [...this.#steps.values()].map((s) => this.#buildStep(s, interrupted));
-    const summary = emptyCounts();
-    for (const s of steps) addCounts(summary, s.summary);
+    const partOf = (part: 'steps' | HandlerPart): StepReport[] =>
+      this.#order[part].map((id) => this.#buildStep(this.#steps.get(id)!, interrupted));
+    const steps = partOf('steps');
+    const summary = sumOf(steps);
     const finishedAt = this.#end?.finishedAt ?? (this.#latest !== undefined ? new Date(this.#latest).toISOString() : run.startedAt);
     const report: Report = {
       reportVersion: REPORT_VERSION,
@@ -126,6 +158,12 @@ export class ReportBuilder {
       summary,
       steps,
     };
+    for (const part of HANDLER_PARTS) {
+      if (!this.#parts.has(part)) continue;
+      const records = partOf(part);
+      report[part] = records;
+      report[part === 'onFailure' ? 'onFailureSummary' : 'finallySummary'] = sumOf(records);
+    }
     if (run.resumedFrom !== undefined) report.resumedFrom = run.resumedFrom;
     if (run.revertOf !== undefined) report.revertOf = run.revertOf;
     if (this.#end?.signal !== undefined) report.signal = this.#end.signal;
@@ -144,7 +182,7 @@ export class ReportBuilder {
     let step = this.#steps.get(id);
     if (!step) {
       step = { outline: { id, action: 'unknown' }, records: new Map() };
-      this.#steps.set(id, step);
+      this.#add('steps', step);
     }
     return step;
   }
@@ -174,6 +212,7 @@ export class ReportBuilder {
     if (end?.continueOnError) step.continueOnError = true;
     if (end?.error !== undefined) step.error = end.error;
     if (end?.outputs !== undefined && !isLarge(state)) step.outputs = end.outputs;
+    if (state.undoes !== undefined) step.undoes = state.undoes;
     return step;
   }
 
@@ -260,6 +299,14 @@ function withoutOutputs(record: OperationRecord): OperationRecord {
   const { outputs: _inJournal, ...kept } = record;
   return kept;
 }
+
+function sumOf(steps: readonly StepReport[]): StatusCounts {
+  const summary = emptyCounts();
+  for (const s of steps) addCounts(summary, s.summary);
+  return summary;
+}
+
+const HANDLER_PARTS: readonly HandlerPart[] = ['onFailure', 'finally'];
 
 function addCounts(into: StatusCounts, more: StatusCounts): void {
   into.total += more.total;

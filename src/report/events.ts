@@ -14,6 +14,19 @@ export interface StepOutline {
   connection?: string;
 }
 
+/** The lists of steps that run after the main steps: `onFailure` when the run failed, `finally` always. */
+export type HandlerPart = 'onFailure' | 'finally';
+
+/**
+ * A step the run header does not list: an inverse step a `core.revert` step runs, in the part of its
+ * `core.revert` step (`parent`), undoing the operations of main step `undoes`.
+ */
+export interface AddedStepOutline extends StepOutline {
+  part: HandlerPart;
+  parent: string;
+  undoes: string;
+}
+
 export type JournalEvent =
   | {
       type: 'run';
@@ -24,6 +37,9 @@ export type JournalEvent =
       params: Record<string, unknown>;
       startedAt: string;
       steps: StepOutline[];
+      /** The runbook's onFailure and finally steps, when it has them. */
+      onFailure?: StepOutline[];
+      finally?: StepOutline[];
       resumedFrom?: string;
       revertOf?: string;
     }
@@ -34,6 +50,8 @@ export type JournalEvent =
       /** Every operation the step will account for, in order. */
       keys: string[];
       maxErrors?: number;
+      /** For a step the run header does not list (an inverse step of core.revert): what it is. */
+      outline?: AddedStepOutline;
     }
   | { type: 'op'; step: string; record: OperationRecord }
   | {

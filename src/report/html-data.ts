@@ -68,7 +68,13 @@ export function htmlData(report: Report, redact: (text: string) => string): Html
   const timeline = { startMs: Number.isNaN(startMs) ? 0 : startMs, bucketMs: span / buckets, buckets };
   const failures: HtmlFailure[] = [];
   let failureCount = 0;
-  const steps = report.steps.map((step, index) => {
+  // The steps of onFailure and finally follow the main steps, their id prefixed with their part.
+  const all = [
+    ...report.steps.map((step) => ({ step, id: step.id })),
+    ...(report.onFailure ?? []).map((step) => ({ step, id: `onFailure: ${step.id}` })),
+    ...(report.finally ?? []).map((step) => ({ step, id: `finally: ${step.id}` })),
+  ];
+  const steps = all.map(({ step, id }, index) => {
     const aggregated = aggregateStep(step, timeline, (op) => {
       failureCount += 1;
       if (failures.length >= MAX_FAILURES) return;
@@ -82,7 +88,7 @@ export function htmlData(report: Report, redact: (text: string) => string): Html
       if (op.startedAt) failure.startedAt = text(op.startedAt);
       failures.push(failure);
     });
-    const out: HtmlStep = { id: text(step.id), action: text(step.action), status: step.status, durationMs: step.durationMs, ...aggregated };
+    const out: HtmlStep = { id: text(id), action: text(step.action), status: step.status, durationMs: step.durationMs, ...aggregated };
     if (step.name !== undefined) out.name = text(step.name);
     return out;
   });

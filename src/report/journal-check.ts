@@ -33,6 +33,11 @@ const record = {
   },
 } as const;
 
+const outlines = {
+  type: 'array',
+  items: { type: 'object', required: ['id', 'action'], properties: { id: text, name: text, action: text, connection: text } },
+} as const;
+
 /** One schema per event type, so that a problem is told in terms of the event it is in. */
 const EVENT_SCHEMAS = {
   run: {
@@ -45,10 +50,9 @@ const EVENT_SCHEMAS = {
       mode: { enum: ['run', 'dry-run'] },
       params: object,
       startedAt: text,
-      steps: {
-        type: 'array',
-        items: { type: 'object', required: ['id', 'action'], properties: { id: text, name: text, action: text, connection: text } },
-      },
+      steps: outlines,
+      onFailure: outlines,
+      finally: outlines,
       resumedFrom: text,
       revertOf: text,
     },
@@ -56,7 +60,17 @@ const EVENT_SCHEMAS = {
   step: {
     type: 'object',
     required: ['id', 'startedAt', 'keys'],
-    properties: { id: text, startedAt: text, keys: { type: 'array', items: text }, maxErrors: count },
+    properties: {
+      id: text,
+      startedAt: text,
+      keys: { type: 'array', items: text },
+      maxErrors: count,
+      outline: {
+        type: 'object',
+        required: ['id', 'action', 'part', 'parent', 'undoes'],
+        properties: { id: text, action: text, connection: text, part: { enum: ['onFailure', 'finally'] }, parent: text, undoes: text },
+      },
+    },
   },
   op: { type: 'object', required: ['step', 'record'], properties: { step: text, record } },
   stepEnd: {

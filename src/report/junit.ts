@@ -35,7 +35,13 @@ export function writeJunit(report: Report, write: (text: string) => void, redact
   const x = (text: string): string => xmlEscape(redact(text));
   const line = (text: string): void => write(`${text}\n`);
   // The totals come first in the file: count each step's cases as they will be written.
-  const counts = report.steps.map(suiteCounts);
+  // The steps of onFailure and finally follow the main steps, as suites named after their part.
+  const steps = [
+    ...report.steps.map((step) => ({ step, name: step.id })),
+    ...(report.onFailure ?? []).map((step) => ({ step, name: `onFailure.${step.id}` })),
+    ...(report.finally ?? []).map((step) => ({ step, name: `finally.${step.id}` })),
+  ];
+  const counts = steps.map(({ step }) => suiteCounts(step));
   const total = counts.reduce((t, c) => ({ tests: t.tests + c.tests, failures: t.failures + c.failures, skipped: t.skipped + c.skipped }), {
     tests: 0,
     failures: 0,
@@ -45,10 +51,10 @@ export function writeJunit(report: Report, write: (text: string) => void, redact
   line(
     `<testsuites name="${x(report.runbook.name)}" tests="${total.tests}" failures="${total.failures}" skipped="${total.skipped}" time="${seconds(report.durationMs)}" timestamp="${x(report.startedAt)}">`,
   );
-  for (const [n, step] of report.steps.entries()) {
+  for (const [n, { step, name }] of steps.entries()) {
     const cases = step.operations.length > 0 ? step.operations : null;
     const { failures, skipped } = counts[n]!;
-    const suite = x(`${report.runbook.name}.${step.id}`);
+    const suite = x(`${report.runbook.name}.${name}`);
     line(
       `  <testsuite name="${suite}" tests="${cases ? cases.length : 1}" failures="${failures}" skipped="${skipped}" time="${seconds(step.durationMs)}">`,
     );

@@ -40,22 +40,29 @@ export function renderSummaryMarkdown(report: Report, options: { redact?: (text:
     '| step | action | status | changed | unchanged | failed | skipped |',
     '|---|---|---|---:|---:|---:|---:|',
   ];
-  for (const step of report.steps) {
+  // The steps of onFailure and finally follow the main steps, their id prefixed with their part.
+  const steps = [
+    ...report.steps.map((step) => ({ step, label: step.id })),
+    ...(report.onFailure ?? []).map((step) => ({ step, label: `onFailure: ${step.id}` })),
+    ...(report.finally ?? []).map((step) => ({ step, label: `finally: ${step.id}` })),
+  ];
+  for (const { step, label } of steps) {
     const c = step.summary;
     lines.push(
-      `| ${cell(step.id)} | ${cell(step.action)} | ${ICON[step.status] ?? ''} ${step.status} | ${c.changed} | ${c.unchanged} | ${c.failed} | ${c.skipped} |`,
+      `| ${cell(label)} | ${cell(step.action)} | ${ICON[step.status] ?? ''} ${step.status} | ${c.changed} | ${c.unchanged} | ${c.failed} | ${c.skipped} |`,
     );
   }
   // Only the rows shown are kept: a step where all of 100,000 operations failed is not held in memory.
   const shown: OperationRecord[] = [];
   let failed = 0;
-  for (const step of report.steps) {
+  for (const { step } of steps) {
     for (const o of step.operations) {
       if (o.status !== 'failed') continue;
       failed += 1;
       if (shown.length < maxFailures) shown.push(o);
     }
   }
+  if (report.error !== undefined) lines.push('', `${cell(report.error.code)}: ${cell(report.error.message)}`);
   if (failed > 0) {
     lines.push('', '### Failures', '', '| operation | error | message |', '|---|---|---|');
     for (const o of shown) lines.push(`| ${cell(o.key)} | ${cell(o.error?.code ?? '')} | ${cell(o.error?.message ?? '')} |`);

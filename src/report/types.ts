@@ -62,6 +62,8 @@ export interface StepRecord {
   summary: StatusCounts;
   operations: OperationRecord[];
   outputs?: Record<string, unknown>;
+  /** For an inverse step of a core.revert step: the main step whose changed operations it undoes (same keys). */
+  undoes?: string;
 }
 
 export interface RunReport {
@@ -78,7 +80,18 @@ export interface RunReport {
   params: Record<string, unknown>;
   summary: StatusCounts;
   steps: StepRecord[];
-  /** Why the run was cancelled, or a failure outside any operation. */
+  /** The runbook's onFailure steps, when it has any: run only when the main steps failed (skipped otherwise). */
+  onFailure?: StepRecord[];
+  /** The operations of the onFailure steps, counted apart from `summary`. */
+  onFailureSummary?: StatusCounts;
+  /** The runbook's finally steps, when it has any: run after every run. */
+  finally?: StepRecord[];
+  /** The operations of the finally steps, counted apart from `summary`. */
+  finallySummary?: StatusCounts;
+  /**
+   * Why the run failed or was cancelled: the main step that failed, a failure outside any operation, or
+   * (when the main steps succeeded) the onFailure or finally step that failed.
+   */
   error?: OperationError;
   /** Where the run was interrupted, if it was: the signal's name. */
   signal?: string;
@@ -102,8 +115,10 @@ export interface StepReport extends Omit<StepRecord, 'operations'> {
 }
 
 /** A report as the builder makes it, and as every writer (JSON, JUnit, Markdown, console) reads it. */
-export interface Report extends Omit<RunReport, 'steps'> {
+export interface Report extends Omit<RunReport, 'steps' | 'onFailure' | 'finally'> {
   steps: StepReport[];
+  onFailure?: StepReport[];
+  finally?: StepReport[];
 }
 
 export function emptyCounts(): StatusCounts {

@@ -6,6 +6,7 @@ import type { DocPath, Problem } from './document.js';
 import { EXPRESSION_ROOTS, referencesInString, type Reference } from './expressions.js';
 import { isPlainObject, UNSAFE_KEYS } from '../common/plain-data.js';
 import { didYouMean } from './suggest.js';
+import type { StepList } from './model.js';
 
 export interface ExpressionPlace {
   /** How to name the place in messages: `in connection 'ocp'`, `in the with: of step 'stop'`. */
@@ -15,7 +16,12 @@ export interface ExpressionPlace {
   /** Why step outputs cannot be read here; undefined when they can (from steps before `stepIndex`). */
   noSteps?: string;
   stepIndex: number;
+  /** The list of the step the expression is in (`steps` by default); `run.*` is read in onFailure and finally only. */
+  list?: StepList;
 }
+
+/** What an expression may read of a step. */
+const STEP_FIELDS = ['outputs', 'status', 'changed'];
 
 const MAX_WALK_DEPTH = 200;
 
@@ -23,7 +29,7 @@ const MAX_WALK_DEPTH = 200;
 export class ExpressionCheck {
   constructor(
     readonly params: Record<string, unknown>,
-    readonly stepIds: string[],
+    readonly stepIds: Record<StepList, string[]>,
     readonly add: (problem: Problem) => void,
   ) {}
 
@@ -86,7 +92,11 @@ export class ExpressionCheck {
       case 'index':
         return place.noItem;
       case 'steps':
-        return place.noSteps ?? this.#stepReferenceProblem(first, second, place.stepIndex);
+        return place.noSteps ?? this.#stepReferenceProblem(first, second, place.stepIndex, place.list ?? 'steps');
+      case 'run':
+        if (place.list === undefined || place.list === 'steps')
+          return "'run' is read only in the steps of onFailure: and finally: (it holds the status of the main steps)";
+        return first === 'status' ? undefined : "write run.status: it is the only field of 'run'";
       default:
         return `unknown name '${reference.root}'${didYouMean(reference.root, EXPRESSION_ROOTS)}; expressions read ${EXPRESSION_ROOTS.join(', ')}`;
     }
@@ -96,23 +106,48 @@ export class ExpressionCheck {
     id: string | number | null | undefined,
     next: string | number | null | undefined,
     current: number,
+    list: StepList,
   ): string | undefined {
     if (id === null) return undefined;
     if (id === undefined) return 'name a step, as in steps.<id>.outputs.<name>';
     const name = String(id);
-    const index = this.stepIds.indexOf(name);
-    const earlier = this.stepIds.slice(0, current).filter((s) => s !== '');
-    if (index < 0)
-      return `unknown step '${name}'${
-        didYouMean(
-          name,
-          this.stepIds.filter((s) => s !== ''),
-        ) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')
-      }`;
+    const main = this.stepIds.steps;
+    const index = main.indexOf(name);
+    const own = this.stepIds[list];
+    const earlier = own.slice(0, current).filter((s) => s !== '');
+    const handler = index >= 0 ? undefined : (['onFailure', 'finally'] as const).find((l) => this.stepIds[l].includes(name));
+    if (index < 0 && handler === undefined) {
+      const known = [...main, ...this.stepIds.onFailure, ...this.stepIds.finally].filter((s) => s !== '');
+      return `unknown step '${name}'${didYouMean(name, known) || (earlier.length > 0 ? `; earlier steps: ${earlier.join(', ')}` : '')}`;
+    }
+    const problem = this.#orderProblem(name, list, current, handler);
+    if (problem !== undefined) return problem;
+    if (next === 'changed' && index < 0) return `steps.${name}.changed is read of main steps only; '${name}' is a ${handler} step`;
+    if (next !== undefined && next !== null && !STEP_FIELDS.includes(String(next)))
+      return `unknown field '${String(next)}' of step '${name}': write steps.${name}.outputs.<name> to read an output of it, or steps.${name}.status, steps.${name}.changed`;
+    return undefined;
+  }
+
+  /** Why the step `name` has not run yet where the expression is, or undefined when it has. */
+  #orderProblem(name: string, list: StepList, current: number, handler: StepList | undefined): string | undefined {
+    if (handler === undefined) {
+      // A main step: every one has run by the time onFailure and finally run.
+      if (list !== 'steps') return undefined;
+      const index = this.stepIds.steps.indexOf(name);
+      if (index === current) return `a step cannot read its own outputs ('${name}')`;
+      if (index > current) return `step '${name}' runs later; a step can read the outputs of earlier steps only`;
+      return undefined;
+    }
+    if (list === 'steps') return `step '${name}' is a ${handler} step, which runs after the main steps; a main step cannot read it`;
+    if (handler !== list) {
+      // finally runs after onFailure (whose steps may have been skipped); onFailure runs before finally.
+      return list === 'finally'
+        ? undefined
+        : `step '${name}' is a finally step, which runs after onFailure; an onFailure step cannot read it`;
+    }
+    const index = this.stepIds[list].indexOf(name);
     if (index === current) return `a step cannot read its own outputs ('${name}')`;
-    if (index > current) return `step '${name}' runs later; a step can read the outputs of earlier steps only`;
-    if (next !== undefined && next !== null && next !== 'outputs')
-      return `write steps.${name}.outputs.<name> to read an output of step '${name}'`;
+    if (index > current) return `${list} step '${name}' runs later; a step can read the steps that ran before it only`;
     return undefined;
   }
 }

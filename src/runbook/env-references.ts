@@ -4,7 +4,7 @@
 import type { Diagnostic } from '../errors.js';
 import { formatPath, type DocPath } from './document.js';
 import { parseExpression, splitTemplate, type Expr } from './expressions.js';
-import type { ConnectionSpec, Runbook } from './model.js';
+import { STEP_LISTS, allSteps, type ConnectionSpec, type Runbook } from './model.js';
 import { isPlainObject } from '../common/plain-data.js';
 import { anchorAt } from './check-expressions.js';
 
@@ -35,7 +35,7 @@ export interface EnvCheckOptions {
  */
 export function requiredEnvReferences(runbook: Runbook, options: EnvCheckOptions): EnvReference[] {
   const out: EnvReference[] = [];
-  const used = new Set(runbook.steps.map((s) => s.connection));
+  const used = new Set(allSteps(runbook).map((s) => s.connection));
   for (const [name, spec] of Object.entries(runbook.connections)) {
     if (!used.has(name) || options.replaced?.(name, spec)) continue;
     for (const [key, value] of Object.entries(spec)) {
@@ -43,11 +43,13 @@ export function requiredEnvReferences(runbook: Runbook, options: EnvCheckOptions
     }
   }
   if (options.steps === false) return out;
-  runbook.steps.forEach((step, i) => {
-    if (step.if !== undefined) collect(step.if, ['steps', i, 'if'], out);
-    if (step.forEach !== undefined) collect(step.forEach, ['steps', i, 'forEach'], out);
-    collect(step.with, ['steps', i, 'with'], out);
-  });
+  for (const list of STEP_LISTS) {
+    (runbook[list] ?? []).forEach((step, i) => {
+      if (step.if !== undefined) collect(step.if, [list, i, 'if'], out);
+      if (step.forEach !== undefined) collect(step.forEach, [list, i, 'forEach'], out);
+      collect(step.with, [list, i, 'with'], out);
+    });
+  }
   return out;
 }
 

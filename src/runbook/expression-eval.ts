@@ -12,7 +12,13 @@ export interface Scope {
   env: Record<string, string | undefined>;
   item?: unknown;
   index?: number;
-  steps: Record<string, { outputs: Record<string, unknown> }>;
+  /**
+   * What the steps that ran left: their outputs, their status and, for the main steps some expression or
+   * core.revert reads, the items of their operations that ended `changed`.
+   */
+  steps: Record<string, { outputs?: Record<string, unknown>; status?: string; changed?: unknown[] }>;
+  /** In onFailure and finally: the status of the main steps (`succeeded`, `failed` or `cancelled`). */
+  run?: { status: string };
 }
 
 export interface EvaluateOptions {
@@ -253,6 +259,8 @@ function readRoot(name: string, state: EvalState): unknown {
       return state.scope.params;
     case 'steps':
       return state.scope.steps;
+    case 'run':
+      return state.scope.run;
     case 'item':
       return state.scope.item;
     case 'index':

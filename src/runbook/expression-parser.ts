@@ -4,7 +4,7 @@
 import { RunbookError } from '../errors.js';
 
 /** The names an expression may start with. */
-export const EXPRESSION_ROOTS = ['params', 'env', 'item', 'index', 'steps'] as const;
+export const EXPRESSION_ROOTS = ['params', 'env', 'item', 'index', 'steps', 'run'] as const;
 
 export type BinaryOperator = '??' | '||' | '&&' | '==' | '!=' | '<' | '<=' | '>' | '>=';
 

@@ -214,6 +214,8 @@ function buildRunbook(data: Record<string, unknown>, file: string, bytes: Buffer
     locate: (path, inString) => (source.doc ? (inString ? source.locateInString(path, inString) : source.locate(path)) : undefined),
   };
   if (typeof data.description === 'string') runbook.description = data.description;
+  if (Array.isArray(data.onFailure)) runbook.onFailure = data.onFailure.map((s: unknown) => buildStep(asRecord(s)));
+  if (Array.isArray(data.finally)) runbook.finally = data.finally.map((s: unknown) => buildStep(asRecord(s)));
   return runbook;
 }
 

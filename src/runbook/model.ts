@@ -71,6 +71,10 @@ export interface Runbook {
   /** Plugin module specifiers as written (paths relative to the runbook file, or package names). */
   plugins: string[];
   steps: StepSpec[];
+  /** Steps run when the run fails, after the failing step and before `finally` (none when absent). */
+  onFailure?: StepSpec[];
+  /** Steps run after every run: succeeded, failed or cancelled (none when absent). */
+  finally?: StepSpec[];
   /**
    * Finds the line and column of a document path such as ['steps', 1, 'with', 'hostId'], or of a place
    * inside the string value there (`anchor`: the value's text from `anchorIndex`; `index`: the place).
@@ -90,3 +94,12 @@ export const DEFAULTS = {
   maxErrors: 0,
   maxFileBytes: 1024 * 1024,
 } as const;
+
+/** The lists of steps of a runbook, in the order they run: the main steps, then the handlers. */
+export const STEP_LISTS = ['steps', 'onFailure', 'finally'] as const;
+export type StepList = (typeof STEP_LISTS)[number];
+
+/** Every step of the runbook: the main steps, then `onFailure`, then `finally`. */
+export function allSteps(runbook: Pick<Runbook, 'steps' | 'onFailure' | 'finally'>): StepSpec[] {
+  return [...runbook.steps, ...(runbook.onFailure ?? []), ...(runbook.finally ?? [])];
+}

@@ -4,6 +4,7 @@
 import type { ErrorObject } from 'ajv';
 import type { DocPath, Problem } from './document.js';
 import { didYouMean } from './suggest.js';
+import { STEP_LISTS, type StepList } from './model.js';
 import { isPlainObject } from '../common/plain-data.js';
 import { withoutUserInfo } from '../secrets/redactor.js';
 import {
@@ -229,12 +230,12 @@ function typeHint(value: unknown, schema: Record<string, unknown>, path: DocPath
     return ' (write true or false)';
   }
   if (typeof value !== 'string' || !value.includes('${{')) return '';
-  if (path.length === 3 && path[0] === 'steps' && path[2] === 'with') {
+  const inStep = STEP_LISTS.includes(path[0] as StepList);
+  if (path.length === 3 && inStep && path[2] === 'with') {
     return ' (with: itself must be a mapping; put expressions in its values, as in with: { hostId: "${{ item }}" })';
   }
   const evaluated =
-    path[0] === 'connections' ||
-    (path[0] === 'steps' && (path[2] === 'with' || path[2] === 'forEach' || path[2] === 'if') && path.length > 3);
+    path[0] === 'connections' || (inStep && (path[2] === 'with' || path[2] === 'forEach' || path[2] === 'if') && path.length > 3);
   return evaluated ? '' : ' (expressions are evaluated only inside with:, forEach, if and connections)';
 }
 

@@ -189,6 +189,17 @@ function topLevelProperties(): Record<string, JsonSchema> {
       description: 'The steps, run in order.',
       items: { $ref: '#/$defs/step' },
     },
+    onFailure: {
+      type: 'array',
+      description:
+        'Steps run only when the run fails (a step failed without continueOnError), after the failing step and before finally. Same format as steps.',
+      items: { $ref: '#/$defs/step' },
+    },
+    finally: {
+      type: 'array',
+      description: 'Steps run after every run: succeeded, failed or cancelled (within the grace period). Same format as steps.',
+      items: { $ref: '#/$defs/step' },
+    },
   };
 }
 

@@ -4,7 +4,8 @@
 
 import type { Registry } from '../actions/registry.js';
 import type { ActionDefinition } from '../contracts/action.js';
-import type { DocPath, Problem } from './document.js';
+import { formatPath, type DocPath, type Problem } from './document.js';
+import { STEP_LISTS, type StepList } from './model.js';
 import { isPlainObject, UNSAFE_KEYS } from '../common/plain-data.js';
 import { didYouMean } from './suggest.js';
 import { ExpressionCheck, type ExpressionPlace } from './check-expressions.js';
@@ -17,18 +18,23 @@ export interface ValidateOptions {
   lineOf?: (path: DocPath) => number | undefined;
 }
 
-/** How messages name a step: by its id, or by its place when it has none. */
-export function stepLabel(data: unknown, index: number): string {
-  const step = isPlainObject(data) && Array.isArray(data.steps) ? (data.steps[index] as unknown) : undefined;
-  return isPlainObject(step) && typeof step.id === 'string' ? `step '${step.id}'` : `steps[${index}]`;
+/** How messages name a step: by its id, or by its place when it has none; a handler step by its list too. */
+export function stepLabel(data: unknown, index: number, list: StepList = 'steps'): string {
+  const steps = isPlainObject(data) ? data[list] : undefined;
+  const step = Array.isArray(steps) ? (steps[index] as unknown) : undefined;
+  const prefix = list === 'steps' ? '' : `${list} `;
+  return isPlainObject(step) && typeof step.id === 'string' ? `${prefix}step '${step.id}'` : `${list}[${index}]`;
 }
+
+/** The built-in action that undoes what the run changed; allowed in onFailure and finally only. */
+export const REVERT_ACTION = 'core.revert';
 
 export class SemanticCheck {
   readonly #problems: Problem[] = [];
   readonly #data: Record<string, unknown>;
   readonly #params: Record<string, unknown>;
   readonly #connections: Record<string, unknown>;
-  readonly #steps: unknown[];
+  readonly #lists: Record<StepList, unknown[]>;
   readonly #expressions: ExpressionCheck;
 
   constructor(
@@ -39,9 +45,17 @@ export class SemanticCheck {
     this.#data = isPlainObject(data) ? data : {};
     this.#params = isPlainObject(this.#data.params) ? this.#data.params : {};
     this.#connections = isPlainObject(this.#data.connections) ? this.#data.connections : {};
-    this.#steps = Array.isArray(this.#data.steps) ? this.#data.steps : [];
-    const stepIds = this.#steps.map((s) => (isPlainObject(s) && typeof s.id === 'string' ? s.id : ''));
-    this.#expressions = new ExpressionCheck(this.#params, stepIds, (problem) => this.#add(problem));
+    const listOf = (list: StepList): unknown[] => {
+      const steps = this.#data[list];
+      return Array.isArray(steps) ? steps : [];
+    };
+    this.#lists = { steps: listOf('steps'), onFailure: listOf('onFailure'), finally: listOf('finally') };
+    const idsOf = (list: StepList): string[] => this.#lists[list].map((s) => (isPlainObject(s) && typeof s.id === 'string' ? s.id : ''));
+    this.#expressions = new ExpressionCheck(
+      this.#params,
+      { steps: idsOf('steps'), onFailure: idsOf('onFailure'), finally: idsOf('finally') },
+      (problem) => this.#add(problem),
+    );
   }
 
   run(): Problem[] {
@@ -51,10 +65,12 @@ export class SemanticCheck {
     if (Array.isArray(this.#data.plugins)) {
       for (const [i, p] of (this.#data.plugins as unknown[]).entries()) this.#refuseExpression(p, ['plugins', i], 'plugins');
     }
-    const firstById = new Map<string, number>();
-    this.#steps.forEach((step, index) => {
-      if (isPlainObject(step)) this.#checkStep(step, index, firstById);
-    });
+    const firstById = new Map<string, DocPath>();
+    for (const list of STEP_LISTS) {
+      this.#lists[list].forEach((step, index) => {
+        if (isPlainObject(step)) this.#checkStep(step, list, index, firstById);
+      });
+    }
     return this.#problems;
   }
 
@@ -90,12 +106,13 @@ export class SemanticCheck {
     }
   }
 
-  #checkStep(step: Record<string, unknown>, index: number, firstById: Map<string, number>): void {
-    const path: DocPath = ['steps', index];
-    const label = stepLabel(this.#data, index);
+  #checkStep(step: Record<string, unknown>, list: StepList, index: number, firstById: Map<string, DocPath>): void {
+    const path: DocPath = [list, index];
+    const label = stepLabel(this.#data, index, list);
     const add = (problem: Problem): void => this.#add(problem);
-    this.#checkStepId(step, index, firstById);
+    this.#checkStepId(step, path, firstById);
     const action = this.#checkAction(step, path);
+    if (step.action === REVERT_ACTION) this.#checkRevert(step, list, path, label);
     this.#checkConnectionOf(step, path, label, action);
     if (action?.pathInputs && isPlainObject(step.with))
       checkPathInputs(step, step.with, action.pathInputs, { path, label, params: this.#params }, add);
@@ -119,6 +136,7 @@ export class SemanticCheck {
       where,
       ...(noItem === undefined ? {} : { noItem }),
       stepIndex: index,
+      list,
     });
     const itemNotYet = "'item' and 'index' are not defined yet while forEach and if are evaluated (they hold one element of forEach)";
     this.#expressions.check(step.forEach, [...path, 'forEach'], stepPlace(`in the forEach of ${label}`, itemNotYet));
@@ -135,23 +153,76 @@ export class SemanticCheck {
     this.#refuseExpression(step.action, [...path, 'action'], `the action of ${label}`);
   }
 
-  #checkStepId(step: Record<string, unknown>, index: number, firstById: Map<string, number>): void {
-    const path: DocPath = ['steps', index];
+  #checkStepId(step: Record<string, unknown>, path: DocPath, firstById: Map<string, DocPath>): void {
     if (typeof step.id === 'string' && UNSAFE_KEYS.has(step.id)) {
       // Expressions never read prototype keys, so steps.constructor.outputs could not be read.
       this.#add({ code: 'SCHEMA', message: `step id '${step.id}' is reserved; choose another id`, path: [...path, 'id'] });
     } else if (typeof step.id === 'string') {
       const first = firstById.get(step.id);
-      if (first === undefined) firstById.set(step.id, index);
+      if (first === undefined) firstById.set(step.id, path);
       else {
-        const line = this.options.lineOf?.(['steps', first, 'id']);
-        const where = line === undefined ? `steps[${first}]` : `line ${line}`;
+        const line = this.options.lineOf?.([...first, 'id']);
+        const where = line === undefined ? formatPath(first) : `line ${line}`;
         this.#add({
           code: 'DUPLICATE_STEP_ID',
-          message: `step id '${step.id}' is already used by the step on ${where}; step ids must be unique`,
+          message: `step id '${step.id}' is already used by the step on ${where}; step ids must be unique${first[0] === 'steps' && path[0] === 'steps' ? '' : ' across steps, onFailure and finally'}`,
           path: [...path, 'id'],
         });
       }
+    }
+  }
+
+  /**
+   * core.revert: only in onFailure and finally; `with.steps` names main steps; every step it would undo
+   * has an action that can be undone, unless `with.skipIrreversible` is true.
+   */
+  #checkRevert(step: Record<string, unknown>, list: StepList, path: DocPath, label: string): void {
+    if (list === 'steps') {
+      this.#add({
+        code: 'SCHEMA',
+        message: `${label} runs ${REVERT_ACTION}, which undoes what the run changed: put it under onFailure: or finally:, not steps:`,
+        path: [...path, 'action'],
+      });
+      return;
+    }
+    const inputs = isPlainObject(step.with) ? step.with : {};
+    const mainSteps = this.#lists.steps.filter(isPlainObject);
+    const mainIds = mainSteps.map((s) => (typeof s.id === 'string' ? s.id : ''));
+    let undone = mainSteps;
+    if (Array.isArray(inputs.steps)) {
+      undone = [];
+      for (const [i, id] of (inputs.steps as unknown[]).entries()) {
+        if (typeof id !== 'string') continue;
+        const at = mainIds.indexOf(id);
+        if (at >= 0) {
+          undone.push(mainSteps[at]!);
+          continue;
+        }
+        const elsewhere = [...this.#lists.onFailure, ...this.#lists.finally].some((s) => isPlainObject(s) && s.id === id);
+        this.#add({
+          code: 'UNKNOWN_REFERENCE',
+          message: elsewhere
+            ? `${label} names step '${id}', which is not a main step: ${REVERT_ACTION} undoes steps of steps: only`
+            : `${label} names step '${id}', which is not a step of this runbook${
+                didYouMean(
+                  id,
+                  mainIds.filter((s) => s !== ''),
+                ) || `; main steps: ${mainIds.filter((s) => s !== '').join(', ')}`
+              }`,
+          path: [...path, 'with', 'steps', i],
+        });
+      }
+    }
+    if (inputs.skipIrreversible === true) return;
+    for (const target of undone) {
+      if (typeof target.action !== 'string') continue;
+      const action = this.registry.action(target.action)?.definition;
+      if (!action?.mutates || action.changesNothing === true || action.revert !== undefined) continue;
+      this.#add({
+        code: 'IRREVERSIBLE',
+        message: `${label} would undo step '${String(target.id)}', but its action ${action.name} changes things and declares no inverse; name only the steps to undo in with.steps, or give with: { skipIrreversible: true } to leave its changes as they are`,
+        path: [...path, 'action'],
+      });
     }
   }
 

@@ -10,6 +10,7 @@ import { buildRunbookSchema } from './schema.js';
 import { compileSchema, findValidator } from '../common/ajv.js';
 import { describeSchemaErrors, type ErrorWording } from './schema-errors.js';
 import { SemanticCheck, stepLabel, type ValidateOptions } from './semantic-check.js';
+import { STEP_LISTS, type StepList } from './model.js';
 
 export type { ValidateOptions } from './semantic-check.js';
 export { anchorAt } from './check-expressions.js';
@@ -20,8 +21,9 @@ function usedNames(data: unknown, registry: Registry): { actions: string[]; conn
   const actions = new Set<string>();
   const connectionTypes = new Set<string>();
   if (isPlainObject(data)) {
-    if (Array.isArray(data.steps)) {
-      for (const step of data.steps as unknown[]) {
+    for (const list of STEP_LISTS) {
+      if (!Array.isArray(data[list])) continue;
+      for (const step of data[list] as unknown[]) {
         if (isPlainObject(step) && typeof step.action === 'string' && registry.action(step.action)) actions.add(step.action);
       }
     }
@@ -88,26 +90,33 @@ function schemaErrors(validate: ValidateFunction, prepared: unknown): ErrorObjec
 
 /** A step without `with:` is checked as if it had an empty one, so that missing inputs are named. */
 function withEmptyInputs(data: unknown): unknown {
-  if (!isPlainObject(data) || !Array.isArray(data.steps)) return data;
-  const steps = data.steps.map((step: unknown) => (isPlainObject(step) && !Object.hasOwn(step, 'with') ? { ...step, with: {} } : step));
-  return { ...data, steps };
+  if (!isPlainObject(data)) return data;
+  const prepared = { ...data };
+  for (const list of STEP_LISTS) {
+    const steps = data[list];
+    if (!Array.isArray(steps)) continue;
+    prepared[list] = steps.map((step: unknown) => (isPlainObject(step) && !Object.hasOwn(step, 'with') ? { ...step, with: {} } : step));
+  }
+  return prepared;
 }
 
 function runbookWording(data: unknown, _registry: Registry): ErrorWording {
-  const actionOf = (index: number): string | undefined => {
-    const step = isPlainObject(data) && Array.isArray(data.steps) ? (data.steps[index] as unknown) : undefined;
+  const actionOf = (list: StepList, index: number): string | undefined => {
+    const steps = isPlainObject(data) ? data[list] : undefined;
+    const step = Array.isArray(steps) ? (steps[index] as unknown) : undefined;
     return isPlainObject(step) && typeof step.action === 'string' ? step.action : undefined;
   };
-  const isInputs = (path: DocPath): boolean => path.length === 3 && path[0] === 'steps' && path[2] === 'with';
+  const isStepList = (section: unknown): section is StepList => STEP_LISTS.includes(section as StepList);
+  const isInputs = (path: DocPath): boolean => path.length === 3 && isStepList(path[0]) && path[2] === 'with';
   return {
     label(path) {
       // `input 'hostId' of step 'stop'` reads better than the path, which the diagnostic shows anyway.
       if (path.length === 0) return 'the runbook';
       const [section, name, ...rest] = path;
-      if (section === 'steps' && typeof name === 'number') {
-        if (rest.length === 0) return stepLabel(data, name);
-        if (rest[0] === 'with' && rest.length > 1) return `input '${formatPath(rest.slice(1))}' of ${stepLabel(data, name)}`;
-        return `${formatPath(rest)} of ${stepLabel(data, name)}`;
+      if (isStepList(section) && typeof name === 'number') {
+        if (rest.length === 0) return stepLabel(data, name, section);
+        if (rest[0] === 'with' && rest.length > 1) return `input '${formatPath(rest.slice(1))}' of ${stepLabel(data, name, section)}`;
+        return `${formatPath(rest)} of ${stepLabel(data, name, section)}`;
       }
       if ((section === 'connections' || section === 'params') && typeof name === 'string' && rest.length > 0) {
         return `${formatPath(rest)} of ${section === 'connections' ? 'connection' : 'param'} '${name}'`;
@@ -116,10 +125,11 @@ function runbookWording(data: unknown, _registry: Registry): ErrorWording {
     },
     container(path) {
       if (path.length === 0) return 'at the top level';
-      if (path[0] === 'steps' && typeof path[1] === 'number') {
-        if (path.length === 2) return `in ${stepLabel(data, path[1])}`;
-        if (isInputs(path)) return `for action ${actionOf(path[1]) ?? '?'} in ${stepLabel(data, path[1])}`;
-        if (path.length === 3) return `in the ${String(path[2])} of ${stepLabel(data, path[1])}`;
+      const section = path[0];
+      if (isStepList(section) && typeof path[1] === 'number') {
+        if (path.length === 2) return `in ${stepLabel(data, path[1], section)}`;
+        if (isInputs(path)) return `for action ${actionOf(section, path[1]) ?? '?'} in ${stepLabel(data, path[1], section)}`;
+        if (path.length === 3) return `in the ${String(path[2])} of ${stepLabel(data, path[1], section)}`;
       }
       if (path.length === 2 && path[0] === 'connections') return `in connection '${String(path[1])}'`;
       if (path.length === 2 && path[0] === 'params') return `in param '${String(path[1])}'`;
@@ -133,7 +143,7 @@ function runbookWording(data: unknown, _registry: Registry): ErrorWording {
         return true;
       // Named better by the semantic checks, with a suggestion.
       if (error.keyword !== 'enum') return false;
-      const unknownAction = path.length === 3 && path[0] === 'steps' && path[2] === 'action';
+      const unknownAction = path.length === 3 && isStepList(path[0]) && path[2] === 'action';
       const unknownType = path.length === 3 && path[0] === 'connections' && path[2] === 'type';
       return unknownAction || unknownType;
     },

@@ -319,6 +319,23 @@ describe('a wait in a revert', () => {
     expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'RUNNING']);
   });
 
+  it('waits only for the peers the revert starts: a peer already STOPPED before the run stays so, and is not waited for', async () => {
+    ws = createWorkspace();
+    ws.write('rb.yaml', STOP_AND_WAIT);
+    sim.bao.setPeerStatus('AP2', 'STOPPED');
+    expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
+
+    const preview = JSON.parse((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--json'])).stdout);
+    expect(preview.steps.map((s: { operations: { inputs: unknown }[] }) => s.operations[0]!.inputs)).toEqual([
+      { peers: ['AP1'] },
+      { peers: ['AP1'], status: 'RUNNING' },
+    ]);
+    // Waiting for AP2 too would only end with WAIT_TIMEOUT: nothing starts it.
+    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
+    expect(revert.code, revert.stderr).toBe(0);
+    expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'STOPPED']);
+  });
+
   it('is not undone when the step before it changed nothing: no wait for peers the revert does not start', async () => {
     ws = createWorkspace();
     ws.write('rb.yaml', STOP_AND_WAIT);

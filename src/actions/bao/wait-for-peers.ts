@@ -3,7 +3,14 @@
 
 import { RunbookError } from '../../errors.js';
 import { DURATION_PATTERN, formatDuration, parseDuration } from '../../common/durations.js';
-import { defineAction, type Operation, type Prediction, type RunContext, type RunResult } from '../../contracts/action.js';
+import {
+  defineAction,
+  type InverseOperation,
+  type Operation,
+  type Prediction,
+  type RunContext,
+  type RunResult,
+} from '../../contracts/action.js';
 import {
   DEFAULT_STOPPED_STATUS,
   PEER_INFO_PATH,
@@ -117,17 +124,37 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
     return { status: 'unchanged', outputs: { peers: await waitForPeerStatus(resolvePeerWait(op.inputs), ctx) } };
   },
   // A revert waits for the opposite status, right after the inverse of the step before (the stop or start
-  // this wait followed): peers that all ended RUNNING are waited for until STOPPED, others until RUNNING.
+  // this wait followed), and only for the peers that inverse acts on: a peer the run left alone (already
+  // stopped before it) is not waited for. Peers that all ended RUNNING are waited for until STOPPED, others
+  // until RUNNING.
   revert: (done) => {
     const peers = done.outputs?.peers;
     if (!Array.isArray(peers)) return null;
+    const acted = done.after === undefined ? undefined : peersActedOn(done.after);
+    const waited = acted === undefined ? peers : peers.filter((p) => acted.has(p.name));
+    if (waited.length === 0) return null;
     const running = peers.every((p) => p.status.toUpperCase() === RUNNING_STATUS);
     return {
       action: 'bao.waitForPeers',
-      inputs: { peers: peers.map((p) => p.name), status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS },
+      inputs: { peers: waited.map((p) => p.name), status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS },
     };
   },
 });
+
+/** The peers that BAO operations act on (`peer`, or `peers` as names), or undefined when one names none. */
+function peersActedOn(operations: readonly InverseOperation[]): Set<string> | undefined {
+  const names = new Set<string>();
+  for (const { inputs } of operations) {
+    if (typeof inputs.peer === 'string') {
+      names.add(inputs.peer);
+    } else if (Array.isArray(inputs.peers)) {
+      for (const p of inputs.peers) if (typeof p === 'string') names.add(p);
+    } else {
+      return undefined;
+    }
+  }
+  return names;
+}
 
 async function probePeerWait(op: Operation<PeerWait>, ctx: RunContext): Promise<Prediction> {
   const wait = resolvePeerWait(op.inputs);

@@ -7,6 +7,8 @@ export default defineAction<{ message: string }>({
   name: 'core.fail',
   description: 'Fails with `message` (error code FAILED_ON_PURPOSE). Put it under an `if:` to stop a runbook when a condition holds.',
   mutates: true,
+  // It only fails: it never changes anything, so a revert has nothing to undo and passes over it.
+  changesNothing: true,
   inputs: {
     type: 'object',
     additionalProperties: false,

@@ -1,0 +1,393 @@
+// onFailure, finally and core.revert: through the CLI, against one simulator whose state the tests read
+// back (the runbook's connections read its URL from the environment).
+
+import { readFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { runCli } from '../helpers/cli.js';
+import { reportSchemaErrors } from '../helpers/report-schema.js';
+import { ocpStep, runbookYaml } from '../helpers/runbooks.js';
+import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+
+let sim: Simulator;
+let ws: Workspace;
+
+beforeAll(async () => {
+  sim = await startSimulator({
+    port: 0,
+    config: {
+      ocp: {
+        hosts: [
+          { ids: { from: 20, to: 25 }, name: 'ob-host-{id}' },
+          // Process 185 of these two is not operable: stopping it fails.
+          { ids: { from: 26, to: 27 }, name: 'ob-host-{id}', processes: [{ id: 185, alias: 'obstat2', operable: false }] },
+        ],
+      },
+    },
+  });
+});
+afterAll(() => sim.close());
+afterEach(() => {
+  sim.setFaults({});
+  sim.resetState();
+  sim.resetStats();
+  ws?.remove();
+});
+
+function env(): Record<string, string> {
+  return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' };
+}
+
+function cli(args: string[]) {
+  return runCli(args, { env: env(), cwd: ws.dir, timeoutMs: 30_000 });
+}
+
+function postsTo(verb: string): string[] {
+  return sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${verb}`)).map((r) => r.path);
+}
+
+function statusOf(host: number): string | undefined {
+  return sim.ocp.process(host, 185)?.status;
+}
+
+const restartPath = (host: number) => `/api/v2/compute/hosts/${host}/agent/processes/185/restart`;
+
+interface Step {
+  id: string;
+  action: string;
+  status: string;
+  reason?: string;
+  undoes?: string;
+  summary: Record<string, number>;
+  operations: { key: string; status: string; attempts: number; request?: { method: string; url: string } }[];
+}
+
+function readJson(file: string) {
+  return JSON.parse(readFileSync(ws.path(file), 'utf8'));
+}
+
+/** A step that fails on purpose, after the steps that changed something. */
+const FAIL = { id: 'peers', action: 'core.fail', with: { message: 'the peers did not stop' } };
+
+/** A restart of process 185 on one host: a request the tests can see reach the simulator. */
+function restart(id: string, host: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return ocpStep({ id, action: 'ocp.restartAgentProcess', hosts: [host], ...extra });
+}
+
+describe('onFailure with core.revert', () => {
+  it('restarts exactly the processes the run stopped, keeps the original failure and exit code 1', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'undo-on-failure',
+        steps: [ocpStep({ id: 'stop', hosts: [20, 21, 22, 23, 24, 25, 26, 27], concurrency: 2, maxErrors: 2 }), FAIL],
+        onFailure: [{ id: 'undo', action: 'core.revert' }],
+      }),
+    );
+    sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+    const before = [20, 21, 22, 23, 24, 25, 26, 27].map(statusOf);
+    const run = await cli([
+      'run',
+      'rb.yaml',
+      '--report',
+      'run.json',
+      '--junit',
+      'junit.xml',
+      '--summary-md',
+      'run.md',
+      '--html',
+      'run.html',
+      '--lock',
+      'lock',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('');
+    expect(postsTo('restart').sort()).toEqual([20, 22, 23, 24, 25].map(restartPath));
+    expect([20, 21, 22, 23, 24, 25, 26, 27].map(statusOf)).toEqual(before);
+
+    const report = readJson('run.json');
+    expect(reportSchemaErrors(report)).toEqual([]);
+    expect(report.status).toBe('failed');
+    expect(report.error).toMatchObject({ code: 'STEP_FAILED' });
+    expect(report.error.message).toContain("step 'peers' failed");
+    expect(report.steps.map((s: Step) => [s.id, s.status])).toEqual([
+      ['stop', 'succeeded'],
+      ['peers', 'failed'],
+    ]);
+    expect(report.summary).toMatchObject({ changed: 5, unchanged: 1, failed: 3 });
+    const [undo, inverse] = report.onFailure as Step[];
+    expect([undo!.id, undo!.action, undo!.status]).toEqual(['undo', 'core.revert', 'succeeded']);
+    expect(inverse).toMatchObject({ id: 'undo.stop', action: 'ocp.restartAgentProcess', status: 'succeeded', undoes: 'stop' });
+    expect(inverse!.operations.map((o) => o.key).sort()).toEqual([20, 22, 23, 24, 25].map((h) => `stop/host=${h}/process=185`));
+    // The same detail as any other operation record: the request it sent, how many tries.
+    for (const op of inverse!.operations) {
+      expect(op).toMatchObject({ status: 'changed', attempts: 1, request: { method: 'POST' } });
+      expect(op.request!.url).toContain('/restart');
+    }
+    expect(report.onFailureSummary).toMatchObject({ total: 5, changed: 5 });
+    expect(run.stdout).toContain('onFailure  undo.stop  ocp.restartAgentProcess');
+    expect(readFileSync(ws.path('junit.xml'), 'utf8')).toContain('<testsuite name="undo-on-failure.onFailure.undo.stop"');
+    expect(readFileSync(ws.path('run.md'), 'utf8')).toContain('onFailure: undo.stop');
+    expect(readFileSync(ws.path('run.html'), 'utf8')).toContain('onFailure: undo.stop');
+
+    // The journal gives the same report, by the same fold.
+    const rebuilt = await cli(['report', 'run.json.journal.jsonl', '--out', 'rebuilt.json']);
+    expect(rebuilt.code).toBe(0);
+    expect(readJson('rebuilt.json')).toEqual(report);
+
+    // What the onFailure undid is not undone again by `runbook revert --from` this run.
+    sim.resetStats();
+    const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
+    expect(revert.code).toBe(0);
+    expect(readJson('revert.json').steps).toEqual([]);
+    expect(postsTo('restart')).toEqual([]);
+    expect(postsTo('stop')).toEqual([]);
+  });
+
+  it('with: { steps: [...] } undoes only the steps it names', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'undo-some',
+        steps: [ocpStep({ id: 'first', hosts: [20, 22] }), ocpStep({ id: 'second', hosts: [23] }), FAIL],
+        onFailure: [{ id: 'undo', action: 'core.revert', with: { steps: ['first'] } }],
+      }),
+    );
+    const run = await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock']);
+    expect(run.code).toBe(1);
+    expect(postsTo('restart').sort()).toEqual([20, 22].map(restartPath));
+    expect([statusOf(20), statusOf(22), statusOf(23)]).toEqual(['STARTED', 'STARTED', 'STOPPED']);
+    expect((readJson('run.json').onFailure as Step[]).map((s) => s.id)).toEqual(['undo', 'undo.first']);
+  });
+
+  it('does not run when the run succeeds; its steps are reported skipped', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({ name: 'fine', steps: [ocpStep({ hosts: [20] })], onFailure: [{ id: 'undo', action: 'core.revert' }] }),
+    );
+    const run = await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock']);
+    expect(run.code).toBe(0);
+    expect(postsTo('restart')).toEqual([]);
+    const report = readJson('run.json');
+    expect(report.status).toBe('succeeded');
+    expect(report.onFailure.map((s: Step) => [s.id, s.status])).toEqual([['undo', 'skipped']]);
+    expect(report.onFailure[0].reason).toContain('only when the run fails');
+  });
+});
+
+describe('finally', () => {
+  it('runs after a run that succeeded and after one that failed, reading run.status and steps.<id>.changed', async () => {
+    ws = createWorkspace();
+    const finallySteps = [
+      restart('after-success', 24, { if: "${{ run.status == 'succeeded' }}" }),
+      restart('after-failure', 25, { if: "${{ run.status == 'failed' && steps.stop.status == 'succeeded' }}" }),
+      // One operation per host the main step changed.
+      ocpStep({ id: 'each-changed', action: 'ocp.restartAgentProcess', hosts: '${{ steps.stop.changed }}' }),
+    ];
+    // A main step reads them too: one more restart, of the hosts `stop` changed, once it succeeded.
+    const again = ocpStep({
+      id: 'again',
+      action: 'ocp.stopAgentProcess',
+      hosts: '${{ steps.stop.changed }}',
+      if: "${{ steps.stop.status == 'succeeded' }}",
+    });
+    ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20, 21] }), again], finally: finallySteps }));
+    ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [22] }), FAIL], finally: finallySteps }));
+    sim.ocp.setProcessStatus(24, 185, 'STOPPED');
+    sim.ocp.setProcessStatus(25, 185, 'STOPPED');
+    sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+
+    const ok = await cli(['run', 'ok.yaml', '--report', 'ok.json', '--lock', 'lock']);
+    expect(ok.code).toBe(0);
+    // Host 21 was already STOPPED: the run did not change it, so it is not in steps.stop.changed.
+    expect(postsTo('restart').sort()).toEqual([restartPath(20), restartPath(24)]);
+    const okReport = readJson('ok.json');
+    expect(reportSchemaErrors(okReport)).toEqual([]);
+    expect(okReport.steps[1].operations.map((o: { key: string; status: string }) => [o.key, o.status])).toEqual([
+      ['again/host=20/process=185', 'unchanged'],
+    ]);
+    expect(okReport.finally.map((s: Step) => [s.id, s.status])).toEqual([
+      ['after-success', 'succeeded'],
+      ['after-failure', 'skipped'],
+      ['each-changed', 'succeeded'],
+    ]);
+
+    sim.resetStats();
+    const ko = await cli(['run', 'ko.yaml', '--report', 'ko.json', '--lock', 'lock']);
+    expect(ko.code).toBe(1);
+    expect(postsTo('restart').sort()).toEqual([restartPath(22), restartPath(25)]);
+    expect(readJson('ko.json').error).toMatchObject({ code: 'STEP_FAILED' });
+  });
+
+  it('a failing finally step fails a run whose steps succeeded (exit 1, error names it), and keeps the original error of one that failed', async () => {
+    ws = createWorkspace();
+    // Stopping process 185 of host 26 fails: it is not operable.
+    const broken = [ocpStep({ id: 'cleanup', hosts: [26] })];
+    ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20] })], finally: broken }));
+    ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [20] }), FAIL], finally: broken }));
+
+    const ok = await cli(['run', 'ok.yaml', '--report', 'ok.json', '--lock', 'lock']);
+    expect(ok.code).toBe(1);
+    const okReport = readJson('ok.json');
+    expect(okReport.status).toBe('failed');
+    expect(okReport.error.code).toBe('HANDLER_FAILED');
+    expect(okReport.error.message).toContain("finally step 'cleanup' failed");
+    expect(okReport.steps[0].status).toBe('succeeded');
+    expect(okReport.finally[0].status).toBe('failed');
+    expect(okReport.finallySummary).toMatchObject({ total: 1, failed: 1 });
+    expect(ok.stdout).toContain("finally step 'cleanup' failed");
+
+    const ko = await cli(['run', 'ko.yaml', '--report', 'ko.json', '--lock', 'lock']);
+    expect(ko.code).toBe(1);
+    const koReport = readJson('ko.json');
+    expect(koReport.error.code).toBe('STEP_FAILED');
+    expect(koReport.error.message).toContain("step 'peers' failed");
+    expect(koReport.finally[0].status).toBe('failed');
+  });
+
+  it('runs after a SIGTERM, within the grace period, and the run exits 143', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'interrupted',
+        // The stop hangs; the engine ends it at its operationTimeout, well within the grace period.
+        steps: [ocpStep({ hosts: [20], operationTimeout: '2s' }), ocpStep({ id: 'never', hosts: [22] })],
+        finally: [restart('cleanup', 24, { operationTimeout: '10s' })],
+      }),
+    );
+    sim.ocp.setProcessStatus(24, 185, 'STOPPED');
+    sim.setFaults({ hangRate: 1 });
+    let signalled = false;
+    const run = await runCli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock', '--grace', '20s'], {
+      env: env(),
+      cwd: ws.dir,
+      timeoutMs: 30_000,
+      onSpawn: (child) => {
+        const poll = setInterval(() => {
+          if (sim.requests.some((r) => r.path.includes('/hosts/20/'))) {
+            clearInterval(poll);
+            // The stop's first request is in flight and hangs; what comes next is answered.
+            sim.setFaults({});
+            signalled = child.kill('SIGTERM');
+          }
+        }, 5);
+        child.on('exit', () => clearInterval(poll));
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(run.code).toBe(143);
+    expect(postsTo('restart')).toEqual([restartPath(24)]);
+    expect(statusOf(24)).toBe('STARTED');
+    const report = readJson('run.json');
+    expect(report.status).toBe('cancelled');
+    expect(report.steps.map((s: Step) => s.status)).toEqual(['failed', 'cancelled']);
+    expect(report.finally.map((s: Step) => [s.id, s.status])).toEqual([['cleanup', 'succeeded']]);
+  });
+});
+
+describe('validation', () => {
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    [
+      'an onFailure step that reads a later onFailure step',
+      {
+        steps: [ocpStep({ hosts: [20] })],
+        onFailure: [
+          { id: 'first', action: 'core.assert', with: { that: "${{ steps.second.status == 'succeeded' }}" } },
+          { id: 'second', action: 'core.assert', with: { that: true } },
+        ],
+      },
+      /rb\.yaml:\d+:\d+: error: onFailure step 'second' runs later.*\[UNKNOWN_REFERENCE\]/,
+    ],
+    [
+      'run.status in a main step',
+      { steps: [ocpStep({ hosts: [20], if: "${{ run.status == 'failed' }}" })] },
+      /rb\.yaml:\d+:\d+: error: 'run' is read only in the steps of onFailure: and finally:.*\[UNKNOWN_REFERENCE\]/,
+    ],
+    [
+      'an unknown field of a step',
+      { steps: [ocpStep({ hosts: [20] })], finally: [{ id: 'f', action: 'core.assert', with: { that: '${{ steps.stop.state }}' } }] },
+      /rb\.yaml:\d+:\d+: error: unknown field 'state' of step 'stop': write steps.stop.outputs.*\[UNKNOWN_REFERENCE\]/,
+    ],
+    [
+      'core.revert in steps',
+      { steps: [ocpStep({ hosts: [20] }), { id: 'undo', action: 'core.revert' }] },
+      /rb\.yaml:\d+:\d+: error: step 'undo' runs core\.revert.*put it under onFailure: or finally:.*\[SCHEMA\]/,
+    ],
+    [
+      'core.revert naming an unknown step',
+      { steps: [ocpStep({ hosts: [20] })], onFailure: [{ id: 'undo', action: 'core.revert', with: { steps: ['stpo'] } }] },
+      /rb\.yaml:\d+:\d+: error: onFailure step 'undo' names step 'stpo', which is not a step of this runbook.*\[UNKNOWN_REFERENCE\]/,
+    ],
+    [
+      'core.revert of a step whose action has no inverse',
+      {
+        connections: { ocp: { type: 'ocp', url: '${{ env.OCP_URL }}' }, web: { type: 'http', url: 'http://127.0.0.1:9' } },
+        steps: [{ id: 'notify', action: 'http.request', connection: 'web', with: { method: 'POST', path: '/x' } }],
+        finally: [{ id: 'undo', action: 'core.revert', with: { steps: ['notify'] } }],
+      },
+      /rb\.yaml:\d+:\d+: error: finally step 'undo' would undo step 'notify', but its action http\.request .* declares no inverse.*\[IRREVERSIBLE\]/,
+    ],
+    [
+      'a step id used in steps and in finally',
+      { steps: [ocpStep({ hosts: [20] })], finally: [ocpStep({ hosts: [21] })] },
+      /rb\.yaml:\d+:\d+: error: step id 'stop' is already used by the step on line \d+.*\[DUPLICATE_STEP_ID\]/,
+    ],
+  ];
+  for (const [name, doc, expected] of cases) {
+    it(`refuses ${name} (exit 2, file:line:col, no stack trace)`, async () => {
+      ws = createWorkspace();
+      ws.write('rb.yaml', runbookYaml({ name: 'bad', ...(doc as { steps: Record<string, unknown>[] }) }));
+      const r = await cli(['validate', 'rb.yaml']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(expected);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    });
+  }
+
+  it('accepts core.revert over a step without an inverse with skipIrreversible', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'ok',
+        connections: { web: { type: 'http', url: 'http://127.0.0.1:9' } },
+        steps: [{ id: 'notify', action: 'http.request', connection: 'web', with: { method: 'POST', path: '/x' } }],
+        finally: [{ id: 'undo', action: 'core.revert', with: { skipIrreversible: true } }],
+      }),
+    );
+    const r = await cli(['validate', 'rb.yaml']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('plan', () => {
+  it('previews onFailure and finally in parts of their own, in the text and in --json', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'preview',
+        steps: [ocpStep({ hosts: [20] })],
+        onFailure: [{ id: 'undo', action: 'core.revert' }],
+        finally: [restart('cleanup', 24)],
+      }),
+    );
+    const text = await cli(['plan', 'rb.yaml']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('onFailure: runs only if the run fails');
+    expect(text.stdout).toContain('finally: always runs');
+    const json = await cli(['plan', 'rb.yaml', '--json']);
+    const plan = JSON.parse(json.stdout);
+    expect(plan.steps.map((s: { id: string; part?: string }) => [s.id, s.part])).toEqual([
+      ['stop', undefined],
+      ['undo', 'onFailure'],
+      ['cleanup', 'finally'],
+    ]);
+    expect(sim.requests).toEqual([]);
+  });
+});
