@@ -79,7 +79,7 @@ export function renderActionsTable(registry: Registry): string {
       describeInputs(a.inputs),
       describeOutputs(a),
       a.mutates ? 'mutates' : 'read-only',
-      a.mutates ? (a.revert ? 'yes' : 'no') : 'nothing to undo',
+      a.mutates && !a.changesNothing ? (a.revert ? 'yes' : 'no') : a.revert ? 'yes' : 'nothing to undo',
       a.description,
     ]);
   return table(['action', 'connection', 'inputs (`with:`)', 'outputs', 'kind', 'revert', 'what it does'], rows);

@@ -86,7 +86,7 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
     "there and their last status); the step's `timeout` bounds each poll. An unknown " +
     'peer fails NOT_FOUND at the first poll. Changes nothing: always `unchanged`. Previews do not wait: ' +
     '`plan --online` reads the statuses once instead. Reverted by a wait for the opposite status (RUNNING after STOPPED), ' +
-    'right after the inverse of the step before it.',
+    'for the peers the inverse of the step before it acts on, right after it.',
   connection: 'bao',
   // It changes nothing, but a preview must not block for up to `timeout`: marking it as acting keeps it
   // out of dry runs, and its probe reads the current statuses once instead.
