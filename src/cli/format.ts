@@ -119,13 +119,18 @@ export function formatCounts(c: StatusCounts): string {
 
 /** The closing line of a run, such as `Run succeeded: 12 operations: ... in 3.2 s.` */
 export function formatRunSummary(report: Report, reportFile?: string): string {
-  const verb = report.mode === 'dry-run' ? 'Dry run' : 'Run';
+  const verb = report.mode === 'dry-run' ? 'Dry run' : report.revertOf !== undefined ? `Revert of run ${shown(report.revertOf)}` : 'Run';
   const where = reportFile ? ` Report: ${reportFile}` : '';
   const status = hasToleratedFailures(report) ? 'finished within its failure budgets, with failures' : report.status;
-  const handlers = HANDLER_PARTS.filter((part) => report[part] !== undefined).map(
-    (part) =>
-      `  ${part}: ${formatCounts(report[part === 'onFailure' ? 'onFailureSummary' : 'finallySummary'] ?? countsOf(report[part]!))}\n`,
-  );
+  const counts = (part: (typeof HANDLER_PARTS)[number]) =>
+    report[part === 'onFailure' ? 'onFailureSummary' : 'finallySummary'] ?? countsOf(report[part]!);
+  // A part that did nothing (an onFailure after a run that did not fail) is told only when the run failed.
+  const told = HANDLER_PARTS.filter((part) => {
+    if (report[part] === undefined) return false;
+    const c = counts(part);
+    return report.status === 'failed' || c.skipped < c.total;
+  });
+  const handlers = told.map((part) => `  ${part}: ${formatCounts(counts(part))}\n`);
   const handlerFailed = report.error?.code === 'HANDLER_FAILED' ? `${shown(report.error.message)}\n` : '';
   return `${verb} ${status}: ${formatCounts(report.summary)} in ${formatDuration(report.durationMs)}.${where}\n${handlers.join('')}${handlerFailed}`;
 }

@@ -23,6 +23,7 @@ export function consoleSink(
   // The steps of onFailure and finally are shown under their part's name, not numbered with the steps.
   const partOf = new Map<string, string>();
   let part: string | undefined;
+  let mainFailed = false;
   const output: ProgressOutput = {
     write: say,
     live: io.stdout.isTTY === true,
@@ -42,7 +43,9 @@ export function consoleSink(
       if (event.type === 'stepEnd') {
         running?.finish();
         running = undefined;
-        say(formatStepEnd(event));
+        if (part === undefined && event.status === 'failed' && !event.continueOnError) mainFailed = true;
+        // An onFailure step that did not run because nothing failed is the usual case: the report keeps it.
+        if (!(part === 'onFailure' && event.status === 'skipped' && !mainFailed)) say(formatStepEnd(event));
       }
     },
     operationStarted() {

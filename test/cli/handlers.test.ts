@@ -175,6 +175,10 @@ describe('onFailure with core.revert', () => {
     expect(report.status).toBe('succeeded');
     expect(report.onFailure.map((s: Step) => [s.id, s.status])).toEqual([['undo', 'skipped']]);
     expect(report.onFailure[0].reason).toContain('only when the run fails');
+    // The usual case is not news on the console: the report keeps it.
+    expect(run.stdout).not.toContain('undo');
+    expect(run.stdout).not.toContain('onFailure');
+    expect(run.stdout).toMatch(/Run succeeded: 1 operation/);
   });
 });
 

@@ -333,6 +333,7 @@ describe('a wait in a revert', () => {
     // Waiting for AP2 too would only end with WAIT_TIMEOUT: nothing starts it.
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
     expect(revert.code, revert.stderr).toBe(0);
+    expect(revert.stdout).toContain(`Revert of run ${readJson('run.json').runId} succeeded: 2 operations`);
     expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'STOPPED']);
   });
 
