@@ -15,7 +15,16 @@ export type Ajv = InstanceType<typeof Ajv2020Module.default>;
 
 // verbose: errors carry their schema, which is how the expression branch of an anyOf is recognised.
 // strict off and formats off: plugin schemas may use keywords or formats this build does not know.
-const AJV_OPTIONS = { allErrors: true, verbose: true, strict: false, validateFormats: false, logger: false } as const;
+// inlineRefs off: each `$ref`'d schema (an action's `with:`, a connection type's entry) is a function of
+// its own, which V8 compiles only when a document reaches it, not all of them on the first validation.
+const AJV_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strict: false,
+  validateFormats: false,
+  logger: false,
+  inlineRefs: false,
+} as const;
 
 // ajv is loaded when a schema is first compiled, not at start-up: a command whose schemas were all
 // compiled at build time never loads it. It is CommonJS, so this is synchronous.
