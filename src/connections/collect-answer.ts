@@ -1,5 +1,6 @@
 // One request through undici's dispatcher API: send it, collect the whole answer up to a size limit, and
-// give it up as soon as the attempt's signal aborts (its deadline or the operation's cancellation).
+// give it up as soon as its deadline passes or the operation's signal aborts. The deadline is a plain
+// timer cleared when the answer settles, so that an attempt leaves nothing behind once it has ended.
 
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
@@ -12,35 +13,54 @@ export interface Answer {
   bytes: Buffer;
 }
 
+/** What a request may take: its body bytes, and its time from now to the last body byte. */
+export interface AnswerLimits {
+  maxBytes: number;
+  /** No deadline when undefined. */
+  timeoutMs?: number;
+}
+
+/** The rejection of a request whose deadline passed before its whole answer was in. */
+export class DeadlinePassed extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`no whole answer within ${timeoutMs} ms`);
+  }
+}
+
 const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Dispatches `options` and resolves with the whole answer. Rejects with undici's error when the request
- * fails, with BAD_RESPONSE past `limit` body bytes, and with the signal's reason as soon as it aborts
- * (even while the request still waits for a free connection).
+ * fails, with BAD_RESPONSE past `limits.maxBytes` body bytes, with DeadlinePassed at `limits.timeoutMs`,
+ * and with the signal's reason as soon as it aborts (even while the request still waits for a free
+ * connection).
  */
 export function collectAnswer(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
   signal: AbortSignal,
-  limit: number,
+  limits: AnswerLimits,
 ): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
     if (signal.aborted) {
       reject(signal.reason);
       return;
     }
-    dispatcher.dispatch(options, new AnswerCollector(resolve, reject, signal, limit));
+    dispatcher.dispatch(options, new AnswerCollector(resolve, reject, signal, limits));
   });
 }
 
-/** Undici's handler of one request: it collects the answer, and listens to the signal until it settles. */
+/**
+ * Undici's handler of one request: it collects the answer, and listens to the signal and keeps the
+ * deadline's timer until it settles. The timer does not keep the process alive: the request in flight does.
+ */
 class AnswerCollector implements Dispatcher.DispatchHandler {
   readonly #resolve: (answer: Answer) => void;
   readonly #reject: (reason: unknown) => void;
   readonly #signal: AbortSignal;
   readonly #limit: number;
   readonly #onAbort = (): void => this.#abort(this.#signal.reason);
+  readonly #deadline: NodeJS.Timeout | undefined;
   #controller: Dispatcher.DispatchController | undefined = undefined;
   #settled = false;
   #status = 0;
@@ -48,12 +68,14 @@ class AnswerCollector implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(resolve: (answer: Answer) => void, reject: (reason: unknown) => void, signal: AbortSignal, limit: number) {
+  constructor(resolve: (answer: Answer) => void, reject: (reason: unknown) => void, signal: AbortSignal, limits: AnswerLimits) {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;
-    this.#limit = limit;
+    this.#limit = limits.maxBytes;
     signal.addEventListener('abort', this.#onAbort, { once: true });
+    const { timeoutMs } = limits;
+    if (timeoutMs !== undefined) this.#deadline = setTimeout(() => this.#abort(new DeadlinePassed(timeoutMs)), timeoutMs).unref();
   }
 
   /** Rejects now, and stops the request (or, when it has not started yet, as soon as it starts). */
@@ -109,6 +131,7 @@ class AnswerCollector implements Dispatcher.DispatchHandler {
 
   #settle(): void {
     this.#settled = true;
+    clearTimeout(this.#deadline);
     this.#signal.removeEventListener('abort', this.#onAbort);
   }
 }

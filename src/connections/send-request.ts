@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { RunbookError } from '../errors.js';
 import { parseRetryAfter, retryDelayMs } from './backoff.js';
 import { classifyTransportError, mayHaveActed } from './classify-error.js';
-import { collectAnswer } from './collect-answer.js';
+import { DeadlinePassed, collectAnswer } from './collect-answer.js';
 import type { ConnectionState } from './connection-state.js';
 import { errorOfAnswer } from './answer-errors.js';
 import { type PreparedRequest, outgoingRequest, prepareRequest } from './prepare-request.js';
@@ -104,15 +104,15 @@ async function sendAttempt(
   }
   if (settings.signal.aborted) throw cancelled(prepared);
 
-  const { signal, end } = attemptSignal(settings.signal, settings.timeoutMs);
   const started = performance.now();
   try {
     if (settings.hooks) {
       // A session that must log in first returns a promise: the attempt's deadline applies to it too.
       const authorizing = conn.session.authorize(out);
-      if (authorizing !== undefined) await raceSignal(Promise.resolve(authorizing), signal);
+      if (authorizing !== undefined) await withinDeadline(Promise.resolve(authorizing), settings);
     }
     countSent(conn, prepared, settings.hooks);
+    // The request's own deadline is what is left of the attempt's once the session has authorized it.
     const answer = await collectAnswer(
       conn.pool,
       {
@@ -123,8 +123,8 @@ async function sendAttempt(
         headersTimeout: settings.timeoutMs,
         bodyTimeout: settings.timeoutMs,
       },
-      signal,
-      MAX_BODY_BYTES,
+      settings.signal,
+      { maxBytes: MAX_BODY_BYTES, timeoutMs: Math.max(0, settings.timeoutMs - (performance.now() - started)) },
     );
     const headers = flattenHeaders(answer.headers);
     const res: HttpResponse = { status: answer.status, headers, body: parseBody(answer.bytes, headers['content-type']) };
@@ -143,10 +143,9 @@ async function sendAttempt(
     );
     return { res, out };
   } catch (err) {
-    // Unless the operation was cancelled, an aborted attempt signal means that its deadline passed.
     const error = settings.signal.aborted
       ? cancelled(prepared)
-      : classifyTransportError(err, failureContext(conn, prepared, settings, signal.aborted));
+      : classifyTransportError(err, failureContext(conn, prepared, settings, err instanceof DeadlinePassed));
     conn.log.debug(
       {
         connection: conn.name,
@@ -158,29 +157,22 @@ async function sendAttempt(
       'http request failed',
     );
     throw error;
-  } finally {
-    end();
   }
 }
 
 /**
- * The signal of one attempt: aborted when its deadline passes or when the operation's signal aborts.
- * `end` clears the timer and the listener at once, so nothing is left of an attempt that has ended (the
- * timer and the registrations of `AbortSignal.timeout` and `AbortSignal.any` would stay until the garbage
- * collector reclaims it). The timer does not keep the process alive: the request in flight does.
+ * Resolves like `promise`, or rejects with DeadlinePassed at the attempt's deadline, or with the
+ * operation's reason as soon as it aborts. The timer and the listener are gone once it settles.
  */
-function attemptSignal(operation: AbortSignal, timeoutMs: number): { signal: AbortSignal; end(): void } {
+function withinDeadline<T>(promise: Promise<T>, settings: AttemptSettings): Promise<T> {
   const attempt = new AbortController();
-  const cancel = (): void => attempt.abort(operation.reason);
-  const timer = setTimeout(() => attempt.abort(new Error('attempt deadline')), timeoutMs).unref();
-  operation.addEventListener('abort', cancel, { once: true });
-  return {
-    signal: attempt.signal,
-    end() {
-      clearTimeout(timer);
-      operation.removeEventListener('abort', cancel);
-    },
-  };
+  const cancel = (): void => attempt.abort(settings.signal.reason);
+  const timer = setTimeout(() => attempt.abort(new DeadlinePassed(settings.timeoutMs)), settings.timeoutMs).unref();
+  settings.signal.addEventListener('abort', cancel, { once: true });
+  return raceSignal(promise, attempt.signal).finally(() => {
+    clearTimeout(timer);
+    settings.signal.removeEventListener('abort', cancel);
+  });
 }
 
 /** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise itself keeps running). */

@@ -8,7 +8,7 @@ import type { ValidateFunction } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createRegistry } from '../../src/actions/builtins.js';
-import { compileSchema, createAjv, findValidator, prebuiltKey, prebuiltValidatorsModule } from '../../src/common/ajv.js';
+import { compileSchema, createAjv, findValidator, prebuiltValidatorModule } from '../../src/common/ajv.js';
 import { formatPath } from '../../src/runbook/document.js';
 import { buildRunbookSchema } from '../../src/runbook/schema.js';
 import { describeSchemaErrors } from '../../src/runbook/schema-errors.js';
@@ -40,8 +40,8 @@ describe('compileSchema', () => {
 });
 
 /** Loads generated module text as CommonJS, resolving its `require`s from this package. */
-function loadModule(code: string): Record<string, ValidateFunction> {
-  const module = { exports: {} as Record<string, ValidateFunction> };
+function loadModule(code: string): ValidateFunction {
+  const module = { exports: {} as ValidateFunction };
   new Function('require', 'module', 'exports', code)(createRequire(import.meta.url), module, module.exports);
   return module.exports;
 }
@@ -69,19 +69,29 @@ function invalidRunbooks(): unknown[] {
 
 describe('validators generated at build time', () => {
   const registry = createRegistry();
-  const module = loadModule(prebuiltValidatorsModule(prebuiltSchemas()));
+
+  it('are one module for each schema known at build time', () => {
+    const schemas = prebuiltSchemas();
+    expect(schemas.length).toBeGreaterThan(1);
+    for (const schema of schemas) expect(loadModule(prebuiltValidatorModule(schema))).toBeTypeOf('function');
+  });
+
+  it("give each action's with: a function of its own in the runbook schema's validator, so that V8 compiles only those a runbook reaches", () => {
+    const source = prebuiltValidatorModule(buildRunbookSchema(registry));
+    const functions = source.match(/function validate\d+\(/g) ?? [];
+    expect(functions.length).toBeGreaterThan(registry.actions().length);
+  });
 
   it('agree with an in-memory compile of the runbook schema on the examples and on invalid runbooks', () => {
     const schema = buildRunbookSchema(registry);
-    const prebuilt = module[prebuiltKey(JSON.stringify(schema))];
-    expect(prebuilt).toBeTypeOf('function');
+    const prebuilt = loadModule(prebuiltValidatorModule(schema));
     const compiled = createAjv().compile(schema);
     const valid = ['stop-obstat.yaml', 'stop-bao-peers.yaml', 'maintenance-window.yaml'].map(example);
     const invalid = invalidRunbooks();
     for (const document of [...valid, ...invalid]) {
       const verdict = compiled(document);
-      expect(prebuilt!(document)).toBe(verdict);
-      expect(prebuilt!.errors ?? null).toEqual(compiled.errors ?? null);
+      expect(prebuilt(document)).toBe(verdict);
+      expect(prebuilt.errors ?? null).toEqual(compiled.errors ?? null);
     }
     expect(valid.every((d) => compiled(d))).toBe(true);
     expect(invalid.some((d) => compiled(d))).toBe(false);
@@ -116,12 +126,11 @@ describe('validators generated at build time', () => {
 
   it("agree with an in-memory compile of each built-in action's inputs", () => {
     for (const { definition } of registry.actions()) {
-      const prebuilt = module[prebuiltKey(JSON.stringify(definition.inputs))];
-      expect(prebuilt, definition.name).toBeTypeOf('function');
+      const prebuilt = loadModule(prebuiltValidatorModule(definition.inputs));
       const compiled = createAjv().compile(definition.inputs);
       for (const inputs of [{}, { hostId: 20, agentProcessId: 185 }, { hostId: -1, alias: 7, extra: true }, []]) {
-        expect(prebuilt!(inputs), definition.name).toBe(compiled(inputs));
-        expect(prebuilt!.errors ?? null).toEqual(compiled.errors ?? null);
+        expect(prebuilt(inputs), definition.name).toBe(compiled(inputs));
+        expect(prebuilt.errors ?? null).toEqual(compiled.errors ?? null);
       }
     }
   });
@@ -136,12 +145,27 @@ describe('runbook validate', () => {
     ws = createWorkspace();
     const preload = ws.write(
       'report-ajv.cjs',
-      "process.on('exit', () => process.stderr.write(`ajv compiler loaded: ${Object.keys(require.cache).some((f) => f.includes('/ajv/dist/compile/'))}\\n`));\n",
+      [
+        'const loaded = (part) => Object.keys(require.cache).filter((f) => f.includes(part)).length;',
+        "process.on('exit', () => process.stderr.write(`ajv compiler loaded: ${loaded('/ajv/dist/compile/') > 0}\\n`));",
+        "process.on('exit', () => process.stderr.write(`validator modules: ${loaded('/dist/common/validators/')}\\n`));",
+        "process.on('exit', () => process.stderr.write(`undici or pino loaded: ${loaded('/undici/') + loaded('/pino/') > 0}\\n`));",
+        '',
+      ].join('\n'),
     );
     const files = ['stop-obstat.yaml', 'stop-bao-peers.yaml', 'maintenance-window.yaml'].map((f) => `runbooks/examples/${f}`);
     const r = await runCli(['validate', ...files], { env: { NODE_OPTIONS: `--require ${preload}` } });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('ajv compiler loaded: false');
+    expect(r.stderr).toContain('undici or pino loaded: false');
+    // A runbook without params needs the runbook schema's validator only: it checks each action's inputs too.
+    const plain = ws.write(
+      'plain.yaml',
+      'version: 1\nname: plain\nsteps:\n  - { id: wait, action: core.sleep, with: { duration: 1ms } }\n',
+    );
+    const one = await runCli(['validate', plain], { env: { NODE_OPTIONS: `--require ${preload}` } });
+    expect(one.code, one.stderr).toBe(0);
+    expect(one.stderr).toContain('validator modules: 1');
 
     const custom = ws.write(
       'custom-items.yaml',

@@ -73,4 +73,30 @@ describe('attempts that have ended', () => {
     // 6,000 attempts: a few hundred bytes kept per attempt would be megabytes here.
     expect(after - before).toBeLessThan(2_000_000);
   }, 60_000);
+
+  it('make no abort controller of their own: the operation signal and one timer per attempt are enough', async () => {
+    const operation = new AbortController();
+    const http = runtime.client({
+      timeoutMs: 600_000,
+      retry: { attempts: 1, delayMs: 1, maxDelayMs: 1 },
+      signal: operation.signal,
+      trace: { attempts: 0, requests: 0 },
+    });
+    const Platform = globalThis.AbortController;
+    let made = 0;
+    globalThis.AbortController = class extends Platform {
+      constructor() {
+        super();
+        made += 1;
+      }
+    };
+    try {
+      await http.request({ method: 'GET', path: '/list' });
+      await http.request({ method: 'POST', path: '/stop', body: {} });
+    } finally {
+      globalThis.AbortController = Platform;
+    }
+    expect(made).toBe(0);
+    expect(getEventListeners(operation.signal, 'abort')).toHaveLength(0);
+  });
 });

@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectAnswer } from '../../src/connections/collect-answer.js';
+import { DeadlinePassed, collectAnswer } from '../../src/connections/collect-answer.js';
 
 let origin: string;
 const seen: string[] = [];
@@ -42,7 +42,7 @@ describe('collectAnswer', () => {
   it('collects the whole answer: status, headers with lower-case names, every chunk of the body', async () => {
     const pool = new Pool(origin, { connections: 1 });
     const signal = new AbortController().signal;
-    const answer = await collectAnswer(pool, { path: '/json', method: 'GET' }, signal, 1024);
+    const answer = await collectAnswer(pool, { path: '/json', method: 'GET' }, signal, { maxBytes: 1024 });
     // Once the answer is in, nothing listens to the signal any more.
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
     expect(answer.status).toBe(200);
@@ -55,9 +55,11 @@ describe('collectAnswer', () => {
   it('refuses a body past the limit with BAD_RESPONSE, and the pool still works afterwards', async () => {
     const pool = new Pool(origin, { connections: 1 });
     const signal = new AbortController().signal;
-    await expect(collectAnswer(pool, { path: '/big', method: 'GET' }, signal, 64 * 1024)).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+    await expect(collectAnswer(pool, { path: '/big', method: 'GET' }, signal, { maxBytes: 64 * 1024 })).rejects.toMatchObject({
+      code: 'BAD_RESPONSE',
+    });
     expect(getEventListeners(signal, 'abort')).toHaveLength(0);
-    const answer = await collectAnswer(pool, { path: '/json', method: 'GET' }, new AbortController().signal, 1024);
+    const answer = await collectAnswer(pool, { path: '/json', method: 'GET' }, new AbortController().signal, { maxBytes: 1024 });
     expect(answer.status).toBe(200);
     await pool.close();
   });
@@ -65,10 +67,10 @@ describe('collectAnswer', () => {
   it('rejects at once when aborted while waiting for a connection, and never sends the request', async () => {
     const pool = new Pool(origin, { connections: 1 });
     const first = new AbortController();
-    const holding = collectAnswer(pool, { path: '/hold', method: 'GET' }, first.signal, 1024);
+    const holding = collectAnswer(pool, { path: '/hold', method: 'GET' }, first.signal, { maxBytes: 1024 });
     await waitFor(() => seen.includes('/hold'));
     const queued = new AbortController();
-    const waiting = collectAnswer(pool, { path: '/queued', method: 'GET' }, queued.signal, 1024);
+    const waiting = collectAnswer(pool, { path: '/queued', method: 'GET' }, queued.signal, { maxBytes: 1024 });
     const reason = new Error('attempt deadline');
     queued.abort(reason);
     await expect(waiting).rejects.toBe(reason);
@@ -81,15 +83,26 @@ describe('collectAnswer', () => {
     await pool.destroy();
   });
 
+  it('rejects with DeadlinePassed at its deadline, and leaves no listener on the signal', async () => {
+    const pool = new Pool(origin, { connections: 1 });
+    const signal = new AbortController().signal;
+    const late = collectAnswer(pool, { path: '/hold', method: 'GET' }, signal, { maxBytes: 1024, timeoutMs: 50 });
+    await expect(late).rejects.toBeInstanceOf(DeadlinePassed);
+    expect(getEventListeners(signal, 'abort')).toHaveLength(0);
+    await pool.destroy();
+  });
+
   it("rejects with undici's own error when the server cannot be reached", async () => {
     const closed = createServer();
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
     const pool = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
-    await expect(collectAnswer(pool, { path: '/', method: 'GET' }, new AbortController().signal, 1024)).rejects.toMatchObject({
-      code: 'ECONNREFUSED',
-    });
+    await expect(collectAnswer(pool, { path: '/', method: 'GET' }, new AbortController().signal, { maxBytes: 1024 })).rejects.toMatchObject(
+      {
+        code: 'ECONNREFUSED',
+      },
+    );
     await pool.destroy();
   });
 });
