@@ -31,10 +31,11 @@ const AJV_OPTIONS = {
 const requireFromHere = createRequire(import.meta.url);
 
 /**
- * The folder of the build-time validators, `<prebuiltKey>.cjs` each, in dist/ (absent when running from
- * src/: everything is compiled then).
+ * The folder of the build-time validators, `<prebuiltKey>.cjs` each: dist/validators/, one level up from
+ * dist/common/ and from the command line's bundle in dist/bin/ alike (absent when running from src/:
+ * everything is compiled then).
  */
-export const PREBUILT_VALIDATORS_DIR = fileURLToPath(new URL('./validators/', import.meta.url));
+export const PREBUILT_VALIDATORS_DIR = fileURLToPath(new URL('../validators/', import.meta.url));
 
 /** An ajv instance with the options every schema is compiled with; with `keepSource`, one that keeps the generated code. */
 export function createAjv(keepSource = false): Ajv {

@@ -148,7 +148,7 @@ describe('runbook validate', () => {
       [
         'const loaded = (part) => Object.keys(require.cache).filter((f) => f.includes(part)).length;',
         "process.on('exit', () => process.stderr.write(`ajv compiler loaded: ${loaded('/ajv/dist/compile/') > 0}\\n`));",
-        "process.on('exit', () => process.stderr.write(`validator modules: ${loaded('/dist/common/validators/')}\\n`));",
+        "process.on('exit', () => process.stderr.write(`validator modules: ${loaded('/dist/validators/')}\\n`));",
         "process.on('exit', () => process.stderr.write(`undici or pino loaded: ${loaded('/undici/') + loaded('/pino/') > 0}\\n`));",
         '',
       ].join('\n'),
