@@ -278,6 +278,13 @@ const EXIT_AFTER_MS = 500;
 
 /** Runs the CLI with the process's arguments and exits with the command's code. */
 export async function run(): Promise<void> {
+  // A reader that goes away (`runbook schema | head`) ends what is printed, not the command: a run goes
+  // on, its report and journal are written, and what it would have printed there is dropped.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
+  }
   const code = await main(process.argv.slice(2));
   process.exitCode = code;
   // The command is over: a timer or socket a plugin left open must not keep the process alive. The

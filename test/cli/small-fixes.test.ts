@@ -1,9 +1,10 @@
 // Messages, help and artifacts a user reads after a run: through the CLI, against the built-in simulator.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunReport } from '../../src/report/types.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, ROOT, runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 import { OCP_ENV_CONNECTION } from '../helpers/runbooks.js';
@@ -132,5 +133,27 @@ describe('the report', () => {
     expect(reportSchemaErrors(written)).toEqual([]);
     expect(written.runbook.description).toBe('Stop obstat2 before the patch window');
     expect(written.steps[0]!.description).toBe('One host at a time');
+  });
+});
+
+describe('a reader that goes away', () => {
+  it('ends the output, not the command: no EPIPE crash, exit 0, the report still written', async () => {
+    ws = createWorkspace();
+    const node = JSON.stringify(process.execPath);
+    const bin = JSON.stringify(BIN);
+    const report = ws.path('run.json');
+    // pipefail: the exit status is the command's, not head's.
+    const script = [
+      'set -o pipefail',
+      `${node} ${bin} schema | head -c 10 > /dev/null`,
+      'echo "schema: $?" >&2',
+      `${node} ${bin} run runbooks/examples/stop-obstat.yaml --sim --report ${JSON.stringify(report)} | head -c 10 > /dev/null`,
+      'echo "run: $?" >&2',
+    ].join('\n');
+    const r = spawnSync('bash', ['-c', script], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+    expect(r.stderr).toContain('schema: 0');
+    expect(r.stderr).toContain('run: 0');
+    expect(JSON.parse(readFileSync(report, 'utf8')).status).toBe('succeeded');
   });
 });
