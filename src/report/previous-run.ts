@@ -47,7 +47,10 @@ function resumeFieldProblem(report: Partial<RunReport>): string | undefined {
   return undefined;
 }
 
-/** The operations of a report that need not run again: those that ended changed or unchanged. */
+/**
+ * The operations of a report that need not run again: those that ended changed or unchanged, except those
+ * a core.revert step of that run undid (they are as they were before it, so they must run again).
+ */
 export function completedOperations(report: Report): Map<string, 'changed' | 'unchanged'> {
   const done = new Map<string, 'changed' | 'unchanged'>();
   for (const step of report.steps) {
@@ -57,6 +60,10 @@ export function completedOperations(report: Report): Map<string, 'changed' | 'un
       const carried = op.status === 'skipped' ? /^done in run \S+ \((changed|unchanged)\)/.exec(op.reason ?? '') : null;
       if (carried) done.set(op.key, carried[1] as 'changed' | 'unchanged');
     }
+  }
+  for (const step of [...(report.onFailure ?? []), ...(report.finally ?? [])]) {
+    if (step.undoes === undefined) continue;
+    for (const op of step.operations) if (op.status === 'changed' || op.status === 'unchanged') done.delete(op.key);
   }
   return done;
 }

@@ -75,6 +75,44 @@ function restart(id: string, host: number, extra: Record<string, unknown> = {}):
 }
 
 describe('onFailure with core.revert', () => {
+  it('run --resume sends again what the core.revert undid: those operations are not done any more', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'resume-after-undo',
+        params: { fail: { type: 'boolean', default: true } },
+        steps: [ocpStep({ id: 'stop', hosts: [20, 21, 22] }), { ...FAIL, if: '${{ params.fail }}' }],
+        onFailure: [{ id: 'undo', action: 'core.revert' }],
+      }),
+    );
+    sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+    expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(1);
+    expect([20, 21, 22].map(statusOf)).toEqual(['STARTED', 'STOPPED', 'STARTED']);
+
+    const resumed = await cli([
+      'run',
+      'rb.yaml',
+      '--resume',
+      'run.json',
+      '--param',
+      'fail=false',
+      '--report',
+      'again.json',
+      '--lock',
+      'lock',
+    ]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect([20, 21, 22].map(statusOf)).toEqual(['STOPPED', 'STOPPED', 'STOPPED']);
+    const stop = (readJson('again.json').steps as Step[]).find((s) => s.id === 'stop')!;
+    // 20 and 22 were stopped, then restarted by the undo: sent again. 21 was left as it was: done.
+    expect(stop.operations.map((o) => [o.key, o.status])).toEqual([
+      ['stop/host=20/process=185', 'changed'],
+      ['stop/host=21/process=185', 'skipped'],
+      ['stop/host=22/process=185', 'changed'],
+    ]);
+  });
+
   it('restarts exactly the processes the run stopped, keeps the original failure and exit code 1', async () => {
     ws = createWorkspace();
     ws.write(
