@@ -300,7 +300,8 @@ describe('a wait in a revert', () => {
     expect(plan.steps[0].operations[0].requests).toEqual([
       { method: 'POST', url: `${sim.url}/baocdp/rest/peer/start`, body: { peers: [{ name: 'AP1' }, { name: 'AP2' }] } },
     ]);
-    expect(plan.steps[1].operations[0].inputs).toEqual({ peers: ['AP1', 'AP2'], status: 'RUNNING' });
+    // At the pace and within the bound of the wait it undoes.
+    expect(plan.steps[1].operations[0].inputs).toEqual({ peers: ['AP1', 'AP2'], status: 'RUNNING', interval: '100ms', timeout: '10m' });
     expect(sim.requests).toEqual([]);
 
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
@@ -328,7 +329,7 @@ describe('a wait in a revert', () => {
     const preview = JSON.parse((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--json'])).stdout);
     expect(preview.steps.map((s: { operations: { inputs: unknown }[] }) => s.operations[0]!.inputs)).toEqual([
       { peers: ['AP1'] },
-      { peers: ['AP1'], status: 'RUNNING' },
+      { peers: ['AP1'], status: 'RUNNING', interval: '100ms', timeout: '10m' },
     ]);
     // Waiting for AP2 too would only end with WAIT_TIMEOUT: nothing starts it.
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);

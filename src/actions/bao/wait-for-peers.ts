@@ -41,6 +41,13 @@ export interface ResolvedPeerWait {
   timeoutMs: number;
 }
 
+/** What a wait returns: each peer's last status, and the pace and bound it waited with (for its revert). */
+export interface WaitOutputs {
+  peers: PeerStatus[];
+  interval?: string;
+  timeout?: string;
+}
+
 export const WAIT_DEFAULTS = { status: DEFAULT_STOPPED_STATUS, interval: '5s', timeout: '10m' } as const;
 
 /** Applies the defaults and parses the durations; INVALID_INPUT for a duration that cannot be used. */
@@ -78,7 +85,7 @@ export async function waitForPeerStatus(wait: ResolvedPeerWait, ctx: RunContext)
   }
 }
 
-export default defineAction<PeerWait, { peers: PeerStatus[] }>({
+export default defineAction<PeerWait, WaitOutputs>({
   name: 'bao.waitForPeers',
   description:
     'Waits until every named BAO peer shows `status` (default STOPPED), polling GET /baocdp/rest/info/peer every ' +
@@ -113,15 +120,26 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
       },
     },
   },
-  outputs: peerStatusesOutputsSchema,
+  outputs: {
+    ...peerStatusesOutputsSchema,
+    properties: {
+      ...peerStatusesOutputsSchema.properties,
+      interval: { type: 'string', description: 'The interval it polled at: a revert waits at the same pace.' },
+      timeout: { type: 'string', description: 'The bound it waited within: a revert waits as long.' },
+    },
+  },
   plan(inputs) {
     resolvePeerWait(inputs);
     return [{ key: peersKey(inputs.peers), inputs, request: { method: 'GET', path: PEER_INFO_PATH } }];
   },
   probe: probePeerWait,
-  async run(op: Operation<PeerWait>, ctx: RunContext): Promise<RunResult<{ peers: PeerStatus[] }>> {
+  async run(op: Operation<PeerWait>, ctx: RunContext): Promise<RunResult<WaitOutputs>> {
+    const peers = await waitForPeerStatus(resolvePeerWait(op.inputs), ctx);
     // It changes nothing on the server, whatever it saw: always `unchanged`.
-    return { status: 'unchanged', outputs: { peers: await waitForPeerStatus(resolvePeerWait(op.inputs), ctx) } };
+    return {
+      status: 'unchanged',
+      outputs: { peers, interval: op.inputs.interval ?? WAIT_DEFAULTS.interval, timeout: op.inputs.timeout ?? WAIT_DEFAULTS.timeout },
+    };
   },
   // A revert waits for the opposite status, right after the inverse of the step before (the stop or start
   // this wait followed), and only for the peers that inverse acts on: a peer the run left alone (already
@@ -134,9 +152,15 @@ export default defineAction<PeerWait, { peers: PeerStatus[] }>({
     const waited = acted === undefined ? peers : peers.filter((p) => acted.has(p.name));
     if (waited.length === 0) return null;
     const running = peers.every((p) => p.status.toUpperCase() === RUNNING_STATUS);
+    const { interval, timeout } = done.outputs ?? {};
     return {
       action: 'bao.waitForPeers',
-      inputs: { peers: waited.map((p) => p.name), status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS },
+      inputs: {
+        peers: waited.map((p) => p.name),
+        status: running ? DEFAULT_STOPPED_STATUS : RUNNING_STATUS,
+        ...(typeof interval === 'string' ? { interval } : {}),
+        ...(typeof timeout === 'string' ? { timeout } : {}),
+      },
     };
   },
 });

@@ -46,6 +46,8 @@ describe('bao.waitForPeers run', () => {
           { name: 'AP1', status: 'STOPPED' },
           { name: 'AP2', status: 'STOPPED' },
         ],
+        interval: '50ms',
+        timeout: '30s',
       },
     });
     expect(polls(sim)).toBeGreaterThan(1);
@@ -58,14 +60,17 @@ describe('bao.waitForPeers run', () => {
     const { ctx } = harness.context();
     await planAndRun(startPeers, { peers: ['LAP'] }, ctx);
     const [result] = await planAndRun(waitForPeers, { peers: ['LAP'], status: 'RUNNING', interval: '50ms', timeout: '30s' }, ctx);
-    expect(result?.outputs).toEqual({ peers: [{ name: 'LAP', status: 'RUNNING' }] });
+    expect(result?.outputs).toEqual({ peers: [{ name: 'LAP', status: 'RUNNING' }], interval: '50ms', timeout: '30s' });
   });
 
   it('answers after a single poll when every peer is already there, comparing statuses without regard to case', async () => {
     const { sim, harness } = await fixtures.start();
     sim.bao.setPeerStatus('AP1', 'STOPPED');
     const [result] = await planAndRun(waitForPeers, { peers: ['AP1'], status: 'stopped' }, harness.context().ctx);
-    expect(result).toEqual({ status: 'unchanged', outputs: { peers: [{ name: 'AP1', status: 'STOPPED' }] } });
+    expect(result).toEqual({
+      status: 'unchanged',
+      outputs: { peers: [{ name: 'AP1', status: 'STOPPED' }], interval: '5s', timeout: '10m' },
+    });
     expect(polls(sim)).toBe(1);
   });
 
@@ -116,7 +121,7 @@ describe('bao.waitForPeers run', () => {
     sim.bao.setPeerStatus('AP2', 'STOPPED');
     const { ctx, trace } = harness.context({ retry: { attempts: 2 } });
     const [result] = await planAndRun(waitForPeers, { peers: ['AP2'] }, ctx);
-    expect(result?.outputs).toEqual({ peers: [{ name: 'AP2', status: 'STOPPED' }] });
+    expect(result?.outputs).toEqual({ peers: [{ name: 'AP2', status: 'STOPPED' }], interval: '5s', timeout: '10m' });
     expect(trace.attempts).toBe(2);
   });
 });
