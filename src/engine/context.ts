@@ -88,9 +88,13 @@ export interface StepOutcome {
   reason?: string;
 }
 
-/** An operation of a main step that ended `changed`, kept for core.revert and `steps.<id>.changed`. */
+/**
+ * An operation of a main step that ended `changed`, kept for core.revert and `steps.<id>.changed`; for a
+ * step that changes nothing but can be undone (a wait), one that ended `unchanged` too.
+ */
 export interface ChangedOperation {
   key: string;
+  status: 'changed' | 'unchanged';
   /** What `steps.<id>.changed` lists for it: its forEach item, or its inputs in a step without forEach. */
   item: unknown;
   outputs: Record<string, unknown> | undefined;
@@ -234,7 +238,7 @@ export function rememberStatus(session: Session, id: string, status: StepStatus)
   const entry = session.scope.steps[id];
   entry.status = status;
   const changed = session.changed.get(id);
-  if (changed !== undefined) entry.changed = changed.map((op) => op.item);
+  if (changed !== undefined) entry.changed = changed.filter((op) => op.status === 'changed').map((op) => op.item);
 }
 
 /** True for a step that had operations, none of which ended changed or unchanged: it has no outputs. */

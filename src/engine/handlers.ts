@@ -198,7 +198,7 @@ function changedSteps(session: Session, named: readonly string[] | undefined): R
     const changed = session.changed.get(spec.id) ?? [];
     const operations: OperationRecord[] = changed.map((op) => ({
       key: op.key,
-      status: 'changed',
+      status: op.status,
       attempts: 1,
       durationMs: 0,
       ...(op.outputs !== undefined ? { outputs: op.outputs } : { outputs: {} }),

@@ -103,7 +103,7 @@ export function planRevert(previous: RevertSource, runbook: Runbook, registry: R
 }
 
 /** An action that changes nothing on the server: a read-only one, or one kept out of previews that only waits. */
-function changesNothing(action: ActionDefinition): boolean {
+export function changesNothing(action: ActionDefinition): boolean {
   return !action.mutates || action.changesNothing === true;
 }
 

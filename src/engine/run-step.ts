@@ -12,6 +12,7 @@ import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { runOperation, type Finished, type OperationTarget } from './operation.js';
 import { stepOutputs } from './outputs.js';
 import { rolloutBatches } from './rollout.js';
+import { changesNothing } from './revert-plan.js';
 import { runLoop, type Hold } from './run-loop.js';
 
 /** What a run adds to its session. */
@@ -44,6 +45,8 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
   if (changed !== undefined) session.changed.set(step.id, changed);
 
   const registered = session.ctx.registry.action(step.action)!;
+  // A wait is undone (by core.revert) for what it saw, not only for what it changed: see revert-plan.ts.
+  const undoneWhenUnchanged = changesNothing(registered.definition) && registered.definition.revert !== undefined;
   const target: OperationTarget = {
     step,
     action: registered.definition,
@@ -71,8 +74,8 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
       session.sink.operationStarted?.();
       const { record, outputs: produced } = notSent(op, hold, target, budget, extras.resume) ?? (await runOperation(op, target, session));
       if (outputs) outputs[i] = produced;
-      if (changed !== undefined && record.status === 'changed')
-        changed.push({ key: op.key, item: step.forEach === undefined ? op.inputs : op.item, outputs: produced });
+      if (changed !== undefined && (record.status === 'changed' || (record.status === 'unchanged' && undoneWhenUnchanged)))
+        changed.push({ key: op.key, status: record.status, item: step.forEach === undefined ? op.inputs : op.item, outputs: produced });
       summary.total += 1;
       summary[record.status] += 1;
       session.sink.emit({ type: 'op', step: step.id, record: produced === undefined ? record : withOutputs(record, produced) });

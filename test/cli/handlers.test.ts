@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
-import { ocpStep, runbookYaml } from '../helpers/runbooks.js';
+import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let sim: Simulator;
@@ -35,7 +35,14 @@ afterEach(() => {
 });
 
 function env(): Record<string, string> {
-  return { OCP_URL: sim.url, OCP_USER: 'admin', OCP_PASSWORD: 'sim-password' };
+  return {
+    OCP_URL: sim.url,
+    OCP_USER: 'admin',
+    OCP_PASSWORD: 'sim-password',
+    BAO_URL: sim.url,
+    BAO_USER: 'admin',
+    BAO_PASSWORD: 'sim-password',
+  };
 }
 
 function cli(args: string[]) {
@@ -75,6 +82,34 @@ function restart(id: string, host: number, extra: Record<string, unknown> = {}):
 }
 
 describe('onFailure with core.revert', () => {
+  it('undoes a wait too: "stop peers; wait for STOPPED" then a failure starts the peers and waits for them RUNNING', async () => {
+    ws = createWorkspace();
+    ws.write(
+      'rb.yaml',
+      runbookYaml({
+        name: 'undo-peers',
+        connections: { bao: baoConnection() },
+        steps: [
+          { id: 'stop', action: 'bao.stopPeers', connection: 'bao', with: { peers: ['AP1', 'AP2'] } },
+          { id: 'wait', action: 'bao.waitForPeers', connection: 'bao', with: { peers: ['AP1', 'AP2'], interval: '100ms' } },
+          FAIL,
+        ],
+        onFailure: [{ id: 'undo', action: 'core.revert' }],
+      }),
+    );
+    const run = await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock']);
+    expect(run.code, run.stderr).toBe(1);
+    const undo = (readJson('run.json').onFailure as Step[]).map((s) => [s.id, s.action, s.status]);
+    expect(undo).toEqual([
+      ['undo', 'core.revert', 'succeeded'],
+      ['undo.stop', 'bao.startPeers', 'succeeded'],
+      ['undo.wait', 'bao.waitForPeers', 'succeeded'],
+    ]);
+    // The wait returned once the peers were RUNNING again, not before: they are RUNNING now.
+    expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'RUNNING']);
+    expect(readJson('run.json').steps.find((s: Step) => s.id === 'wait').status).toBe('succeeded');
+  });
+
   it('run --resume sends again what the core.revert undid: those operations are not done any more', async () => {
     ws = createWorkspace();
     ws.write(
