@@ -27,7 +27,10 @@ export interface OperationTarget {
   readOnly: boolean;
 }
 
-/** An operation's record, and the outputs its action returned (kept apart: a large step does not keep them). */
+/**
+ * An operation's record (its outputs in it, as the journal and the report write them), and those outputs
+ * (which the step keeps only when a later step reads them: a large step does not keep them).
+ */
 export interface Finished {
   record: OperationRecord;
   outputs: Record<string, unknown> | undefined;
@@ -59,6 +62,7 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
     durationMs: Math.round(performance.now() - t0),
     startedAt,
   };
+  if (outputs !== undefined) record.outputs = outputs;
   if (error !== undefined) record.error = error;
   if (trace.request)
     record.request = trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url };
