@@ -153,16 +153,20 @@ function operationClient(conn: ConnectionState, baseUrl: string, options: Client
   const settings: AttemptSettings = { timeoutMs: options.timeoutMs, signal: options.signal, hooks: true, trace: options.trace };
   return {
     baseUrl,
-    async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    // Not async: the request's own promise is returned as it is, without another promise around it.
+    request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
       if (options.readOnly && !READ_ONLY_METHODS.has(req.method)) {
-        throw new RunbookError(
-          'INTERNAL',
-          `a read-only probe tried to send ${req.method} ${req.path} on connection '${conn.name}'; only GET and HEAD are allowed, nothing was sent`,
+        return Promise.reject(
+          new RunbookError(
+            'INTERNAL',
+            `a read-only probe tried to send ${req.method} ${req.path} on connection '${conn.name}'; only GET and HEAD are allowed, nothing was sent`,
+          ),
         );
       }
-      if (isClosed()) throw new RunbookError('CANCELLED', `connection '${conn.name}' is closed; ${req.method} ${req.path} was not sent`);
+      if (isClosed())
+        return Promise.reject(new RunbookError('CANCELLED', `connection '${conn.name}' is closed; ${req.method} ${req.path} was not sent`));
       options.trace.requests += 1;
-      return (await sendRequest(conn, req, settings, options.retry)) as HttpResponse<T>;
+      return sendRequest(conn, req, settings, options.retry) as Promise<HttpResponse<T>>;
     },
   };
 }

@@ -14,7 +14,6 @@ import type { OperationRecord } from '../report/types.js';
 import { DEFAULTS, type StepSpec } from '../runbook/model.js';
 import { copyData } from '../common/plain-data.js';
 import type { RunConnection, Session } from './context.js';
-import type { OperationGuard } from './operation-deadlines.js';
 import { toPlainJson } from './outputs.js';
 
 /** What an operation runs with: its step, action and connection. */
@@ -28,7 +27,10 @@ export interface OperationTarget {
   readOnly: boolean;
 }
 
-/** An operation's record, and the outputs its action returned (kept apart: a large step does not keep them). */
+/**
+ * An operation's record (its outputs in it, as the journal and the report write them), and those outputs
+ * (which the step keeps only when a later step reads them: a large step does not keep them).
+ */
 export interface Finished {
   record: OperationRecord;
   outputs: Record<string, unknown> | undefined;
@@ -39,20 +41,19 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
   const { step, action, plugin } = target;
   const startedAt = new Date().toISOString();
   const t0 = performance.now();
-  // The engine's deadline: the operation ends at it even if the action's promise never settles.
-  const guard = session.deadlines.start(step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, action.name);
-  const { ctx, trace } = operationContext(op, target, session, guard);
+  const trace: OperationTrace = { attempts: 0, requests: 0 };
   let status: OperationRecord['status'];
   let outputs: Record<string, unknown> | undefined;
   let error: OperationError | undefined;
   try {
-    const result = await Promise.race([action.run(operationOf(op, plugin), ctx), guard.stopped]);
+    // The engine's deadline: the operation ends at it even if the action's promise never settles.
+    const result = await session.deadlines.run(step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, action.name, (signal) =>
+      action.run(operationOf(op, plugin), operationContext(op, target, session, signal, trace)),
+    );
     ({ status, outputs } = checkRunResult(result, action.name, plugin));
   } catch (e) {
     status = 'failed';
     error = operationError(e, target, session);
-  } finally {
-    session.deadlines.settle(guard);
   }
   const record: OperationRecord = {
     key: op.key,
@@ -61,14 +62,22 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
     durationMs: Math.round(performance.now() - t0),
     startedAt,
   };
+  if (outputs !== undefined) record.outputs = outputs;
   if (error !== undefined) record.error = error;
   if (trace.request)
     record.request = trace.request.body === undefined ? trace.request : { method: trace.request.method, url: trace.request.url };
   if (trace.response) record.response = trace.response;
   // Outcomes are info: the console already shows them; warn is kept for what needs a person's attention.
   if (session.ctx.log.isLevelEnabled('info')) {
-    ctx.log.info(
-      { status, ms: record.durationMs, attempts: record.attempts, ...(error ? { code: error.code, error: error.message } : {}) },
+    session.ctx.log.info(
+      {
+        step: step.id,
+        operation: op.key,
+        status,
+        ms: record.durationMs,
+        attempts: record.attempts,
+        ...(error ? { code: error.code, error: error.message } : {}),
+      },
       'operation finished',
     );
   }
@@ -78,13 +87,9 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
 /** Asks the action to predict one operation, with a client that can only read. */
 export async function probeOperation(op: ResolvedOperation, target: OperationTarget, session: Session): Promise<Prediction> {
   const probe = target.action.probe!;
-  const guard = session.deadlines.start(target.step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, target.action.name);
-  const { ctx } = operationContext(op, target, session, guard);
-  try {
-    return await Promise.race([probe(operationOf(op, target.plugin), ctx), guard.stopped]);
-  } finally {
-    session.deadlines.settle(guard);
-  }
+  return session.deadlines.run(target.step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, target.action.name, (signal) =>
+    probe(operationOf(op, target.plugin), operationContext(op, target, session, signal, { attempts: 0, requests: 0 })),
+  );
 }
 
 /** The error of an operation that threw: CANCELLED when the run was aborted under it. */
@@ -113,25 +118,27 @@ function operationOf(op: ResolvedOperation, plugin: boolean): Operation {
   return operation;
 }
 
-/** What an action's `run` and `probe` get. `signal` is the operation's: aborted at its deadline or when the run is aborted. */
+/**
+ * What an action's `run` and `probe` get. `signal` is the operation's: aborted at its deadline or when the
+ * run is aborted. What its requests do is recorded in `trace`.
+ */
 function operationContext(
   op: ResolvedOperation,
   target: OperationTarget,
   session: Session,
-  guard: OperationGuard,
-): { ctx: RunContext; trace: OperationTrace } {
+  signal: AbortSignal,
+  trace: OperationTrace,
+): RunContext {
   const { step, connection } = target;
-  const trace: OperationTrace = { attempts: 0, requests: 0 };
   const http = connection
     ? connection.client({
         timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs,
         retry: step.retry ?? DEFAULTS.retry,
-        signal: guard.signal,
+        signal,
         trace,
         readOnly: target.readOnly,
       })
     : noConnectionClient(step.action);
-  const signal = guard.signal;
   let log: Logger | undefined;
   const ctx: RunContext = {
     step: { id: step.id },
@@ -144,7 +151,7 @@ function operationContext(
       return log;
     },
   };
-  return { ctx, trace };
+  return ctx;
 }
 
 /**

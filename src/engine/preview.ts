@@ -23,7 +23,7 @@ import {
 import { FailureBudget, maxErrorsFor } from './failure-budget.js';
 import { probeOperation, runOperation, type OperationTarget } from './operation.js';
 import { runLoop } from './run-loop.js';
-import { endStep, notSent, notStartedStep, unplannedStep, withOutputs, type StepTally } from './run-step.js';
+import { endStep, notSent, notStartedStep, unplannedStep, type StepTally } from './run-step.js';
 
 export interface PreviewOptions {
   /** Run read-only steps and ask actions to predict the others, with clients that refuse anything but GET. */
@@ -85,10 +85,10 @@ async function previewStep(step: StepSpec, resolved: ResolvedStep, session: Sess
   };
   const width = Math.min(step.concurrency ?? session.globalCap, session.globalCap);
   const tally: StepTally = { budget, summary: emptyCounts(), t0, large: count > MAX_OPERATIONS_WITH_OUTPUTS };
-  const emit = (record: OperationRecord, outputs?: Record<string, unknown>): void => {
+  const emit = (record: OperationRecord): void => {
     tally.summary.total += 1;
     tally.summary[record.status] += 1;
-    session.sink.emit({ type: 'op', step: step.id, record: outputs === undefined ? record : withOutputs(record, outputs) });
+    session.sink.emit({ type: 'op', step: step.id, record });
   };
 
   if (online && !target.action.mutates) {
@@ -115,7 +115,7 @@ async function runReadOnly(
   session: Session,
   width: number,
   tally: StepTally,
-  emit: (record: OperationRecord, outputs?: Record<string, unknown>) => void,
+  emit: (record: OperationRecord) => void,
 ): Promise<ResolvedOperation[]> {
   const outputs: (Record<string, unknown> | undefined)[] = new Array(operations.length);
   const previewed = operations.slice();
@@ -136,7 +136,7 @@ async function runReadOnly(
             ? { outcome: 'would fail', reason: record.error?.message ?? 'failed' }
             : { outcome: 'unchanged', reason: 'read-only; it ran during this preview' },
       };
-      emit(record, produced);
+      emit(record);
       return record.status === 'failed';
     },
   });

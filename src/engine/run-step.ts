@@ -78,7 +78,7 @@ export async function runStep(step: StepSpec, resolved: ResolvedStep, session: S
         changed.push({ key: op.key, status: record.status, item: step.forEach === undefined ? op.inputs : op.item, outputs: produced });
       summary.total += 1;
       summary[record.status] += 1;
-      session.sink.emit({ type: 'op', step: step.id, record: produced === undefined ? record : withOutputs(record, produced) });
+      session.sink.emit({ type: 'op', step: step.id, record });
       return record.status === 'failed';
     },
   });
@@ -150,19 +150,6 @@ function skipped(op: ResolvedOperation, reason: string): Finished {
 
 function notRun(record: OperationRecord): Finished {
   return { record, outputs: undefined };
-}
-
-/** The record with its outputs, in the order of the report's fields (outputs after startedAt). */
-export function withOutputs(record: OperationRecord, outputs: Record<string, unknown>): OperationRecord {
-  const { key, status, attempts, durationMs, startedAt, error, request, response, reason } = record;
-  const full: OperationRecord = { key, status, attempts, durationMs };
-  if (startedAt !== undefined) full.startedAt = startedAt;
-  full.outputs = outputs;
-  if (error !== undefined) full.error = error;
-  if (request !== undefined) full.request = request;
-  if (response !== undefined) full.response = response;
-  if (reason !== undefined) full.reason = reason;
-  return full;
 }
 
 /** A step that will not run: its operations (when they could be expanded) are accounted as skipped. */
