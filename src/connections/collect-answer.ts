@@ -5,6 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import { RunbookError } from '../errors.js';
+import type { StopSignal } from './stop-signal.js';
 
 /** A whole answer: status, headers as undici parsed them (lower-case names), and the body bytes. */
 export interface Answer {
@@ -38,7 +39,7 @@ const NO_BYTES = Buffer.alloc(0);
 export function collectAnswer(
   dispatcher: Dispatcher,
   options: Dispatcher.DispatchOptions,
-  signal: AbortSignal,
+  signal: StopSignal,
   limits: AnswerLimits,
 ): Promise<Answer> {
   return new Promise<Answer>((resolve, reject) => {
@@ -57,7 +58,7 @@ export function collectAnswer(
 class AnswerCollector implements Dispatcher.DispatchHandler {
   readonly #resolve: (answer: Answer) => void;
   readonly #reject: (reason: unknown) => void;
-  readonly #signal: AbortSignal;
+  readonly #signal: StopSignal;
   readonly #limit: number;
   readonly #onAbort = (): void => this.#abort(this.#signal.reason);
   readonly #deadline: NodeJS.Timeout | undefined;
@@ -68,7 +69,7 @@ class AnswerCollector implements Dispatcher.DispatchHandler {
   #chunks: Buffer[] = [];
   #size = 0;
 
-  constructor(resolve: (answer: Answer) => void, reject: (reason: unknown) => void, signal: AbortSignal, limits: AnswerLimits) {
+  constructor(resolve: (answer: Answer) => void, reject: (reason: unknown) => void, signal: StopSignal, limits: AnswerLimits) {
     this.#resolve = resolve;
     this.#reject = reject;
     this.#signal = signal;

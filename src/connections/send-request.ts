@@ -7,6 +7,7 @@ import { RunbookError } from '../errors.js';
 import { parseRetryAfter, retryDelayMs } from './backoff.js';
 import { classifyTransportError, mayHaveActed } from './classify-error.js';
 import { DeadlinePassed, collectAnswer } from './collect-answer.js';
+import { abortSignalOf, type StopSignal } from './stop-signal.js';
 import type { ConnectionState } from './connection-state.js';
 import { errorOfAnswer } from './answer-errors.js';
 import { type PreparedRequest, outgoingRequest, prepareRequest } from './prepare-request.js';
@@ -37,7 +38,7 @@ export interface AttemptSettings {
   /** Deadline of one attempt, from connecting to the last body byte. */
   timeoutMs: number;
   /** Aborting it fails the request with CANCELLED, never retried. */
-  signal: AbortSignal;
+  signal: StopSignal;
   /** Apply the session's authorize/check hooks (false for login and logout). */
   hooks: boolean;
   trace?: OperationTrace;
@@ -82,7 +83,7 @@ export async function sendRequest(
     const waitMs = retryDelayMs(retry, attempt, retryAfterMs);
     conn.log.debug({ connection: conn.name, code: failure.code, attempt, waitMs }, 'transient failure; retrying');
     try {
-      await sleep(waitMs, undefined, { signal: settings.signal });
+      await sleep(waitMs, undefined, { signal: abortSignalOf(settings.signal) });
     } catch {
       throw cancelled(prepared);
     }
@@ -176,7 +177,7 @@ function withinDeadline<T>(promise: Promise<T>, settings: AttemptSettings): Prom
 }
 
 /** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise itself keeps running). */
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+function raceSignal<T>(promise: Promise<T>, signal: StopSignal): Promise<T> {
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => reject(signal.reason);

@@ -10,6 +10,7 @@ import type { Redactor } from '../secrets/redactor.js';
 import type { ConnectionState, SentRequests } from './connection-state.js';
 import { buildPathAndQuery, parseConnectionUrl, withPrefix } from './request-target.js';
 import { type AttemptSettings, type OperationTrace, sendRequest } from './send-request.js';
+import type { StopSignal } from './stop-signal.js';
 import { resolveTls } from './tls.js';
 import type {
   ConnectionContext,
@@ -57,7 +58,7 @@ export interface ClientOptions {
   timeoutMs: number;
   retry: RetryPolicy;
   /** The operation's signal: aborting it fails requests with CANCELLED, never retried. */
-  signal: AbortSignal;
+  signal: StopSignal;
   trace: OperationTrace;
   /** Refuse any method but GET and HEAD before sending (plan --online probes). */
   readOnly?: boolean;

@@ -6,6 +6,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Registry } from '../actions/registry.js';
+import type { StopSignal } from '../connections/stop-signal.js';
 import type { OperationTrace } from '../connections/transport.js';
 import type { HttpClient, RetryPolicy } from '../contracts/connection.js';
 import { RunbookError } from '../errors.js';
@@ -22,7 +23,7 @@ import { OperationDeadlines } from './operation-deadlines.js';
 
 /** What the engine needs of an open connection. */
 export interface RunConnection extends ConnectionView {
-  client(options: { timeoutMs: number; retry: RetryPolicy; signal: AbortSignal; trace: OperationTrace; readOnly?: boolean }): HttpClient;
+  client(options: { timeoutMs: number; retry: RetryPolicy; signal: StopSignal; trace: OperationTrace; readOnly?: boolean }): HttpClient;
 }
 
 /** Operations a resumed run does not send again, by key, with the outcome they had. */

@@ -1,5 +1,5 @@
 // The engine's deadline on every operation, whatever its action does: at the deadline, or when the run is
-// aborted, the operation's signal is aborted and its promise rejects, so the operation ends even if its
+// aborted, the operation's stop is aborted and its promise rejects, so the operation ends even if its
 // action never settles.
 //
 // Each operation has its own timer, cleared when it ends. It is a plain `setTimeout` because it must keep
@@ -7,6 +7,49 @@
 // let the process exit half-way (`AbortSignal.timeout` does not keep the process alive). The run's signal
 // has one listener, which stops the operations in flight; `AbortSignal.any` over the run's signal would
 // leave every operation registered with it until the run ends.
+
+import type { StopSignal } from '../connections/stop-signal.js';
+
+/**
+ * The stop of one operation: what its requests listen to, with the members of an AbortSignal they use.
+ * It is not an AbortSignal: on Node 20 creating one costs some microseconds and every one survives a
+ * young-generation collection, which a run pays once per operation. `signal` makes the AbortSignal an
+ * action asks for (`RunContext.signal`, `sleep`) on first use, aborted with it.
+ */
+export class OperationStop implements StopSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  #listeners: (() => void)[] = [];
+  #controller: AbortController | undefined = undefined;
+
+  addEventListener(_type: 'abort', listener: () => void): void {
+    if (!this.aborted) this.#listeners.push(listener);
+  }
+
+  removeEventListener(_type: 'abort', listener: () => void): void {
+    const at = this.#listeners.indexOf(listener);
+    if (at >= 0) this.#listeners.splice(at, 1);
+  }
+
+  /** Aborts it with `reason`: each listener is called once. Later calls do nothing. */
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listeners = this.#listeners;
+    this.#listeners = [];
+    for (const listener of listeners) listener();
+    this.#controller?.abort(reason);
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.aborted) this.#controller.abort(this.reason);
+    }
+    return this.#controller.signal;
+  }
+}
 
 /** The deadlines of one run's operations. */
 export class OperationDeadlines {
@@ -29,13 +72,13 @@ export class OperationDeadlines {
   }
 
   /**
-   * Runs an operation that starts now and must end within `timeoutMs`. `work` gets the operation's signal;
+   * Runs an operation that starts now and must end within `timeoutMs`. `work` gets the operation's stop;
    * the result settles as what `work` returns does, or rejects at the deadline or when the run is aborted
    * (the signal is aborted then too), even if that never settles. Its deadline no longer applies once it
    * has settled.
    */
-  run<T>(timeoutMs: number, what: string, work: (signal: AbortSignal) => T | PromiseLike<T>): Promise<T> {
-    const controller = new AbortController();
+  run<T>(timeoutMs: number, what: string, work: (stop: OperationStop) => T | PromiseLike<T>): Promise<T> {
+    const operation = new OperationStop();
     return new Promise<T>((resolve, reject) => {
       const end = (): void => {
         clearTimeout(this.#inFlight.get(stop));
@@ -45,7 +88,7 @@ export class OperationDeadlines {
       const stop = (reason: unknown): void => {
         end();
         reject(reason);
-        controller.abort(reason);
+        operation.abort(reason);
       };
       if (this.#abort.aborted) stop(this.#abort.reason);
       else
@@ -55,7 +98,7 @@ export class OperationDeadlines {
         );
       let settles: Promise<T>;
       try {
-        settles = Promise.resolve(work(controller.signal));
+        settles = Promise.resolve(work(operation));
       } catch (e) {
         settles = Promise.reject(e);
       }

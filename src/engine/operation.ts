@@ -14,6 +14,7 @@ import type { OperationRecord } from '../report/types.js';
 import { DEFAULTS, type StepSpec } from '../runbook/model.js';
 import { copyData } from '../common/plain-data.js';
 import type { RunConnection, Session } from './context.js';
+import type { OperationStop } from './operation-deadlines.js';
 import { toPlainJson } from './outputs.js';
 
 /** What an operation runs with: its step, action and connection. */
@@ -47,8 +48,8 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
   let error: OperationError | undefined;
   try {
     // The engine's deadline: the operation ends at it even if the action's promise never settles.
-    const result = await session.deadlines.run(step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, action.name, (signal) =>
-      action.run(operationOf(op, plugin), operationContext(op, target, session, signal, trace)),
+    const result = await session.deadlines.run(step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, action.name, (stop) =>
+      action.run(operationOf(op, plugin), operationContext(op, target, session, stop, trace)),
     );
     ({ status, outputs } = checkRunResult(result, action.name, plugin));
   } catch (e) {
@@ -87,8 +88,8 @@ export async function runOperation(op: ResolvedOperation, target: OperationTarge
 /** Asks the action to predict one operation, with a client that can only read. */
 export async function probeOperation(op: ResolvedOperation, target: OperationTarget, session: Session): Promise<Prediction> {
   const probe = target.action.probe!;
-  return session.deadlines.run(target.step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, target.action.name, (signal) =>
-    probe(operationOf(op, target.plugin), operationContext(op, target, session, signal, { attempts: 0, requests: 0 })),
+  return session.deadlines.run(target.step.operationTimeoutMs ?? DEFAULTS.operationTimeoutMs, target.action.name, (stop) =>
+    probe(operationOf(op, target.plugin), operationContext(op, target, session, stop, { attempts: 0, requests: 0 })),
   );
 }
 
@@ -119,14 +120,14 @@ function operationOf(op: ResolvedOperation, plugin: boolean): Operation {
 }
 
 /**
- * What an action's `run` and `probe` get. `signal` is the operation's: aborted at its deadline or when the
+ * What an action's `run` and `probe` get. `stop` is the operation's: aborted at its deadline or when the
  * run is aborted. What its requests do is recorded in `trace`.
  */
 function operationContext(
   op: ResolvedOperation,
   target: OperationTarget,
   session: Session,
-  signal: AbortSignal,
+  stop: OperationStop,
   trace: OperationTrace,
 ): RunContext {
   const { step, connection } = target;
@@ -134,7 +135,7 @@ function operationContext(
     ? connection.client({
         timeoutMs: step.timeoutMs ?? DEFAULTS.timeoutMs,
         retry: step.retry ?? DEFAULTS.retry,
-        signal,
+        signal: stop,
         trace,
         readOnly: target.readOnly,
       })
@@ -143,8 +144,11 @@ function operationContext(
   const ctx: RunContext = {
     step: { id: step.id },
     http,
-    signal,
-    sleep: (ms) => delay(ms, undefined, { signal }),
+    // Made when the action asks for it: most never do (their requests listen to `stop` itself).
+    get signal() {
+      return stop.signal;
+    },
+    sleep: (ms) => delay(ms, undefined, { signal: stop.signal }),
     // A child logger bound to the operation, made on first use.
     get log() {
       log ??= session.ctx.log.child({ step: step.id, operation: op.key });

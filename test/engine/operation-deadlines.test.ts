@@ -3,7 +3,7 @@
 
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { OperationDeadlines } from '../../src/engine/operation-deadlines.js';
+import { OperationDeadlines, OperationStop } from '../../src/engine/operation-deadlines.js';
 
 const timedOut = (ms: number, what: string) => new Error(`${what} after ${ms}`);
 const never = new Promise<never>(() => undefined);
@@ -11,8 +11,8 @@ const never = new Promise<never>(() => undefined);
 /** Runs an operation that never ends by itself; returns its promise and its signal. */
 function hung(deadlines: OperationDeadlines, timeoutMs: number, what: string): { ended: Promise<never>; signal: AbortSignal } {
   let signal!: AbortSignal;
-  const ended = deadlines.run(timeoutMs, what, (s) => {
-    signal = s;
+  const ended = deadlines.run(timeoutMs, what, (stop) => {
+    signal = stop.signal;
     return never;
   });
   return { ended, signal };
@@ -23,8 +23,8 @@ describe('OperationDeadlines', () => {
     const run = new AbortController();
     const deadlines = new OperationDeadlines(run.signal, timedOut);
     let endedSignal!: AbortSignal;
-    const ended = deadlines.run(20, 'ended', (signal) => {
-      endedSignal = signal;
+    const ended = deadlines.run(20, 'ended', (stop) => {
+      endedSignal = stop.signal;
       return 'done';
     });
     const late = hung(deadlines, 20, 'late');
@@ -76,8 +76,8 @@ describe('OperationDeadlines', () => {
     const finish: (() => void)[] = [];
     const signals: AbortSignal[] = [];
     const operations = Array.from({ length: 1_000 }, (_, i) =>
-      deadlines.run(60_000, `op ${i}`, (signal) => {
-        signals.push(signal);
+      deadlines.run(60_000, `op ${i}`, (stop) => {
+        signals.push(stop.signal);
         return new Promise<void>((resolve) => finish.push(resolve));
       }),
     );
@@ -89,5 +89,29 @@ describe('OperationDeadlines', () => {
     expect(signals.some((s) => getEventListeners(s, 'abort').length > 0)).toBe(false);
     deadlines.dispose();
     expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+  });
+});
+
+describe('OperationStop', () => {
+  it('calls each listener once when aborted, none removed or added after, and makes its AbortSignal aborted with it', () => {
+    const stop = new OperationStop();
+    const calls: string[] = [];
+    const removed = () => calls.push('removed');
+    stop.addEventListener('abort', () => calls.push('a'));
+    stop.addEventListener('abort', removed);
+    stop.removeEventListener('abort', removed);
+    const before = stop.signal;
+    expect(before.aborted).toBe(false);
+    const reason = new Error('deadline');
+    stop.abort(reason);
+    stop.abort(new Error('again'));
+    stop.addEventListener('abort', () => calls.push('late'));
+    expect(calls).toEqual(['a']);
+    expect([stop.aborted, stop.reason]).toEqual([true, reason]);
+    expect([before.aborted, before.reason]).toEqual([true, reason]);
+    // Asked for after the abort: made aborted, with the same reason.
+    const fresh = new OperationStop();
+    fresh.abort(reason);
+    expect([fresh.signal.aborted, fresh.signal.reason]).toEqual([true, reason]);
   });
 });

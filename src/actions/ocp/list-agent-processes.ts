@@ -55,7 +55,7 @@ export default defineAction<ListInputs, { processes: AgentProcess[] }>({
   ],
   async run(op, ctx) {
     const { hostId, alias, status } = op.inputs;
-    const processes = (await listProcesses(ctx.http, hostId, ctx.signal)).filter(
+    const processes = (await listProcesses(ctx.http, hostId, ctx)).filter(
       (p) => (alias === undefined || p.alias === alias) && (status === undefined || p.status === status),
     );
     return { status: 'unchanged', outputs: { processes } };

@@ -99,7 +99,7 @@ export default defineAction<ListHostsInputs, { hosts: OcpHost[] }>({
         noun: 'hosts',
         adopt: hostFromAnswer,
       },
-      ctx.signal,
+      ctx,
     );
     return { status: 'unchanged', outputs: { hosts: hosts.filter((h) => matchesKeyword(h, keyword) && matchesStatus(h, status)) } };
   },

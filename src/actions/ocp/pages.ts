@@ -35,15 +35,21 @@ export interface PagedList<T extends ListEntry> {
 /**
  * Reads every entry of a paged OCP list, page after page, skipping entries whose id was already seen.
  * Stops when a page brings nothing new (a server that ignores `page`) or at the announced last page;
- * throws BAD_RESPONSE past `maxPages`, and the signal's reason (or CANCELLED) once it is aborted.
+ * throws BAD_RESPONSE past `maxPages`, and the signal's reason (or CANCELLED) once the operation's signal
+ * is aborted. `operation` is the action's context: its signal is read between pages only, so a listing of
+ * one page never asks for it.
  */
-export async function readEveryPage<T extends ListEntry>(http: HttpClient, list: PagedList<T>, signal?: AbortSignal): Promise<T[]> {
+export async function readEveryPage<T extends ListEntry>(
+  http: HttpClient,
+  list: PagedList<T>,
+  operation?: { readonly signal: AbortSignal },
+): Promise<T[]> {
   const entries: T[] = [];
   // Short lists are the common case: a scan finds a repeated id; a set takes over for a long list.
   let ids: Set<number> | undefined;
   const seen = (id: number): boolean => (ids ? ids.has(id) : entries.some((q) => q.id === id));
   for (let page = 1; ; page += 1) {
-    if (signal?.aborted) throw stoppedBetweenPages(signal, list, page);
+    if (page > 1 && operation?.signal.aborted) throw stoppedBetweenPages(operation.signal, list, page);
     if (page > list.maxPages) {
       throw new RunbookError(
         'BAD_RESPONSE',

@@ -54,7 +54,7 @@ export async function runProcessVerb(
   verb: ProcessVerb,
 ): Promise<RunResult<{ process: AgentProcess }>> {
   const { hostId } = op.inputs;
-  const before = await findProcess(ctx.http, op.inputs, ctx.signal);
+  const before = await findProcess(ctx.http, op.inputs, ctx);
   if ((verb.skipWhenAlreadyThere || op.inputs.onlyIfStopped === true) && before.status === verb.wanted) {
     ctx.log.debug({ process: before.id }, `process already ${verb.wanted}; nothing sent`);
     return { status: 'unchanged', outputs: { process: before } };
@@ -69,11 +69,11 @@ export async function runProcessVerb(
   } catch (e) {
     // A process stopped by someone else since the read may be refused with CMP07019: read again before failing.
     if (!(isRunbookError(e) && verb.skipWhenAlreadyThere && isStateConflict(e))) throw e;
-    const now = await findProcess(ctx.http, { hostId, agentProcessId: before.id }, ctx.signal);
+    const now = await findProcess(ctx.http, { hostId, agentProcessId: before.id }, ctx);
     if (now.status === verb.wanted) return { status: 'unchanged', outputs: { process: now } };
     throw e;
   }
-  if (after === undefined) after = await findProcess(ctx.http, { hostId, agentProcessId: before.id }, ctx.signal);
+  if (after === undefined) after = await findProcess(ctx.http, { hostId, agentProcessId: before.id }, ctx);
   else if (typeof after.hostId !== 'number') after = { ...after, hostId };
   if (after.status !== verb.wanted) {
     throw new RunbookError(
@@ -89,7 +89,7 @@ export async function runProcessVerb(
 export async function probeProcessVerb(op: Operation<ProcessTarget>, ctx: RunContext, verb: ProcessVerb): Promise<Prediction> {
   let p: AgentProcess;
   try {
-    p = await findProcess(ctx.http, op.inputs, ctx.signal);
+    p = await findProcess(ctx.http, op.inputs, ctx);
   } catch (e) {
     if (isRunbookError(e) && e.code === 'NOT_FOUND') return { outcome: 'would fail', reason: e.message };
     throw e;

@@ -66,9 +66,9 @@ export function processVerbPath(t: ProcessTarget, verb: 'stop' | 'restart'): str
 /**
  * Reads every process of a host, across all pages, each with its `hostId` (added when OCP leaves it out).
  * Throws NOT_FOUND when OCP has no such host, BAD_RESPONSE past `MAX_PROCESS_PAGES` pages, and stops
- * between pages once `signal` is aborted (the step's timeout, or the run's cancellation).
+ * between pages once the operation's signal is aborted (its deadline, or the run's cancellation).
  */
-export function listProcesses(http: HttpClient, hostId: number, signal?: AbortSignal): Promise<AgentProcess[]> {
+export function listProcesses(http: HttpClient, hostId: number, operation?: { readonly signal: AbortSignal }): Promise<AgentProcess[]> {
   return readEveryPage<AgentProcess>(
     http,
     {
@@ -83,13 +83,17 @@ export function listProcesses(http: HttpClient, hostId: number, signal?: AbortSi
       adopt: (p) => (typeof p.hostId === 'number' ? (p as AgentProcess) : ({ ...p, hostId } as AgentProcess)),
       onError: (e) => hostNotFound(hostId, e),
     },
-    signal,
+    operation,
   );
 }
 
 /** Finds the target process, by id or by alias. Throws NOT_FOUND naming what the host does have. */
-export async function findProcess(http: HttpClient, target: ProcessTarget, signal?: AbortSignal): Promise<AgentProcess> {
-  const processes = await listProcesses(http, target.hostId, signal);
+export async function findProcess(
+  http: HttpClient,
+  target: ProcessTarget,
+  operation?: { readonly signal: AbortSignal },
+): Promise<AgentProcess> {
+  const processes = await listProcesses(http, target.hostId, operation);
   const matches =
     target.agentProcessId !== undefined
       ? processes.filter((p) => p.id === target.agentProcessId)

@@ -198,10 +198,11 @@ describe('ocp.listAgentProcesses', () => {
     expect(err).toBe(deadline);
     expect(fake.seen).toHaveLength(3);
 
+    // An operation stopped before its first page: its client, which listens to the same signal, sends nothing.
     const cancel = new AbortController();
     cancel.abort();
-    const { ctx: other } = bed.context({ on: fake });
-    const cancelled = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, { ...other, signal: cancel.signal }).then(
+    const { ctx: other } = bed.context({ on: fake, signal: cancel.signal });
+    const cancelled = await listAgentProcesses.run({ key: 'k', inputs: { hostId: 7 } }, other).then(
       () => undefined,
       (e: unknown) => e,
     );
