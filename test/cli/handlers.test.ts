@@ -7,6 +7,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
+import { EIGHT_HOSTS, simEnv } from '../helpers/window-sim.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 let sim: Simulator;
@@ -16,13 +17,7 @@ beforeAll(async () => {
   sim = await startSimulator({
     port: 0,
     config: {
-      ocp: {
-        hosts: [
-          { ids: { from: 20, to: 25 }, name: 'ob-host-{id}' },
-          // Process 185 of these two is not operable: stopping it fails.
-          { ids: { from: 26, to: 27 }, name: 'ob-host-{id}', processes: [{ id: 185, alias: 'obstat2', operable: false }] },
-        ],
-      },
+      ocp: EIGHT_HOSTS,
     },
   });
 });
@@ -35,14 +30,7 @@ afterEach(() => {
 });
 
 function env(): Record<string, string> {
-  return {
-    OCP_URL: sim.url,
-    OCP_USER: 'admin',
-    OCP_PASSWORD: 'sim-password',
-    BAO_URL: sim.url,
-    BAO_USER: 'admin',
-    BAO_PASSWORD: 'sim-password',
-  };
+  return simEnv(sim.url);
 }
 
 function cli(args: string[]) {

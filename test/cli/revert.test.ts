@@ -7,6 +7,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
+import { EIGHT_HOSTS, simEnv } from '../helpers/window-sim.js';
 import { createWorkspace, type Workspace } from '../helpers/workspace.js';
 
 const FIXTURES = new URL('../fixtures/plugins/', import.meta.url).pathname;
@@ -18,13 +19,7 @@ beforeAll(async () => {
   sim = await startSimulator({
     port: 0,
     config: {
-      ocp: {
-        hosts: [
-          { ids: { from: 20, to: 25 }, name: 'ob-host-{id}' },
-          // Process 185 of these two is not operable: stopping it fails.
-          { ids: { from: 26, to: 27 }, name: 'ob-host-{id}', processes: [{ id: 185, alias: 'obstat2', operable: false }] },
-        ],
-      },
+      ocp: EIGHT_HOSTS,
       bao: {
         transitionDelayMs: 0,
         peers: [
@@ -42,17 +37,8 @@ afterEach(() => {
   ws?.remove();
 });
 
-const ENV = {
-  OCP_URL: '',
-  OCP_USER: 'admin',
-  OCP_PASSWORD: 'sim-password',
-  BAO_URL: '',
-  BAO_USER: 'admin',
-  BAO_PASSWORD: 'sim-password',
-};
-
 function env(): Record<string, string> {
-  return { ...ENV, OCP_URL: sim.url, BAO_URL: sim.url };
+  return simEnv(sim.url);
 }
 
 /** Stops process 185 on hosts 20..27, one at a time, tolerating one failure: 20..25 stop, 26 and 27 fail. */
