@@ -17,13 +17,21 @@ import type { StopSignal } from '../connections/stop-signal.js';
  * action asks for (`RunContext.signal`, `sleep`) on first use, aborted with it.
  */
 export class OperationStop implements StopSignal {
-  aborted = false;
-  reason: unknown = undefined;
+  #aborted = false;
+  #reason: unknown = undefined;
   #listeners: (() => void)[] = [];
   #controller: AbortController | undefined = undefined;
 
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
+  }
+
   addEventListener(_type: 'abort', listener: () => void): void {
-    if (!this.aborted) this.#listeners.push(listener);
+    if (!this.#aborted) this.#listeners.push(listener);
   }
 
   removeEventListener(_type: 'abort', listener: () => void): void {
@@ -33,9 +41,9 @@ export class OperationStop implements StopSignal {
 
   /** Aborts it with `reason`: each listener is called once. Later calls do nothing. */
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
-    this.reason = reason;
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
     const listeners = this.#listeners;
     this.#listeners = [];
     for (const listener of listeners) listener();
@@ -45,7 +53,7 @@ export class OperationStop implements StopSignal {
   get signal(): AbortSignal {
     if (this.#controller === undefined) {
       this.#controller = new AbortController();
-      if (this.aborted) this.#controller.abort(this.reason);
+      if (this.#aborted) this.#controller.abort(this.#reason);
     }
     return this.#controller.signal;
   }
