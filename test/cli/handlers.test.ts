@@ -2,48 +2,16 @@
 // back (the runbook's connections read its URL from the environment).
 
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
-import { EIGHT_HOSTS, simEnv } from '../helpers/window-sim.js';
-import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { EIGHT_HOSTS, simEnv, windowBed } from '../helpers/window-sim.js';
 
-let sim: Simulator;
-let ws: Workspace;
-
-beforeAll(async () => {
-  sim = await startSimulator({
-    port: 0,
-    config: {
-      ocp: EIGHT_HOSTS,
-    },
-  });
+const bed = windowBed({
+  ocp: EIGHT_HOSTS,
 });
-afterAll(() => sim.close());
-afterEach(() => {
-  sim.setFaults({});
-  sim.resetState();
-  sim.resetStats();
-  ws?.remove();
-});
-
-function env(): Record<string, string> {
-  return simEnv(sim.url);
-}
-
-function cli(args: string[]) {
-  return runCli(args, { env: env(), cwd: ws.dir, timeoutMs: 30_000 });
-}
-
-function postsTo(verb: string): string[] {
-  return sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith(`/${verb}`)).map((r) => r.path);
-}
-
-function statusOf(host: number): string | undefined {
-  return sim.ocp.process(host, 185)?.status;
-}
+const { cli, statusOf, postsTo, readJson } = bed;
 
 const restartPath = (host: number) => `/api/v2/compute/hosts/${host}/agent/processes/185/restart`;
 
@@ -57,10 +25,6 @@ interface Step {
   operations: { key: string; status: string; attempts: number; request?: { method: string; url: string } }[];
 }
 
-function readJson(file: string) {
-  return JSON.parse(readFileSync(ws.path(file), 'utf8'));
-}
-
 /** A step that fails on purpose, after the steps that changed something. */
 const FAIL = { id: 'peers', action: 'core.fail', with: { message: 'the peers did not stop' } };
 
@@ -71,8 +35,7 @@ function restart(id: string, host: number, extra: Record<string, unknown> = {}):
 
 describe('onFailure with core.revert', () => {
   it('undoes a wait too: "stop peers; wait for STOPPED" then a failure starts the peers and waits for them RUNNING', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'undo-peers',
@@ -94,13 +57,12 @@ describe('onFailure with core.revert', () => {
       ['undo.wait', 'bao.waitForPeers', 'succeeded'],
     ]);
     // The wait returned once the peers were RUNNING again, not before: they are RUNNING now.
-    expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'RUNNING']);
+    expect(['AP1', 'AP2'].map((p) => bed.sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'RUNNING']);
     expect(readJson('run.json').steps.find((s: Step) => s.id === 'wait').status).toBe('succeeded');
   });
 
   it('run --resume sends again what the core.revert undid: those operations are not done any more', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'resume-after-undo',
@@ -109,7 +71,7 @@ describe('onFailure with core.revert', () => {
         onFailure: [{ id: 'undo', action: 'core.revert' }],
       }),
     );
-    sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+    bed.sim.ocp.setProcessStatus(21, 185, 'STOPPED');
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(1);
     expect([20, 21, 22].map(statusOf)).toEqual(['STARTED', 'STOPPED', 'STARTED']);
 
@@ -137,8 +99,7 @@ describe('onFailure with core.revert', () => {
   });
 
   it('restarts exactly the processes the run stopped, keeps the original failure and exit code 1', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'undo-on-failure',
@@ -146,7 +107,7 @@ describe('onFailure with core.revert', () => {
         onFailure: [{ id: 'undo', action: 'core.revert' }],
       }),
     );
-    sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+    bed.sim.ocp.setProcessStatus(21, 185, 'STOPPED');
     const before = [20, 21, 22, 23, 24, 25, 26, 27].map(statusOf);
     const run = await cli([
       'run',
@@ -188,9 +149,9 @@ describe('onFailure with core.revert', () => {
     }
     expect(report.onFailureSummary).toMatchObject({ total: 5, changed: 5 });
     expect(run.stdout).toContain('onFailure  undo.stop  ocp.restartAgentProcess');
-    expect(readFileSync(ws.path('junit.xml'), 'utf8')).toContain('<testsuite name="undo-on-failure.onFailure.undo.stop"');
-    expect(readFileSync(ws.path('run.md'), 'utf8')).toContain('onFailure: undo.stop');
-    expect(readFileSync(ws.path('run.html'), 'utf8')).toContain('onFailure: undo.stop');
+    expect(readFileSync(bed.ws.path('junit.xml'), 'utf8')).toContain('<testsuite name="undo-on-failure.onFailure.undo.stop"');
+    expect(readFileSync(bed.ws.path('run.md'), 'utf8')).toContain('onFailure: undo.stop');
+    expect(readFileSync(bed.ws.path('run.html'), 'utf8')).toContain('onFailure: undo.stop');
 
     // The journal gives the same report, by the same fold.
     const rebuilt = await cli(['report', 'run.json.journal.jsonl', '--out', 'rebuilt.json']);
@@ -198,7 +159,7 @@ describe('onFailure with core.revert', () => {
     expect(readJson('rebuilt.json')).toEqual(report);
 
     // What the onFailure undid is not undone again by `runbook revert --from` this run.
-    sim.resetStats();
+    bed.sim.resetStats();
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
     expect(revert.code).toBe(0);
     expect(readJson('revert.json').steps).toEqual([]);
@@ -207,8 +168,7 @@ describe('onFailure with core.revert', () => {
   });
 
   it('with: { steps: [...] } undoes only the steps it names', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'undo-some',
@@ -224,8 +184,7 @@ describe('onFailure with core.revert', () => {
   });
 
   it('does not run when the run succeeds; its steps are reported skipped', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({ name: 'fine', steps: [ocpStep({ hosts: [20] })], onFailure: [{ id: 'undo', action: 'core.revert' }] }),
     );
@@ -245,7 +204,6 @@ describe('onFailure with core.revert', () => {
 
 describe('finally', () => {
   it('runs after a run that succeeded and after one that failed, reading run.status and steps.<id>.changed', async () => {
-    ws = createWorkspace();
     const finallySteps = [
       restart('after-success', 24, { if: "${{ run.status == 'succeeded' }}" }),
       restart('after-failure', 25, { if: "${{ run.status == 'failed' && steps.stop.status == 'succeeded' }}" }),
@@ -259,11 +217,11 @@ describe('finally', () => {
       hosts: '${{ steps.stop.changed }}',
       if: "${{ steps.stop.status == 'succeeded' }}",
     });
-    ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20, 21] }), again], finally: finallySteps }));
-    ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [22] }), FAIL], finally: finallySteps }));
-    sim.ocp.setProcessStatus(24, 185, 'STOPPED');
-    sim.ocp.setProcessStatus(25, 185, 'STOPPED');
-    sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+    bed.ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20, 21] }), again], finally: finallySteps }));
+    bed.ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [22] }), FAIL], finally: finallySteps }));
+    bed.sim.ocp.setProcessStatus(24, 185, 'STOPPED');
+    bed.sim.ocp.setProcessStatus(25, 185, 'STOPPED');
+    bed.sim.ocp.setProcessStatus(21, 185, 'STOPPED');
 
     const ok = await cli(['run', 'ok.yaml', '--report', 'ok.json', '--lock', 'lock']);
     expect(ok.code).toBe(0);
@@ -280,7 +238,7 @@ describe('finally', () => {
       ['each-changed', 'succeeded'],
     ]);
 
-    sim.resetStats();
+    bed.sim.resetStats();
     const ko = await cli(['run', 'ko.yaml', '--report', 'ko.json', '--lock', 'lock']);
     expect(ko.code).toBe(1);
     expect(postsTo('restart').sort()).toEqual([restartPath(22), restartPath(25)]);
@@ -288,11 +246,10 @@ describe('finally', () => {
   });
 
   it('a failing finally step fails a run whose steps succeeded (exit 1, error names it), and keeps the original error of one that failed', async () => {
-    ws = createWorkspace();
     // Stopping process 185 of host 26 fails: it is not operable.
     const broken = [ocpStep({ id: 'cleanup', hosts: [26] })];
-    ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20] })], finally: broken }));
-    ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [20] }), FAIL], finally: broken }));
+    bed.ws.write('ok.yaml', runbookYaml({ name: 'ok', steps: [ocpStep({ hosts: [20] })], finally: broken }));
+    bed.ws.write('ko.yaml', runbookYaml({ name: 'ko', steps: [ocpStep({ hosts: [20] }), FAIL], finally: broken }));
 
     const ok = await cli(['run', 'ok.yaml', '--report', 'ok.json', '--lock', 'lock']);
     expect(ok.code).toBe(1);
@@ -314,8 +271,7 @@ describe('finally', () => {
   });
 
   it('runs after a SIGTERM, within the grace period, and the run exits 143', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'interrupted',
@@ -324,19 +280,19 @@ describe('finally', () => {
         finally: [restart('cleanup', 24, { operationTimeout: '10s' })],
       }),
     );
-    sim.ocp.setProcessStatus(24, 185, 'STOPPED');
-    sim.setFaults({ hangRate: 1 });
+    bed.sim.ocp.setProcessStatus(24, 185, 'STOPPED');
+    bed.sim.setFaults({ hangRate: 1 });
     let signalled = false;
     const run = await runCli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock', '--grace', '20s'], {
-      env: env(),
-      cwd: ws.dir,
+      env: simEnv(bed.sim.url),
+      cwd: bed.ws.dir,
       timeoutMs: 30_000,
       onSpawn: (child) => {
         const poll = setInterval(() => {
-          if (sim.requests.some((r) => r.path.includes('/hosts/20/'))) {
+          if (bed.sim.requests.some((r) => r.path.includes('/hosts/20/'))) {
             clearInterval(poll);
             // The stop's first request is in flight and hangs; what comes next is answered.
-            sim.setFaults({});
+            bed.sim.setFaults({});
             signalled = child.kill('SIGTERM');
           }
         }, 5);
@@ -404,8 +360,7 @@ describe('validation', () => {
   ];
   for (const [name, doc, expected] of cases) {
     it(`refuses ${name} (exit 2, file:line:col, no stack trace)`, async () => {
-      ws = createWorkspace();
-      ws.write('rb.yaml', runbookYaml({ name: 'bad', ...(doc as { steps: Record<string, unknown>[] }) }));
+      bed.ws.write('rb.yaml', runbookYaml({ name: 'bad', ...(doc as { steps: Record<string, unknown>[] }) }));
       const r = await cli(['validate', 'rb.yaml']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(expected);
@@ -414,8 +369,7 @@ describe('validation', () => {
   }
 
   it('accepts core.revert over a step without an inverse with skipIrreversible', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'ok',
@@ -432,8 +386,7 @@ describe('validation', () => {
 
 describe('plan', () => {
   it('previews onFailure and finally in parts of their own, in the text and in --json', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'preview',
@@ -453,6 +406,6 @@ describe('plan', () => {
       ['undo', 'onFailure'],
       ['cleanup', 'finally'],
     ]);
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
   });
 });

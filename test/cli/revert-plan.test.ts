@@ -4,60 +4,30 @@
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/cli.js';
+import { startSimulator } from '../../src/sim/index.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
-import { EIGHT_HOSTS, simEnv } from '../helpers/window-sim.js';
-import { createWorkspace, type Workspace } from '../helpers/workspace.js';
+import { EIGHT_HOSTS, simEnv, windowBed } from '../helpers/window-sim.js';
 
 const FIXTURES = new URL('../fixtures/plugins/', import.meta.url).pathname;
 
-let sim: Simulator;
-let ws: Workspace;
-
-beforeAll(async () => {
-  sim = await startSimulator({
-    port: 0,
-    config: {
-      ocp: EIGHT_HOSTS,
-      bao: {
-        transitionDelayMs: 0,
-        peers: [
-          { name: 'AP1', type: 'AP' },
-          { name: 'AP2', type: 'AP' },
-          { name: 'LAP', type: 'LAP', status: 'STOPPED' },
-        ],
-      },
-    },
-  });
+const bed = windowBed({
+  ocp: EIGHT_HOSTS,
+  bao: {
+    transitionDelayMs: 0,
+    peers: [
+      { name: 'AP1', type: 'AP' },
+      { name: 'AP2', type: 'AP' },
+      { name: 'LAP', type: 'LAP', status: 'STOPPED' },
+    ],
+  },
 });
-afterAll(() => sim.close());
-afterEach(() => {
-  sim.resetState();
-  sim.resetStats();
-  ws?.remove();
-});
-
-function env(): Record<string, string> {
-  return simEnv(sim.url);
-}
-
-function cli(args: string[]) {
-  return runCli(args, { env: env(), cwd: ws.dir, timeoutMs: 30_000 });
-}
-
-function readJson(file: string) {
-  return JSON.parse(readFileSync(ws.path(file), 'utf8'));
-}
-
-function statusOf(host: number): string | undefined {
-  return sim.ocp.process(host, 185)?.status;
-}
+const { cli, statusOf, readJson } = bed;
 
 function restartUrl(host: number): string {
-  return `${sim.url}/api/v2/compute/hosts/${host}/agent/processes/185/restart`;
+  return `${bed.sim.url}/api/v2/compute/hosts/${host}/agent/processes/185/restart`;
 }
 
 const planSchema = new Ajv2020({ strict: false, validateFormats: false }).compile(
@@ -76,12 +46,12 @@ const STOPPED = [20, 22, 23, 24, 25];
 
 /** Runs STOP_EIGHT: 5 of the 8 processes end stopped by the run. Returns the run's id. */
 async function stopFiveOfEight(): Promise<string> {
-  ws.write('rb.yaml', STOP_EIGHT);
-  sim.ocp.setProcessStatus(21, 185, 'STOPPED');
+  bed.ws.write('rb.yaml', STOP_EIGHT);
+  bed.sim.ocp.setProcessStatus(21, 185, 'STOPPED');
   const run = await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock']);
   expect(run.code).toBe(1);
   expect(readJson('run.json').steps[0].summary).toMatchObject({ changed: 5, unchanged: 1, failed: 2 });
-  sim.resetStats();
+  bed.sim.resetStats();
   return readJson('run.json').runId;
 }
 
@@ -91,7 +61,6 @@ function statuses(): (string | undefined)[] {
 
 describe('plan --revert-from', () => {
   it('offline: lists exactly the inverse operations with their requests and the run id, and sends nothing', async () => {
-    ws = createWorkspace();
     const runId = await stopFiveOfEight();
     const before = statuses();
 
@@ -119,15 +88,14 @@ describe('plan --revert-from', () => {
     );
 
     expect((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--detailed-exitcode'])).code).toBe(5);
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
     expect(statuses()).toEqual(before);
   });
 
   it('online: reads with GET only, predicts each inverse operation, and changes nothing', async () => {
-    ws = createWorkspace();
     await stopFiveOfEight();
     // Someone restarted host 23's process since the run: the revert would leave it alone.
-    sim.ocp.setProcessStatus(23, 185, 'STARTED');
+    bed.sim.ocp.setProcessStatus(23, 185, 'STARTED');
     const before = statuses();
     const r = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--online', '--json']);
     expect(r.stderr).toBe('');
@@ -137,13 +105,12 @@ describe('plan --revert-from', () => {
     expect(plan.online).toBe(true);
     const predicted = plan.steps[0].operations.map((o: { key: string; prediction: { outcome: string } }) => [o.key, o.prediction.outcome]);
     expect(predicted).toEqual(STOPPED.map((h) => [`stop/host=${h}/process=185`, h === 23 ? 'unchanged' : 'would change']));
-    expect(sim.requests.length).toBeGreaterThan(0);
-    expect(sim.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(bed.sim.requests.length).toBeGreaterThan(0);
+    expect(bed.sim.requests.filter((q) => q.method !== 'GET')).toEqual([]);
     expect(statuses()).toEqual(before);
   });
 
   it('--out then apply restarts exactly those processes, as a revert with its own report', async () => {
-    ws = createWorkspace();
     const runId = await stopFiveOfEight();
     const saved = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--out', 'p.json']);
     expect(saved.code).toBe(0);
@@ -151,12 +118,12 @@ describe('plan --revert-from', () => {
     const plan = readJson('p.json');
     expect(planSchema(plan), JSON.stringify(planSchema.errors)).toBe(true);
     expect(plan.revertOf).toBe(runId);
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
 
     const applied = await cli(['apply', 'p.json', '--report', 'revert.json', '--lock', 'lock']);
     expect(applied.stderr).toBe('');
     expect(applied.code).toBe(0);
-    const posts = sim.requests.filter((q) => q.method === 'POST').map((q) => q.path);
+    const posts = bed.sim.requests.filter((q) => q.method === 'POST').map((q) => q.path);
     expect(posts.sort()).toEqual(STOPPED.map((h) => `/api/v2/compute/hosts/${h}/agent/processes/185/restart`));
     expect(statuses()).toEqual(['STARTED', 'STOPPED', 'STARTED', 'STARTED', 'STARTED', 'STARTED', 'STARTED', 'STARTED']);
     const report = readJson('revert.json');
@@ -169,13 +136,12 @@ describe('plan --revert-from', () => {
   });
 
   it('apply refuses a revert plan as any plan: another target, too old, malformed, or its runbook changed; with exit 2, sending nothing', async () => {
-    ws = createWorkspace();
     await stopFiveOfEight();
     expect((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--out', 'p.json'])).code).toBe(0);
 
     const elsewhere = await runCli(['apply', 'p.json', '--lock', 'lock'], {
-      env: { ...env(), OCP_URL: 'http://127.0.0.1:9' },
-      cwd: ws.dir,
+      env: { ...simEnv(bed.sim.url), OCP_URL: 'http://127.0.0.1:9' },
+      cwd: bed.ws.dir,
       timeoutMs: 30_000,
     });
     expect(elsewhere.code).toBe(2);
@@ -185,35 +151,33 @@ describe('plan --revert-from', () => {
     expect(old.code).toBe(2);
     expect(old.stderr).toMatch(/more than --max-age allows.*\[PLAN_STALE\]/);
 
-    writeFileSync(ws.path('bad.json'), JSON.stringify({ ...readJson('p.json'), revertOf: 42 }));
+    writeFileSync(bed.ws.path('bad.json'), JSON.stringify({ ...readJson('p.json'), revertOf: 42 }));
     const malformed = await cli(['apply', 'bad.json', '--lock', 'lock']);
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toMatch(/"revertOf" is not the id of a run.*\[USAGE\]/);
 
-    ws.write('rb.yaml', `${STOP_EIGHT}# edited\n`);
+    bed.ws.write('rb.yaml', `${STOP_EIGHT}# edited\n`);
     const edited = await cli(['apply', 'p.json', '--lock', 'lock']);
     expect(edited.code).toBe(2);
     expect(edited.stderr).toMatch(/has changed since this plan was made.*\[PLAN_STALE\]/);
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
     expect(statuses().filter((s) => s === 'STOPPED')).toHaveLength(6);
   });
 
   it('with --sim: previews online against the built-in simulator, where every process is STARTED', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'simulated', steps: [ocpStep({ hosts: [20, 21] })] }));
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'simulated', steps: [ocpStep({ hosts: [20, 21] })] }));
     expect((await cli(['run', 'rb.yaml', '--sim', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
     const r = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--sim', '--online', '--detailed-exitcode']);
     expect(r.stderr).toBe('');
     // A fresh simulator: the processes the run stopped are STARTED there, so the revert would change nothing.
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('2 operations in 1 step: 0 would change, 2 unchanged, 0 would fail. Sent 2 GET requests.');
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
   });
 
   it('accepts the journal of a run killed with SIGKILL', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'killed', steps: [ocpStep({ hosts: [20, 21, 22, 23, 24, 25], concurrency: 1 })] }));
-    const journal = ws.path('run.json.journal.jsonl');
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'killed', steps: [ocpStep({ hosts: [20, 21, 22, 23, 24, 25], concurrency: 1 })] }));
+    const journal = bed.ws.path('run.json.journal.jsonl');
     const changedKeys = (): string[] =>
       existsSync(journal)
         ? readFileSync(journal, 'utf8')
@@ -224,10 +188,10 @@ describe('plan --revert-from', () => {
     // Each stop answers after 300 ms: the run is killed once the journal holds two stops.
     const slow = await startSimulator({ port: 0, config: { ocp: { processActionDelayMs: 300 } } });
     try {
-      const slowEnv = { ...env(), OCP_URL: slow.url };
+      const slowEnv = { ...simEnv(bed.sim.url), OCP_URL: slow.url };
       const run = await runCli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'], {
         env: slowEnv,
-        cwd: ws.dir,
+        cwd: bed.ws.dir,
         timeoutMs: 30_000,
         onSpawn: (child) => {
           const timer = setInterval(() => {
@@ -240,13 +204,13 @@ describe('plan --revert-from', () => {
         },
       });
       expect(run.signal).toBe('SIGKILL');
-      expect(existsSync(ws.path('run.json'))).toBe(false);
+      expect(existsSync(bed.ws.path('run.json'))).toBe(false);
       const changed = changedKeys();
       expect(changed.length).toBeGreaterThanOrEqual(2);
       slow.resetStats();
       const r = await runCli(['plan', 'rb.yaml', '--revert-from', 'run.json.journal.jsonl', '--json'], {
         env: slowEnv,
-        cwd: ws.dir,
+        cwd: bed.ws.dir,
         timeoutMs: 30_000,
       });
       expect(r.stderr).toBe('');
@@ -272,11 +236,10 @@ const STOP_AND_WAIT = runbookYaml({
 
 describe('a wait in a revert', () => {
   it('"stop peers; wait for STOPPED" reverts to "start the same peers; wait for RUNNING", in that order', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', STOP_AND_WAIT);
+    bed.ws.write('rb.yaml', STOP_AND_WAIT);
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
-    expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['STOPPED', 'STOPPED']);
-    sim.resetStats();
+    expect(['AP1', 'AP2'].map((p) => bed.sim.bao.peer(p)?.status)).toEqual(['STOPPED', 'STOPPED']);
+    bed.sim.resetStats();
 
     const preview = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--json']);
     expect(preview.code).toBe(0);
@@ -286,11 +249,11 @@ describe('a wait in a revert', () => {
       ['wait', 'bao.waitForPeers'],
     ]);
     expect(plan.steps[0].operations[0].requests).toEqual([
-      { method: 'POST', url: `${sim.url}/baocdp/rest/peer/start`, body: { peers: [{ name: 'AP1' }, { name: 'AP2' }] } },
+      { method: 'POST', url: `${bed.sim.url}/baocdp/rest/peer/start`, body: { peers: [{ name: 'AP1' }, { name: 'AP2' }] } },
     ]);
     // At the pace and within the bound of the wait it undoes.
     expect(plan.steps[1].operations[0].inputs).toEqual({ peers: ['AP1', 'AP2'], status: 'RUNNING', interval: '100ms', timeout: '10m' });
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
 
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
     expect(revert.stderr).toBe('');
@@ -301,17 +264,16 @@ describe('a wait in a revert', () => {
       ['wait', 'bao.waitForPeers', 'succeeded'],
     ]);
     // The wait polls after the start was sent.
-    const sent = sim.requests.map((q) => `${q.method} ${q.pathname}`);
+    const sent = bed.sim.requests.map((q) => `${q.method} ${q.pathname}`);
     const start = sent.indexOf('POST /baocdp/rest/peer/start');
     expect(start).toBeGreaterThan(-1);
     expect(sent.lastIndexOf('GET /baocdp/rest/info/peer')).toBeGreaterThan(start);
-    expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'RUNNING']);
+    expect(['AP1', 'AP2'].map((p) => bed.sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'RUNNING']);
   });
 
   it('waits only for the peers the revert starts: a peer already STOPPED before the run stays so, and is not waited for', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', STOP_AND_WAIT);
-    sim.bao.setPeerStatus('AP2', 'STOPPED');
+    bed.ws.write('rb.yaml', STOP_AND_WAIT);
+    bed.sim.bao.setPeerStatus('AP2', 'STOPPED');
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
 
     const preview = JSON.parse((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--json'])).stdout);
@@ -323,14 +285,13 @@ describe('a wait in a revert', () => {
     const revert = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--report', 'revert.json', '--lock', 'lock']);
     expect(revert.code, revert.stderr).toBe(0);
     expect(revert.stdout).toContain(`Revert of run ${readJson('run.json').runId} succeeded: 2 operations`);
-    expect(['AP1', 'AP2'].map((p) => sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'STOPPED']);
+    expect(['AP1', 'AP2'].map((p) => bed.sim.bao.peer(p)?.status)).toEqual(['RUNNING', 'STOPPED']);
   });
 
   it('is not undone when the step before it changed nothing: no wait for peers the revert does not start', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', STOP_AND_WAIT);
-    sim.bao.setPeerStatus('AP1', 'STOPPED');
-    sim.bao.setPeerStatus('AP2', 'STOPPED');
+    bed.ws.write('rb.yaml', STOP_AND_WAIT);
+    bed.sim.bao.setPeerStatus('AP1', 'STOPPED');
+    bed.sim.bao.setPeerStatus('AP2', 'STOPPED');
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
     expect(readJson('run.json').steps.map((s: { summary: { unchanged: number } }) => s.summary.unchanged)).toEqual([1, 1]);
     const preview = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json']);
@@ -354,31 +315,28 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
       expect(r.stderr).not.toMatch(/\n\s+at /);
       expect(r.stdout).toBe('');
     }
-    expect(sim.requests.filter((q) => q.method !== 'GET')).toEqual([]);
+    expect(bed.sim.requests.filter((q) => q.method !== 'GET')).toEqual([]);
   }
 
   it('a dry-run report', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'dry', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'dry', steps: [ocpStep({ hosts: [20] })] }));
     expect((await cli(['run', 'rb.yaml', '--dry-run', '--report', 'dry.json'])).code).toBe(0);
     await bothRefuse('rb.yaml', 'dry.json', 'USAGE', 'dry.json is the report of a dry run');
   });
 
   it('a report of another runbook', async () => {
-    ws = createWorkspace();
-    ws.write('a.yaml', runbookYaml({ name: 'first', steps: [ocpStep({ hosts: [20] })] }));
-    ws.write('b.yaml', runbookYaml({ name: 'second', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('a.yaml', runbookYaml({ name: 'first', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('b.yaml', runbookYaml({ name: 'second', steps: [ocpStep({ hosts: [20] })] }));
     expect((await cli(['run', 'a.yaml', '--report', 'a.json', '--lock', 'lock'])).code).toBe(0);
-    sim.resetStats();
+    bed.sim.resetStats();
     await bothRefuse('b.yaml', 'a.json', 'USAGE', "belongs to another runbook: it records a run of 'first'");
   });
 
   it('a runbook that changed since the run, unless --accept-changed-runbook', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'edited', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'edited', steps: [ocpStep({ hosts: [20] })] }));
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
-    ws.write('rb.yaml', runbookYaml({ name: 'edited', description: 'edited since', steps: [ocpStep({ hosts: [20] })] }));
-    sim.resetStats();
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'edited', description: 'edited since', steps: [ocpStep({ hosts: [20] })] }));
+    bed.sim.resetStats();
     await bothRefuse('rb.yaml', 'run.json', 'PLAN_STALE', '--accept-changed-runbook');
     const accepted = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--accept-changed-runbook']);
     expect(accepted.code).toBe(0);
@@ -386,8 +344,7 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
   });
 
   it('a secret param not given again', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'secret',
@@ -396,9 +353,9 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
       }),
     );
     expect((await cli(['run', 'rb.yaml', '--param', 'token=s3cr3t-value', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
-    sim.resetStats();
+    bed.sim.resetStats();
     await bothRefuse('rb.yaml', 'run.json', 'BAD_PARAM', "param 'token' is secret");
-    ws.write('params.yaml', 'token: s3cr3t-value\n');
+    bed.ws.write('params.yaml', 'token: s3cr3t-value\n');
     const given = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--params-file', 'params.yaml', '--json']);
     expect(given.code).toBe(0);
     expect(given.stdout).not.toContain('s3cr3t-value');
@@ -406,8 +363,7 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
   });
 
   it('a change without an inverse, naming it; with --skip-irreversible the preview says what it leaves as it is', async () => {
-    ws = createWorkspace();
-    ws.write(
+    bed.ws.write(
       'rb.yaml',
       runbookYaml({
         name: 'bell',
@@ -416,7 +372,7 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
       }),
     );
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
-    sim.resetStats();
+    bed.sim.resetStats();
     await bothRefuse('rb.yaml', 'run.json', 'IRREVERSIBLE', "step 'ring' (acme.ring, 1 changed)");
 
     const skipped = await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--skip-irreversible']);
@@ -426,27 +382,24 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
     const json = JSON.parse((await cli(['plan', 'rb.yaml', '--revert-from', 'run.json', '--skip-irreversible', '--json'])).stdout);
     expect(planSchema(json), JSON.stringify(planSchema.errors)).toBe(true);
     expect(json.irreversible).toEqual([{ step: 'ring', action: 'acme.ring', changed: 1 }]);
-    expect(sim.requests).toEqual([]);
+    expect(bed.sim.requests).toEqual([]);
   });
 
   it('a --from file that is missing', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'missing', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'missing', steps: [ocpStep({ hosts: [20] })] }));
     await bothRefuse('rb.yaml', 'nowhere.json', 'FILE_NOT_FOUND', /cannot read .*nowhere\.json: ENOENT/);
   });
 
   it('a --from file that is neither a report nor a journal', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'malformed', steps: [ocpStep({ hosts: [20] })] }));
-    ws.write('garbage.json', '{"reportVersion": 1, "steps": "no"');
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'malformed', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('garbage.json', '{"reportVersion": 1, "steps": "no"');
     await bothRefuse('rb.yaml', 'garbage.json', 'USAGE', 'garbage.json is neither a runbook report nor a journal');
-    writeFileSync(ws.path('broken.journal.jsonl'), 'this is not a journal\n');
+    writeFileSync(bed.ws.path('broken.journal.jsonl'), 'this is not a journal\n');
     await bothRefuse('rb.yaml', 'broken.journal.jsonl', 'SCHEMA', 'broken.journal.jsonl: not a runbook journal');
   });
 
   it('plan takes --skip-irreversible and --accept-changed-runbook only with --revert-from', async () => {
-    ws = createWorkspace();
-    ws.write('rb.yaml', runbookYaml({ name: 'flags', steps: [ocpStep({ hosts: [20] })] }));
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'flags', steps: [ocpStep({ hosts: [20] })] }));
     for (const flag of ['--skip-irreversible', '--accept-changed-runbook']) {
       const r = await cli(['plan', 'rb.yaml', flag]);
       expect(r.code).toBe(2);
