@@ -88,6 +88,12 @@ export function formatHandlerHeader(part: string, id: string, action: string, op
   return `${part}  ${shown(id)}  ${shown(action)}  (${plural(operations, 'operation')})\n`;
 }
 
+/** The header of a core.revert step: `onFailure  undo  core.revert  (undoes peers, stop)`. */
+export function formatRevertHeader(part: string, id: string, undoes: readonly string[]): string {
+  const what = undoes.length === 0 ? 'nothing this run changed is to be undone' : `undoes ${undoes.map((s) => shown(s)).join(', ')}`;
+  return `${part}  ${shown(id)}  core.revert  (${what})\n`;
+}
+
 export function formatStepEnd(step: Pick<StepRecord, 'id' | 'status' | 'reason' | 'continueOnError' | 'error'>): string {
   if (step.status === 'succeeded') return '';
   const note = step.continueOnError ? ' (continueOnError: the run goes on)' : '';

@@ -3,7 +3,7 @@
 import type { EventSink } from '../engine/executor.js';
 import type { RunRecorder } from '../report/builder.js';
 import { colourEnabled, painter } from './colour.js';
-import { formatHandlerHeader, formatPlanStep, formatStepEnd, formatStepHeader } from './format.js';
+import { formatHandlerHeader, formatPlanStep, formatRevertHeader, formatStepEnd, formatStepHeader } from './format.js';
 import type { CliIo } from './io.js';
 import { StepProgress, type ProgressOutput } from './progress.js';
 
@@ -58,6 +58,9 @@ export function consoleSink(
       }
       stepNumber += 1;
       say(formatPlanStep(resolved, `Step ${stepNumber}/${steps}`));
+    },
+    revertStarted(step, undoes) {
+      say(formatRevertHeader(part ?? 'onFailure', step.id, undoes));
     },
     stepStarted(step, operations) {
       if (part !== undefined) say(formatHandlerHeader(part, step.id, step.action, operations));

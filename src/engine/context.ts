@@ -74,6 +74,8 @@ export interface EventSink {
   emit(event: JournalEvent): void;
   /** A run's step starts its operations. */
   stepStarted?(step: StepSpec, operations: number): void;
+  /** A core.revert step starts undoing `undoes`, the main steps it runs the inverse of, in that order. */
+  revertStarted?(step: StepSpec, undoes: readonly string[]): void;
   /** One of a running step's operations starts (its record follows in an `op` event when it ends). */
   operationStarted?(): void;
   /** A preview's step is known: its operations, with what the preview predicts of them. */

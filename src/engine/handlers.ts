@@ -148,6 +148,28 @@ async function runRevert(
     }
     session.ctx.log.warn({ step: step.id, irreversible: plan.irreversible }, 'left as they are (no inverse, skipIrreversible)');
   }
+  session.sink.revertStarted?.(
+    step,
+    plan.runbook.steps.map((s) => s.id),
+  );
+  const { failed, cancelled } = await runInverseSteps(part, step, plan, session, extras);
+  if (failed !== undefined) return end('failed', failed);
+  if (cancelled) return end('cancelled', 'the run was cancelled before everything was undone');
+  const count = plan.runbook.steps.length;
+  return end('succeeded', count === 0 ? 'nothing this run changed is to be undone' : undefined);
+}
+
+/**
+ * Runs the inverse steps of a core.revert step in order. Resolves to why undoing failed (the first
+ * inverse step that failed) and whether the run was cancelled before everything was undone.
+ */
+async function runInverseSteps(
+  part: HandlerPart,
+  step: StepSpec,
+  plan: ReturnType<typeof planRevert>,
+  session: Session,
+  extras: RunExtras,
+): Promise<{ failed: string | undefined; cancelled: boolean }> {
   let halted: string | undefined;
   let failed: string | undefined;
   let cancelled = false;
@@ -183,10 +205,7 @@ async function runRevert(
       if (!spec.continueOnError) halted = `undoing step '${spec.id}' failed and it does not set continueOnError`;
     }
   }
-  if (failed !== undefined) return end('failed', failed);
-  if (cancelled) return end('cancelled', 'the run was cancelled before everything was undone');
-  const count = plan.runbook.steps.length;
-  return end('succeeded', count === 0 ? 'nothing this run changed is to be undone' : undefined);
+  return { failed, cancelled };
 }
 
 /** The main steps a core.revert step undoes, with their changed operations, in the order they ran. */

@@ -148,7 +148,10 @@ describe('onFailure with core.revert', () => {
       expect(op.request!.url).toContain('/restart');
     }
     expect(report.onFailureSummary).toMatchObject({ total: 5, changed: 5 });
-    expect(run.stdout).toContain('onFailure  undo.stop  ocp.restartAgentProcess');
+    // The core.revert step's header names what it undoes; each inverse step has its own header after it.
+    expect(run.stdout).toMatch(
+      /onFailure {2}undo {2}core\.revert {2}\(undoes stop\)\n[\s\S]*onFailure {2}undo\.stop {2}ocp\.restartAgentProcess/,
+    );
     expect(readFileSync(bed.ws.path('junit.xml'), 'utf8')).toContain('<testsuite name="undo-on-failure.onFailure.undo.stop"');
     expect(readFileSync(bed.ws.path('run.md'), 'utf8')).toContain('onFailure: undo.stop');
     expect(readFileSync(bed.ws.path('run.html'), 'utf8')).toContain('onFailure: undo.stop');
@@ -181,6 +184,16 @@ describe('onFailure with core.revert', () => {
     expect(postsTo('restart').sort()).toEqual([20, 22].map(restartPath));
     expect([statusOf(20), statusOf(22), statusOf(23)]).toEqual(['STARTED', 'STARTED', 'STOPPED']);
     expect((readJson('run.json').onFailure as Step[]).map((s) => s.id)).toEqual(['undo', 'undo.first']);
+  });
+
+  it('says so when the run changed nothing it could undo, and succeeds', async () => {
+    bed.ws.write('rb.yaml', runbookYaml({ name: 'undo-nothing', steps: [FAIL], onFailure: [{ id: 'undo', action: 'core.revert' }] }));
+    const run = await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock']);
+    expect(run.code).toBe(1);
+    expect(postsTo('restart')).toEqual([]);
+    expect(run.stdout).toContain('onFailure  undo  core.revert  (nothing this run changed is to be undone)\n');
+    const undo = (readJson('run.json').onFailure as Step[])[0]!;
+    expect(undo).toMatchObject({ id: 'undo', status: 'succeeded', reason: 'nothing this run changed is to be undone' });
   });
 
   it('does not run when the run succeeds; its steps are reported skipped', async () => {
