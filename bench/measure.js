@@ -16,8 +16,29 @@ export function median(values) {
 }
 
 /**
+ * The median of the ratios `engine[i] / bare[i]` of runs taken back to back: a pair shares the state of
+ * the machine at its moment, so a slow patch raises both of its runs rather than one side's median.
+ * @param {number[]} engine
+ * @param {number[]} bare
+ * @returns {number}
+ */
+export function pairedRatio(engine, bare) {
+  return median(engine.map((e, i) => e / /** @type {number} */ (bare[i])));
+}
+
+/**
+ * Collects the garbage the previous run left, so that no run pays for another's. Scenarios run with
+ * `--expose-gc` (bench/run.js starts them so); without it this throws rather than measure unsettled heaps.
+ */
+export function settleHeap() {
+  if (typeof globalThis.gc !== 'function') throw new Error('bench scenarios run with node --expose-gc: use npm run bench');
+  globalThis.gc();
+}
+
+/**
  * Runs the engine and the baseline `times` times each, alternating which goes first, so that a slow patch
- * of the machine does not always hit the same one; `each` sees every pair as it comes.
+ * of the machine does not always hit the same one, each from a settled heap; `each` sees every pair as it
+ * comes.
  * @template T
  * @param {number} times
  * @param {() => Promise<T>} engineRun
@@ -32,10 +53,14 @@ export async function alternating(times, engineRun, bareRun, each) {
     let engine;
     let bare;
     if (i % 2 === 0) {
+      settleHeap();
       engine = await engineRun();
+      settleHeap();
       bare = await bareRun();
     } else {
+      settleHeap();
       bare = await bareRun();
+      settleHeap();
       engine = await engineRun();
     }
     runs.engine.push(engine);

@@ -24,7 +24,7 @@ const details = {};
 const failures = [];
 for (const n of scenarios) {
   try {
-    const out = await runNode([fileURLToPath(new URL('scenario.js', import.meta.url)), String(n)], {});
+    const out = await runNode(['--expose-gc', fileURLToPath(new URL('scenario.js', import.meta.url)), String(n)], {});
     const child = /** @type {{ rows: import('./table.js').Row[], scenarios: Record<string, unknown> }} */ (JSON.parse(lastLine(out)));
     table.push(...child.rows);
     Object.assign(details, child.scenarios);

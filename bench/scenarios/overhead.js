@@ -10,7 +10,7 @@
 import { join } from 'node:path';
 import { BARS } from '../bars.js';
 import { runBare, runEngine } from '../drivers.js';
-import { REPEATS, alternating, log, median } from '../measure.js';
+import { alternating, log, median, pairedRatio } from '../measure.js';
 import { REPO, startSimProcess } from '../processes.js';
 import { fmtInt, judged, ms, reported } from '../table.js';
 import { PROCESS_ID, SIM_RECORDED, fanOutRunbook, hostIds, simConfig } from '../workloads.js';
@@ -20,6 +20,8 @@ import { PROCESS_ID, SIM_RECORDED, fanOutRunbook, hostIds, simConfig } from '../
 
 const OPERATIONS = 20_000;
 const CONCURRENCY = 64;
+/** Pairs of timed runs in each row: with no latency, a run is short enough that the machine's noise shows. */
+const PAIRS = 5;
 
 /**
  * @param {ScenarioContext} context
@@ -52,7 +54,7 @@ export async function overhead({ engine, startSimulator }) {
     await engineRun(hostIds(2_000));
     await bareRun(hostIds(2_000));
     const runs = await alternating(
-      REPEATS,
+      PAIRS,
       () => engineRun(hostIds(n)),
       () => bareRun(hostIds(n)),
       (e, b) => log(`1 overhead: engine ${e.toFixed(0)} ms, bare ${b.toFixed(0)} ms`),
@@ -98,25 +100,26 @@ async function withSimInChild(engine, file) {
   const sim = await startSimProcess(simConfig(n));
   try {
     const text = fanOutRunbook(sim.url, concurrency);
-    /** @type {number[]} */
-    const engineMs = [];
-    /** @type {number[]} */
-    const bareMs = [];
-    for (let i = 0; i < REPEATS; i += 1) {
-      await sim.resetState();
-      bareMs.push((await runBare({ origin: sim.url, batches: [hostIds(n)], concurrency })).ms);
-      await sim.resetState();
-      engineMs.push((await runEngine(engine, { text, file, params: { hosts: hostIds(n) }, concurrency })).ms);
-      log(`1 overhead, simulator in a child process: engine ${engineMs.at(-1)?.toFixed(0)} ms, bare ${bareMs.at(-1)?.toFixed(0)} ms`);
-    }
-    return summarise(engineMs, bareMs);
+    const runs = await alternating(
+      PAIRS,
+      async () => {
+        await sim.resetState();
+        return (await runEngine(engine, { text, file, params: { hosts: hostIds(n) }, concurrency })).ms;
+      },
+      async () => {
+        await sim.resetState();
+        return (await runBare({ origin: sim.url, batches: [hostIds(n)], concurrency })).ms;
+      },
+      (e, b) => log(`1 overhead, simulator in a child process: engine ${e.toFixed(0)} ms, bare ${b.toFixed(0)} ms`),
+    );
+    return summarise(runs.engine, runs.bare);
   } finally {
     await sim.close();
   }
 }
 
 /**
- * Medians, their ratio, and the engine's cost per operation.
+ * Medians, the judged ratio (the median of the pairs' ratios), and the engine's cost per operation.
  * @param {number[]} engineMs
  * @param {number[]} bareMs
  */
@@ -124,7 +127,7 @@ function summarise(engineMs, bareMs) {
   const engineMedian = median(engineMs);
   const bareMedian = median(bareMs);
   const perOpUs = ((engineMedian - bareMedian) * 1000) / OPERATIONS;
-  return { engineMs, bareMs, engineMedian, bareMedian, ratio: engineMedian / bareMedian, perOpUs };
+  return { engineMs, bareMs, engineMedian, bareMedian, ratio: pairedRatio(engineMs, bareMs), perOpUs };
 }
 
 /** @param {Simulator} sim */
