@@ -59,14 +59,26 @@ export class OperationStop implements StopSignal {
   }
 }
 
+/** An operation in flight: how to stop it, and its deadline's timer. */
+interface InFlight {
+  stop(reason: unknown): void;
+  timer: NodeJS.Timeout;
+}
+
 /** The deadlines of one run's operations. */
 export class OperationDeadlines {
-  /** Each operation in flight: how to stop it, and its deadline's timer. */
-  readonly #inFlight = new Map<(reason: unknown) => void, NodeJS.Timeout>();
+  /**
+   * The operations in flight, each in a slot that is emptied and reused when it ends. Not a Map: a Map
+   * that gains and loses an entry for every operation kept finished operations reachable to V8's
+   * young-generation collector, which then promoted them to the old generation instead of letting them
+   * die young.
+   */
+  readonly #inFlight: (InFlight | undefined)[] = [];
+  readonly #freeSlots: number[] = [];
   readonly #abort: AbortSignal;
   readonly #timedOut: (timeoutMs: number, what: string) => unknown;
   readonly #onAbort = (): void => {
-    for (const stop of [...this.#inFlight.keys()]) stop(this.#abort.reason);
+    for (const entry of [...this.#inFlight]) entry?.stop(this.#abort.reason);
   };
 
   /**
@@ -88,9 +100,13 @@ export class OperationDeadlines {
   run<T>(timeoutMs: number, what: string, work: (stop: OperationStop) => T | PromiseLike<T>): Promise<T> {
     const operation = new OperationStop();
     return new Promise<T>((resolve, reject) => {
+      let slot = -1;
       const end = (): void => {
-        clearTimeout(this.#inFlight.get(stop));
-        this.#inFlight.delete(stop);
+        if (slot < 0) return;
+        clearTimeout(this.#inFlight[slot]?.timer);
+        this.#inFlight[slot] = undefined;
+        this.#freeSlots.push(slot);
+        slot = -1;
       };
       // The rejection first, so that the operation settles on it rather than on what the aborted work throws.
       const stop = (reason: unknown): void => {
@@ -99,11 +115,10 @@ export class OperationDeadlines {
         operation.abort(reason);
       };
       if (this.#abort.aborted) stop(this.#abort.reason);
-      else
-        this.#inFlight.set(
-          stop,
-          setTimeout(() => stop(this.#timedOut(timeoutMs, what)), timeoutMs),
-        );
+      else {
+        slot = this.#freeSlots.pop() ?? this.#inFlight.length;
+        this.#inFlight[slot] = { stop, timer: setTimeout(() => stop(this.#timedOut(timeoutMs, what)), timeoutMs) };
+      }
       let settles: Promise<T>;
       try {
         settles = Promise.resolve(work(operation));
@@ -126,7 +141,8 @@ export class OperationDeadlines {
   /** The run is over: no timer and no listener of the run's signal is left. */
   dispose(): void {
     this.#abort.removeEventListener('abort', this.#onAbort);
-    for (const timer of this.#inFlight.values()) clearTimeout(timer);
-    this.#inFlight.clear();
+    for (const entry of this.#inFlight) clearTimeout(entry?.timer);
+    this.#inFlight.length = 0;
+    this.#freeSlots.length = 0;
   }
 }

@@ -68,6 +68,52 @@ describe('OperationDeadlines', () => {
     deadlines.dispose();
   });
 
+  it('stops exactly the operations still in flight when the run is aborted, after others ended out of order', async () => {
+    const run = new AbortController();
+    const deadlines = new OperationDeadlines(run.signal, timedOut);
+    const finish = new Map<string, () => void>();
+    const stops = new Map<string, OperationStop>();
+    const start = (name: string) =>
+      deadlines.run(60_000, name, (stop) => {
+        stops.set(name, stop);
+        return new Promise<string>((resolve) => finish.set(name, () => resolve(name)));
+      });
+    const a = start('a');
+    const b = start('b');
+    const c = start('c');
+    finish.get('b')!();
+    await expect(b).resolves.toBe('b');
+    // d and e start after b ended: one takes the place b left, the other a new one.
+    const d = start('d');
+    const e = start('e');
+    finish.get('e')!();
+    await expect(e).resolves.toBe('e');
+    const reason = new Error('cancelled');
+    run.abort(reason);
+    await expect(a).rejects.toBe(reason);
+    await expect(c).rejects.toBe(reason);
+    await expect(d).rejects.toBe(reason);
+    expect(['a', 'b', 'c', 'd', 'e'].map((name) => stops.get(name)!.aborted)).toEqual([true, false, true, true, false]);
+    deadlines.dispose();
+  });
+
+  it('keeps stopping an operation that took the place of one whose work settled after its deadline', async () => {
+    const run = new AbortController();
+    const deadlines = new OperationDeadlines(run.signal, timedOut);
+    let settleLate!: () => void;
+    const late = deadlines.run(10, 'late', () => new Promise<void>((resolve) => (settleLate = resolve)));
+    await expect(late).rejects.toThrow('late after 10');
+    const next = hung(deadlines, 5_000, 'next');
+    // The late work settles now, after `next` took its place: `next` must still be stopped with the run.
+    settleLate();
+    await new Promise((resolve) => setImmediate(resolve));
+    const reason = new Error('cancelled');
+    run.abort(reason);
+    await expect(next.ended).rejects.toBe(reason);
+    expect(next.signal.aborted).toBe(true);
+    deadlines.dispose();
+  });
+
   it('keeps no timer and no listener for the operations that have ended', async () => {
     const run = new AbortController();
     const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
