@@ -80,6 +80,29 @@ export function fanOutRunbook(url, concurrency) {
 }
 
 /**
+ * The whole window as an operator writes it: find every host with `ocp.listHosts`, then stop the process
+ * on each host found.
+ * @param {string} url
+ * @param {number} concurrency
+ */
+export function discoverAndStopRunbook(url, concurrency) {
+  return [
+    ...header('bench-discover-and-stop', url, concurrency),
+    'steps:',
+    '  - id: find',
+    '    action: ocp.listHosts',
+    '    connection: ocp',
+    '    with: { pageSize: 2000 }',
+    '  - id: stop',
+    '    action: ocp.stopAgentProcess',
+    '    connection: ocp',
+    '    forEach: ${{ steps.find.outputs.hosts }}',
+    `    with: { hostId: "\${{ item.id }}", agentProcessId: ${PROCESS_ID} }`,
+    '',
+  ].join('\n');
+}
+
+/**
  * `steps` steps of `perStep` operations each, every step on its own hosts (literal forEach lists).
  * @param {string} url
  * @param {number} concurrency
