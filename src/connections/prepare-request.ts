@@ -38,19 +38,16 @@ export function prepareRequest(conn: ConnectionState, req: HttpRequest): Prepare
 }
 
 /**
- * The request as one attempt sends it, for the session's `authorize` to sign: its own copy of the
- * headers, and a `url` parsed on first read (only signing sessions read it).
+ * The request as one attempt sends it, for the session's `authorize` to sign: its own copy of the headers,
+ * and its URL, parsed here: an object literal with a getter, to parse it only for the sessions that read
+ * it, keeps each request's objects alive through young-generation collections.
  */
 export function outgoingRequest(origin: string, prepared: PreparedRequest): OutgoingRequest {
-  let url: URL | undefined;
   const out: OutgoingRequest = {
     method: prepared.method,
+    url: new URL(origin + prepared.pathAndQuery),
     pathAndQuery: prepared.pathAndQuery,
     headers: { ...prepared.headers },
-    get url(): URL {
-      url ??= new URL(origin + prepared.pathAndQuery);
-      return url;
-    },
   };
   if (prepared.bodyBytes !== undefined) out.body = prepared.bodyBytes;
   return out;
