@@ -9,9 +9,7 @@ import { ROOT, runCli } from '../helpers/cli.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
-import { EIGHT_HOSTS, simEnv, windowBed } from '../helpers/window-sim.js';
-
-const FIXTURES = new URL('../fixtures/plugins/', import.meta.url).pathname;
+import { BELL_RUNBOOK, EIGHT_HOSTS, simEnv, windowBed } from '../helpers/window-sim.js';
 
 const bed = windowBed({
   ocp: EIGHT_HOSTS,
@@ -363,14 +361,7 @@ describe('refusals of revert and plan --revert-from, with exit 2, the error code
   });
 
   it('a change without an inverse, naming it; with --skip-irreversible the preview says what it leaves as it is', async () => {
-    bed.ws.write(
-      'rb.yaml',
-      runbookYaml({
-        name: 'bell',
-        plugins: [`${FIXTURES}no-inverse.js`],
-        steps: [ocpStep({ hosts: [20] }), { id: 'ring', action: 'acme.ring', with: {} }],
-      }),
-    );
+    bed.ws.write('rb.yaml', BELL_RUNBOOK);
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
     bed.sim.resetStats();
     await bothRefuse('rb.yaml', 'run.json', 'IRREVERSIBLE', "step 'ring' (acme.ring, 1 changed)");

@@ -7,7 +7,7 @@ import { runCli } from '../helpers/cli.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { reportSchemaErrors } from '../helpers/report-schema.js';
 import { baoConnection, ocpStep, runbookYaml } from '../helpers/runbooks.js';
-import { EIGHT_HOSTS, simEnv, windowBed } from '../helpers/window-sim.js';
+import { BELL_RUNBOOK, EIGHT_HOSTS, simEnv, windowBed } from '../helpers/window-sim.js';
 
 const FIXTURES = new URL('../fixtures/plugins/', import.meta.url).pathname;
 
@@ -210,14 +210,7 @@ describe('runbook revert', () => {
 
 describe('runbook revert refuses, with exit 2 and no stack trace', () => {
   it('an action with no inverse, naming it; --skip-irreversible undoes the rest', async () => {
-    bed.ws.write(
-      'rb.yaml',
-      runbookYaml({
-        name: 'bell',
-        plugins: [`${FIXTURES}no-inverse.js`],
-        steps: [ocpStep({ hosts: [20] }), { id: 'ring', action: 'acme.ring', with: {} }],
-      }),
-    );
+    bed.ws.write('rb.yaml', BELL_RUNBOOK);
     expect((await cli(['run', 'rb.yaml', '--report', 'run.json', '--lock', 'lock'])).code).toBe(0);
     bed.sim.resetStats();
     const refused = await cli(['revert', 'rb.yaml', '--from', 'run.json', '--lock', 'lock']);

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import { startSimulator, type SimConfigInput, type Simulator } from '../../src/sim/index.js';
 import { runCli, type CliResult } from './cli.js';
+import { ocpStep, runbookYaml } from './runbooks.js';
 import { createWorkspace, type Workspace } from './workspace.js';
 
 /** OCP hosts 20..27: process 185 (obstat2) of 20..25 stops; that of 26 and 27 is not operable, so stopping it fails. */
@@ -15,6 +16,16 @@ export const EIGHT_HOSTS: NonNullable<SimConfigInput['ocp']> = {
     { ids: { from: 26, to: 27 }, name: 'ob-host-{id}', processes: [{ id: 185, alias: 'obstat2', operable: false }] },
   ],
 };
+
+/**
+ * Stops process 185 on host 20, then rings a bell with `acme.ring`, a plugin action that declares no
+ * inverse: a run whose second change cannot be undone.
+ */
+export const BELL_RUNBOOK = runbookYaml({
+  name: 'bell',
+  plugins: [new URL('../fixtures/plugins/no-inverse.js', import.meta.url).pathname],
+  steps: [ocpStep({ hosts: [20] }), { id: 'ring', action: 'acme.ring', with: {} }],
+});
 
 /** The environment the ocp and bao connections of test/helpers/runbooks.ts read: `url`, with the simulator's users. */
 export function simEnv(url: string): Record<string, string> {
