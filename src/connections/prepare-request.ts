@@ -39,18 +39,34 @@ export function prepareRequest(conn: ConnectionState, req: HttpRequest): Prepare
 
 /**
  * The request as one attempt sends it, for the session's `authorize` to sign: its own copy of the headers,
- * and its URL, parsed here: an object literal with a getter, to parse it only for the sessions that read
- * it, keeps each request's objects alive through young-generation collections.
+ * and its URL, parsed when a session first reads it. Only sessions that sign requests read it, and parsing
+ * a URL costs more than the rest of preparing an attempt.
  */
+class AttemptRequest implements OutgoingRequest {
+  method: HttpMethod;
+  pathAndQuery: string;
+  headers: Record<string, string>;
+  body?: Buffer;
+  readonly #origin: string;
+  #url: URL | undefined;
+
+  constructor(origin: string, prepared: PreparedRequest) {
+    this.method = prepared.method;
+    this.pathAndQuery = prepared.pathAndQuery;
+    this.headers = { ...prepared.headers };
+    if (prepared.bodyBytes !== undefined) this.body = prepared.bodyBytes;
+    this.#origin = origin;
+  }
+
+  get url(): URL {
+    this.#url ??= new URL(this.#origin + this.pathAndQuery);
+    return this.#url;
+  }
+}
+
+/** A fresh copy of `prepared` for one attempt, sent to `origin`. */
 export function outgoingRequest(origin: string, prepared: PreparedRequest): OutgoingRequest {
-  const out: OutgoingRequest = {
-    method: prepared.method,
-    url: new URL(origin + prepared.pathAndQuery),
-    pathAndQuery: prepared.pathAndQuery,
-    headers: { ...prepared.headers },
-  };
-  if (prepared.bodyBytes !== undefined) out.body = prepared.bodyBytes;
-  return out;
+  return new AttemptRequest(origin, prepared);
 }
 
 /** The JSON text of a request body; INVALID_INPUT when it cannot be written as JSON (a BigInt, a cycle). */
