@@ -143,6 +143,45 @@ describe('isolation', () => {
   });
 });
 
+describe('the context a plugin runs with', () => {
+  it('can be copied and taken apart: step, signal, sleep and log work once out of it', async () => {
+    ws.write(
+      'context.js',
+      `export default {
+  name: 'acme.context',
+  description: 'Reports what its context gives',
+  mutates: true,
+  inputs: { type: 'object' },
+  async run(op, ctx) {
+    const { step, signal, sleep, log } = { ...ctx };
+    await sleep(5);
+    log.info({ seen: true }, 'context taken apart');
+    return { status: 'changed', outputs: { step: step.id, isSignal: signal instanceof AbortSignal, aborted: signal.aborted } };
+  },
+};
+`,
+    );
+    const file = ws.write(
+      'context.yaml',
+      `version: 1
+name: context-test
+plugins: [./context.js]
+steps:
+  - id: look
+    action: acme.context
+`,
+    );
+    const r = await runCli(['run', file, '--report', ws.path('context.json'), '--log-file', ws.path('context.log')]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(readFileSync(ws.path('context.json'), 'utf8'));
+    expect(report.steps[0].operations[0]).toMatchObject({ status: 'changed', outputs: { step: 'look', isSignal: true, aborted: false } });
+    const line = readFileSync(ws.path('context.log'), 'utf8')
+      .split('\n')
+      .find((l) => l.includes('context taken apart'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ step: 'look', operation: expect.any(String), seen: true });
+  });
+});
+
 describe('the built-ins', () => {
   it('register through the same public registry door as plugins, with no back door', () => {
     const fresh = new Registry();
