@@ -27,12 +27,16 @@ export function pairedRatio(engine, bare) {
 }
 
 /**
- * Collects the garbage the previous run left, so that no run pays for another's. Scenarios run with
- * `--expose-gc` (bench/run.js starts them so); without it this throws rather than measure unsettled heaps.
+ * Collects the garbage the previous run left in the young generation, where a run leaves almost all of
+ * it, so that no run pays for another's. Only a young-generation collection: a full one also deoptimizes
+ * the compiled code that refers to objects of the previous run, which V8 then drops, so every
+ * run after it would start partly cold and spend its first part compiling again, the engine (far more
+ * code) more than the baseline. Scenarios run with `--expose-gc` (bench/run.js starts them so); without
+ * it this throws rather than measure unsettled heaps.
  */
 export function settleHeap() {
   if (typeof globalThis.gc !== 'function') throw new Error('bench scenarios run with node --expose-gc: use npm run bench');
-  globalThis.gc();
+  globalThis.gc({ type: 'minor' });
 }
 
 /**
